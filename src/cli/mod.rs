@@ -1,0 +1,213 @@
+//! The command line, as clap derive definitions.
+//!
+//! These types hold raw input and only validate its shape; [`settings`]
+//! turns them into what the commands need, so commands never see clap.
+
+pub mod settings;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Python virtual environments for serverless function projects.
+///
+/// fenv mirrors `python -m venv` (same options, layout and `pyvenv.cfg`),
+/// finds every installed Python, and writes safe activation scripts for
+/// every shell.
+#[derive(Debug, Parser)]
+#[command(name = "fenv", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print only data and errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more detail (what was found, what was run).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// When to colour the output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Never touch the network; use only what is cached.
+    #[arg(long, global = true, env = "FENV_OFFLINE")]
+    pub offline: bool,
+
+    /// Where fenv keeps its cache [default: $XDG_CACHE_HOME/fenv or ~/.cache/fenv].
+    #[arg(long, global = true, env = "FENV_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// When to use colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a virtual environment (default `.venv`), like `python -m venv`.
+    #[command(infer_long_args = true)]
+    Create(CreateArgs),
+
+    /// Find and list the Python interpreters on this machine.
+    #[command(subcommand)]
+    Python(PythonCommand),
+
+    /// Print the command that activates an environment in your shell.
+    Activate(ActivateArgs),
+}
+
+/// `fenv create`: every option of `python -m venv`, plus fenv's own.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The directories to create environments in, in order.
+    #[arg(value_name = "DIR", default_value = ".venv")]
+    pub dirs: Vec<PathBuf>,
+
+    /// The Python to use: `3.12`, `>=3.10,<3.13`, `cpython@3.12`, `cp312`,
+    /// `pypy3.10`, `python3.12`, or a path to an executable or install folder.
+    ///
+    /// Without it: `.python-version` (walking up from DIR), then the
+    /// `requires-python` of the nearest `pyproject.toml`, then the newest
+    /// `python3` on PATH.
+    #[arg(short, long, env = "FENV_PYTHON", value_name = "REQUEST")]
+    pub python: Option<String>,
+
+    /// Give the environment access to the system site-packages.
+    #[arg(long)]
+    pub system_site_packages: bool,
+
+    /// Symlink the interpreter (the default on POSIX).
+    #[arg(long, conflicts_with = "copies")]
+    pub symlinks: bool,
+
+    /// Copy the interpreter instead of symlinking it.
+    #[arg(long)]
+    pub copies: bool,
+
+    /// Replace an existing environment. With `--force`, also replace the
+    /// contents of a folder that is not an environment.
+    #[arg(long, conflicts_with = "upgrade")]
+    pub clear: bool,
+
+    /// Re-point an existing environment to its interpreter after that
+    /// Python was upgraded in place; packages are kept.
+    #[arg(long)]
+    pub upgrade: bool,
+
+    /// Do not install pip (it is installed by default, as `python -m venv` does).
+    #[arg(long)]
+    pub without_pip: bool,
+
+    /// The prompt prefix shown while the environment is active; `.` means
+    /// the name of the current folder.
+    #[arg(long, value_name = "PROMPT")]
+    pub prompt: Option<String>,
+
+    /// Upgrade pip (and setuptools before Python 3.12) to the newest version
+    /// from the package index after creating.
+    #[arg(long, conflicts_with = "without_pip")]
+    pub upgrade_deps: bool,
+
+    /// Do not write a `.gitignore` into the environment.
+    #[arg(long)]
+    pub without_scm_ignore_files: bool,
+
+    /// With `--clear`: also delete the contents of a folder that is not a
+    /// virtual environment.
+    #[arg(long, requires = "clear")]
+    pub force: bool,
+
+    /// Make the environment work after its folder is moved: activation
+    /// scripts find their own location at run time.
+    #[arg(long, env = "FENV_RELOCATABLE")]
+    pub relocatable: bool,
+}
+
+/// `fenv python …`
+#[derive(Debug, Subcommand)]
+pub enum PythonCommand {
+    /// List the interpreters fenv can see, and which one is the default.
+    List(PythonListArgs),
+    /// Print the path of the interpreter a request selects.
+    Find(PythonFindArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PythonListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PythonFindArgs {
+    /// What to look for (same grammar as `fenv create -p`); without it, the default.
+    #[arg(value_name = "REQUEST")]
+    pub request: Option<String>,
+}
+
+/// `fenv activate`
+#[derive(Debug, Args)]
+pub struct ActivateArgs {
+    /// The environment to activate.
+    #[arg(value_name = "DIR", default_value = ".venv")]
+    pub dir: PathBuf,
+
+    /// The shell to print the command for [default: the parent shell, else $SHELL].
+    #[arg(long, value_name = "SHELL")]
+    pub shell: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("fenv").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn create_defaults_to_dot_venv() {
+        let cli = parse(&["create"]).expect("parses");
+        let Command::Create(args) = cli.command else {
+            panic!("not create")
+        };
+        assert_eq!(args.dirs, vec![PathBuf::from(".venv")]);
+    }
+
+    #[test]
+    fn create_accepts_unambiguous_prefixes_like_argparse() {
+        let cli = parse(&["create", "--sys", "--cop", "x"]).expect("parses");
+        let Command::Create(args) = cli.command else {
+            panic!("not create")
+        };
+        assert!(args.system_site_packages && args.copies);
+        let err = parse(&["create", "--upg", "x"]).expect_err("ambiguous");
+        assert_eq!(err.kind(), clap::error::ErrorKind::UnknownArgument);
+    }
+
+    #[test]
+    fn exclusive_flags_are_usage_errors() {
+        for args in [
+            &["create", "--symlinks", "--copies"][..],
+            &["create", "--clear", "--upgrade"][..],
+            &["create", "--force"][..],
+        ] {
+            assert!(parse(args).is_err(), "{args:?}");
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Raw arguments resolved into the settings the commands run with.
+//!
+//! Each `*Args` is destructured exhaustively, so a new flag does not
+//! compile until it is handled here.
+
+use std::path::PathBuf;
+
+use crate::cli::{CreateArgs, GlobalArgs};
+use crate::venv::{CreateOptions, InterpreterLink, OnExisting, Seed};
+
+/// Settings every command shares.
+#[derive(Debug, Clone)]
+pub struct GlobalSettings {
+    pub offline: bool,
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl GlobalSettings {
+    pub fn resolve(args: &GlobalArgs) -> Self {
+        let GlobalArgs {
+            quiet: _,
+            verbose: _,
+            color: _,
+            offline,
+            cache_dir,
+        } = args;
+        Self {
+            offline: *offline,
+            cache_dir: cache_dir.clone(),
+        }
+    }
+}
+
+/// What `fenv create` was asked to do.
+#[derive(Debug, Clone)]
+pub struct CreateSettings {
+    pub dirs: Vec<PathBuf>,
+    pub python: Option<String>,
+    pub options: CreateOptions,
+}
+
+impl CreateSettings {
+    pub fn resolve(args: CreateArgs) -> Self {
+        let CreateArgs {
+            dirs,
+            python,
+            system_site_packages,
+            symlinks: _,
+            copies,
+            clear,
+            upgrade,
+            without_pip,
+            prompt,
+            upgrade_deps,
+            without_scm_ignore_files,
+            force,
+            relocatable,
+        } = args;
+        let on_existing = if clear {
+            OnExisting::Clear { force }
+        } else if upgrade {
+            OnExisting::Upgrade
+        } else {
+            OnExisting::Fail
+        };
+        let seed = if without_pip {
+            Seed::None
+        } else {
+            Seed::Pip { upgrade_deps }
+        };
+        Self {
+            dirs,
+            python,
+            options: CreateOptions {
+                system_site_packages,
+                link: if copies {
+                    InterpreterLink::Copy
+                } else {
+                    InterpreterLink::Symlink
+                },
+                on_existing,
+                seed,
+                prompt,
+                scm_ignore_files: !without_scm_ignore_files,
+                relocatable,
+            },
+        }
+    }
+}

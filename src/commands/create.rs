@@ -1,0 +1,83 @@
+//! `fenv create`: discover an interpreter, create each environment, say
+//! how to activate it.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::cli::settings::{CreateSettings, GlobalSettings};
+use crate::commands::{Selected, open_cache, select_python};
+use crate::diagnostics::ExitStatus;
+use crate::fs::user_display;
+use crate::printer::Printer;
+use crate::python::Discovery;
+use crate::venv::activate::Shell;
+use crate::venv::{self, OnExisting, Seed};
+
+pub fn create(settings: CreateSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
+    let CreateSettings {
+        dirs,
+        python,
+        options,
+    } = settings;
+    if global.offline && options.seed == (Seed::Pip { upgrade_deps: true }) {
+        return Err(venv::Error::OfflineUpgradeDeps.into());
+    }
+    let cache = open_cache(global, printer);
+    let discovery = Discovery::from_env(&cache, printer);
+    for dir in &dirs {
+        // `--upgrade` keeps an environment's own Python unless told otherwise.
+        let upgrade_own = (python.is_none()
+            && options.on_existing == OnExisting::Upgrade
+            && dir.join("pyvenv.cfg").is_file())
+        .then(|| dir.join("bin").join("python").to_string_lossy().into_owned());
+        let request = python.as_deref().or(upgrade_own.as_deref());
+        let (found, selected) = select_python(request, dir, &discovery)
+            .with_context(|| format!("failed to find a Python for `{}`", user_display(dir)))?;
+        let why = match &selected {
+            Selected::Requested => String::new(),
+            Selected::ProjectFile(file) => format!(" (from `{}`)", user_display(file)),
+            Selected::Default => String::new(),
+        };
+        printer.info(format!(
+            "Using {} {} at `{}`{why}",
+            display_implementation(&found.info.implementation),
+            found.info.version_string(),
+            found.path.display()
+        ));
+        let created = venv::create(dir, &found.info, &options, printer).with_context(|| {
+            format!(
+                "failed to create a virtual environment at `{}`",
+                user_display(dir)
+            )
+        })?;
+        let verb = if options.on_existing == OnExisting::Upgrade {
+            "Upgraded"
+        } else if created.replaced {
+            "Replaced"
+        } else {
+            "Created"
+        };
+        printer.info(format!("{verb} virtual environment at `{}`", user_display(dir)));
+        let shell = Shell::detect().unwrap_or(Shell::Bash);
+        printer.info(format!(
+            "Activate with: {}",
+            shell.activation_command(shown_path(dir), created.layout.bin_name())
+        ));
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// The env's path as the user gave it (relative stays relative).
+fn shown_path(dir: &Path) -> &Path {
+    dir
+}
+
+fn display_implementation(name: &str) -> &str {
+    match name {
+        "cpython" => "CPython",
+        "pypy" => "PyPy",
+        "graalpy" => "GraalPy",
+        other => other,
+    }
+}

@@ -1,0 +1,79 @@
+//! One file per command: orchestration only. Each command calls into the
+//! domain modules and wraps their errors with what it was trying to do.
+
+mod activate;
+mod create;
+mod python;
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::cache::Cache;
+use crate::cli::settings::{CreateSettings, GlobalSettings};
+use crate::cli::{Cli, Command, PythonCommand};
+use crate::diagnostics::ExitStatus;
+use crate::printer::Printer;
+use crate::python::{Discovery, Found, PythonRequest};
+
+/// Runs the command `cli` names.
+pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
+    let global = GlobalSettings::resolve(&cli.global);
+    match cli.command {
+        Command::Create(args) => create::create(CreateSettings::resolve(args), &global, printer),
+        Command::Python(PythonCommand::List(args)) => python::list(args.json, &global, printer),
+        Command::Python(PythonCommand::Find(args)) => python::find(args.request.as_deref(), &global, printer),
+        Command::Activate(args) => activate::activate(&args.dir, args.shell.as_deref(), printer),
+    }
+}
+
+/// The cache, or none with a warning when it cannot be used: fenv works
+/// without it, only slower.
+fn open_cache(global: &GlobalSettings, printer: &Printer) -> Cache {
+    let cache = Cache::resolve(global.cache_dir.as_deref());
+    match cache.bucket("interpreters") {
+        Ok(_) => cache,
+        Err(err) => {
+            if let Some(root) = cache.root() {
+                printer.warn(format!(
+                    "the cache at `{}` cannot be used ({err}); continuing without it",
+                    root.display()
+                ));
+                printer.hint("point `--cache-dir` or `FENV_CACHE_DIR` at a writable folder");
+            }
+            Cache::disabled()
+        }
+    }
+}
+
+/// Why an interpreter was chosen, for the user.
+enum Selected {
+    Requested,
+    ProjectFile(std::path::PathBuf),
+    Default,
+}
+
+/// The interpreter for work at `start`: the request, else the project's
+/// `.python-version` or `requires-python`, else the newest on PATH.
+fn select_python(
+    request: Option<&str>,
+    start: &Path,
+    discovery: &Discovery<'_>,
+) -> Result<(Found, Selected)> {
+    if let Some(request) = request {
+        let request = PythonRequest::parse(request)?;
+        return Ok((discovery.find(&request)?, Selected::Requested));
+    }
+    let start = crate::fs::absolute(start)?;
+    if let Some(project) = crate::project::python_request(&start)? {
+        let found = discovery.find(&project.request).map_err(|err| {
+            anyhow::Error::new(err).context(format!(
+                "`{}` asks for Python `{}`",
+                crate::fs::user_display(&project.file),
+                project.request
+            ))
+        })?;
+        return Ok((found, Selected::ProjectFile(project.file)));
+    }
+    Ok((discovery.find_default()?, Selected::Default))
+}

@@ -1,0 +1,82 @@
+//! Small filesystem helpers shared by every module.
+
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+/// The content of `CACHEDIR.TAG` (<https://bford.info/cachedir/>), which
+/// backup tools use to skip caches and virtual environments.
+pub const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
+# This file is a cache directory tag created by fenv.\n\
+# For information about cache directory tags see https://bford.info/cachedir/\n";
+
+/// Writes `contents` to `path` through a temporary file in the same folder
+/// and a rename, so readers see the old content or the new, never half.
+pub fn write_atomic(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
+    use std::io::Write;
+    let parent = path.parent().unwrap_or(Path::new("."));
+    let mut file = tempfile::Builder::new().prefix(".fenv-tmp").tempfile_in(parent)?;
+    file.write_all(contents.as_ref())?;
+    file.persist(path).map_err(|err| err.error)?;
+    Ok(())
+}
+
+/// `path` made absolute against the current directory, lexically: `..` is
+/// collapsed and symlinks are not resolved, as Python's `os.path.abspath`.
+pub fn absolute(path: &Path) -> io::Result<PathBuf> {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()?.join(path)
+    };
+    Ok(normalize(&joined))
+}
+
+/// Collapses `.` and `..` components without touching the filesystem.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push(component);
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// A path as the user should see it: relative to the current directory
+/// when it lies below it, else as given.
+pub fn user_display(path: &Path) -> String {
+    let cwd = std::env::current_dir().ok();
+    let shown = cwd
+        .as_deref()
+        .and_then(|cwd| path.strip_prefix(cwd).ok())
+        .filter(|rel| !rel.as_os_str().is_empty())
+        .unwrap_or(path);
+    shown.display().to_string()
+}
+
+/// Whether `dir` holds no entries at all (a missing dir counts as empty).
+pub fn is_empty_dir(dir: &Path) -> io::Result<bool> {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => Ok(entries.next().is_none()),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(true),
+        Err(err) => Err(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_is_lexical() {
+        assert_eq!(normalize(Path::new("/a/b/../c/./d")), PathBuf::from("/a/c/d"));
+        assert_eq!(normalize(Path::new("/a/..")), PathBuf::from("/"));
+        assert_eq!(normalize(Path::new("a/../../b")), PathBuf::from("../b"));
+    }
+}

@@ -1,0 +1,53 @@
+//! fenv builds and manages Python virtual environments for serverless
+//! function projects.
+//!
+//! Data flows one way: [`cli`] parses, [`commands`] orchestrate, and the
+//! domain modules ([`python`], [`venv`], [`project`], [`cache`]) do the
+//! work without knowing about each other's internals or about the CLI.
+//! [`run`] is the only place that turns an error into an exit code.
+
+pub mod cache;
+pub mod cli;
+pub mod commands;
+pub mod diagnostics;
+pub mod fs;
+pub mod printer;
+pub mod project;
+pub mod python;
+pub mod venv;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::diagnostics::ExitStatus;
+
+/// The version of fenv, written into every `pyvenv.cfg` it makes.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Parses `args`, runs one command and maps the outcome to an exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match cli::Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help and version to stdout and usage errors to
+            // stderr; only the latter are failures (exit 2).
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    let printer = printer::Printer::from_args(&cli.global);
+    let status = match commands::dispatch(cli, &printer) {
+        Ok(status) => status,
+        Err(err) => diagnostics::report(&err, &printer),
+    };
+    status.into()
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        ExitCode::from(status.code())
+    }
+}

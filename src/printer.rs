@@ -1,0 +1,112 @@
+//! The one place that writes to the terminal.
+//!
+//! Data goes to stdout, progress, hints and errors to stderr. `-q` silences
+//! everything but data and errors; `-v` adds detail. Colour is used only on
+//! stderr's `error:`/`warning:`/`hint:` prefixes, and only when stderr is a
+//! terminal (or `--color always`), never when `NO_COLOR` is set.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::{IsTerminal, Write};
+
+use crate::cli::{ColorChoice, GlobalArgs};
+
+/// How much the user wants to hear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+/// Writes user-facing output, honouring `-q`, `-v` and `--color`.
+#[derive(Debug, Clone)]
+pub struct Printer {
+    verbosity: Verbosity,
+    color: bool,
+}
+
+impl Printer {
+    /// Builds a printer from the global flags and the environment.
+    pub fn from_args(args: &GlobalArgs) -> Self {
+        let verbosity = if args.quiet {
+            Verbosity::Quiet
+        } else if args.verbose > 0 {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        };
+        let color = match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+            }
+        };
+        Self { verbosity, color }
+    }
+
+    /// A printer for library callers and tests: normal verbosity, no colour.
+    pub fn plain() -> Self {
+        Self {
+            verbosity: Verbosity::Normal,
+            color: false,
+        }
+    }
+
+    pub fn verbosity(&self) -> Verbosity {
+        self.verbosity
+    }
+
+    /// Data: always printed, on stdout.
+    pub fn data(&self, text: impl AsRef<str>) {
+        let mut out = std::io::stdout().lock();
+        // A closed pipe (`fenv python list | head`) is not an error.
+        let _ = writeln!(out, "{}", text.as_ref());
+    }
+
+    /// Progress and results for a human, on stderr; silenced by `-q`.
+    pub fn info(&self, text: impl AsRef<str>) {
+        if self.verbosity >= Verbosity::Normal {
+            eprintln!("{}", text.as_ref());
+        }
+    }
+
+    /// Detail only shown with `-v`.
+    pub fn verbose(&self, text: impl AsRef<str>) {
+        if self.verbosity >= Verbosity::Verbose {
+            eprintln!("{} {}", self.paint("2", "verbose:"), text.as_ref());
+        }
+    }
+
+    /// A warning: something went wrong but the command carries on.
+    pub fn warn(&self, text: impl AsRef<str>) {
+        if self.verbosity >= Verbosity::Normal {
+            eprintln!("{} {}", self.paint("1;33", "warning:"), text.as_ref());
+        }
+    }
+
+    /// A hint: how to go on from here; silenced by `-q`.
+    pub fn hint(&self, text: impl AsRef<str>) {
+        if self.verbosity >= Verbosity::Normal {
+            eprintln!("{} {}", self.paint("1;36", "hint:"), text.as_ref());
+        }
+    }
+
+    /// A fatal error; printed even with `-q`.
+    pub fn error(&self, text: impl AsRef<str>) {
+        eprintln!("{} {}", self.paint("1;31", "error:"), text.as_ref());
+    }
+
+    /// A hint that belongs to an error; printed even with `-q`.
+    pub fn error_hint(&self, text: impl AsRef<str>) {
+        eprintln!("{} {}", self.paint("1;36", "hint:"), text.as_ref());
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}

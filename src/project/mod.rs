@@ -1,0 +1,138 @@
+//! The project around an environment: what it says about which Python to
+//! use. (Manifests, functions and locks grow here in later work.)
+//!
+//! Without `-p`, the interpreter comes from a `.python-version` found by
+//! walking up from the environment's folder, then from the
+//! `requires-python` of the nearest `pyproject.toml`.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::Hint;
+use crate::python::{PythonRequest, VersionRequest};
+
+/// What can be wrong with a project file.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("failed to read `{}`", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("`{}` line {line}: {reason}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::Read { .. } => None,
+            Self::Invalid { path, .. } if path.ends_with(".python-version") => Some(
+                "write a version such as `3.12` into `.python-version`, or pass `-p` to override it".into(),
+            ),
+            Self::Invalid { .. } => {
+                Some("fix `requires-python` (for example `>=3.10`), or pass `-p` to override it".into())
+            }
+        }
+    }
+}
+
+/// A Python request a project file makes, and the file it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectPython {
+    pub request: PythonRequest,
+    pub file: PathBuf,
+}
+
+/// The Python the project around `start` asks for, if any.
+pub fn python_request(start: &Path) -> Result<Option<ProjectPython>, Error> {
+    if let Some(found) = python_version_file(start)? {
+        return Ok(Some(found));
+    }
+    requires_python(start)
+}
+
+/// The first version in the nearest `.python-version`.
+fn python_version_file(start: &Path) -> Result<Option<ProjectPython>, Error> {
+    let Some(file) = find_up(start, ".python-version") else {
+        return Ok(None);
+    };
+    let text = fs_err::read_to_string(&file).map_err(|source| Error::Read {
+        path: file.clone(),
+        source,
+    })?;
+    let Some((index, line)) = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i, l.trim()))
+        .find(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+    else {
+        return Ok(None);
+    };
+    let request = PythonRequest::parse(line).map_err(|err| Error::Invalid {
+        path: file.clone(),
+        line: index + 1,
+        reason: err.to_string(),
+    })?;
+    Ok(Some(ProjectPython { request, file }))
+}
+
+/// `[project] requires-python` of the nearest `pyproject.toml`.
+fn requires_python(start: &Path) -> Result<Option<ProjectPython>, Error> {
+    #[derive(serde::Deserialize)]
+    struct Pyproject {
+        project: Option<Project>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Project {
+        #[serde(rename = "requires-python")]
+        requires_python: Option<String>,
+    }
+
+    let Some(file) = find_up(start, "pyproject.toml") else {
+        return Ok(None);
+    };
+    let text = fs_err::read_to_string(&file).map_err(|source| Error::Read {
+        path: file.clone(),
+        source,
+    })?;
+    let pyproject: Pyproject = toml::from_str(&text).map_err(|err| Error::Invalid {
+        path: file.clone(),
+        line: err.span().map_or(0, |span| line_of(&text, span.start)),
+        reason: err.message().to_string(),
+    })?;
+    let Some(specifiers) = pyproject.project.and_then(|p| p.requires_python) else {
+        return Ok(None);
+    };
+    let line = text
+        .find("requires-python")
+        .map_or(0, |offset| line_of(&text, offset));
+    let parsed = specifiers
+        .parse()
+        .map_err(|err: pep440_rs::VersionSpecifiersParseError| Error::Invalid {
+            path: file.clone(),
+            line,
+            reason: format!("`requires-python = \"{specifiers}\"` is not valid: {err}"),
+        })?;
+    Ok(Some(ProjectPython {
+        request: PythonRequest::Version(VersionRequest::Range(parsed)),
+        file,
+    }))
+}
+
+/// The nearest `name` in `start` or one of its ancestors.
+fn find_up(start: &Path, name: &str) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}

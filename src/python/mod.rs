@@ -1,0 +1,76 @@
+//! Finding Python interpreters and learning what they are.
+//!
+//! [`request`] parses what the user asked for, [`discover`] walks PATH and
+//! pyenv to find candidates (resolving shims without running them),
+//! [`query`] runs the embedded probe once per interpreter, and [`cache`]
+//! remembers the answer so that later runs start no Python at all.
+
+pub mod cache;
+pub mod discover;
+pub mod query;
+pub mod request;
+
+use std::path::PathBuf;
+
+pub use discover::{Discovery, Found, Source};
+pub use query::{InterpreterInfo, Libc};
+pub use request::{PythonRequest, VersionRequest};
+
+use crate::diagnostics::Hint;
+
+/// What can go wrong while finding or querying an interpreter.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid Python request `{request}`: {reason}")]
+    InvalidRequest { request: String, reason: String },
+
+    #[error("no Python interpreter matches `{request}`{}", found_list(.found))]
+    NotFound {
+        request: String,
+        /// What does exist, as `version (path)` lines, for the message.
+        found: Vec<String>,
+    },
+
+    #[error("`{}` is not a Python interpreter: {reason}", path.display())]
+    NotAnInterpreter { path: PathBuf, reason: String },
+
+    #[error("failed to run `{}`", path.display())]
+    Spawn {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("Python {version} at `{}` is too old: fenv creates environments for Python 3.7 and newer", path.display())]
+    TooOld { path: PathBuf, version: String },
+}
+
+fn found_list(found: &[String]) -> String {
+    if found.is_empty() {
+        "; no interpreter was found on PATH or in pyenv".to_string()
+    } else {
+        format!("; found: {}", found.join(", "))
+    }
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::InvalidRequest { .. } => Some(
+                "use a version (`3.12`, `>=3.10,<3.13`), an implementation (`cpython@3.12`, `cp312`, `pypy3.10`), an executable name (`python3.12`) or a path".into(),
+            ),
+            Self::NotFound { .. } => Some(
+                "install that Python (for example with `pyenv install`), or choose one with `-p`; `fenv python list` shows what fenv sees".into(),
+            ),
+            Self::TooOld { version, .. } if version.starts_with('2') => Some(
+                "Python 2 has no `venv` module; use `virtualenv` for it, or choose a Python 3 with `-p`".into(),
+            ),
+            Self::TooOld { .. } => {
+                Some("choose a newer Python with `-p` (see `fenv python list`)".into())
+            }
+            Self::NotAnInterpreter { .. } | Self::Spawn { .. } => {
+                Some("check the path, or pick another interpreter with `-p`".into())
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Quoting functions, one per shell. STUB.

@@ -1,0 +1,160 @@
+//! Virtual environments: their layout, `pyvenv.cfg`, activation scripts,
+//! and the creation pipeline.
+
+pub mod activate;
+pub mod cfg;
+pub mod create;
+pub mod layout;
+mod seed;
+
+use std::path::PathBuf;
+
+pub use create::{Created, create};
+pub use layout::Layout;
+
+use crate::diagnostics::Hint;
+
+/// How `fenv create` was asked to build an environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateOptions {
+    pub system_site_packages: bool,
+    pub link: InterpreterLink,
+    pub on_existing: OnExisting,
+    pub seed: Seed,
+    /// The prompt as given (`.` still means the current folder's name).
+    pub prompt: Option<String>,
+    /// Write a `.gitignore` holding `*`.
+    pub scm_ignore_files: bool,
+    pub relocatable: bool,
+}
+
+/// How the interpreter gets into `bin/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InterpreterLink {
+    /// Symlinks (the POSIX default); falls back to a copy where the
+    /// filesystem has no symlinks.
+    Symlink,
+    /// Full copies of the interpreter binary (`--copies`).
+    Copy,
+}
+
+/// What to do when the destination already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnExisting {
+    /// Refuse anything but a missing or empty folder.
+    Fail,
+    /// Replace an existing environment; with `force`, also a folder that is
+    /// not one.
+    Clear { force: bool },
+    /// Re-link the interpreter and rewrite `pyvenv.cfg`, keeping packages.
+    Upgrade,
+}
+
+/// What gets installed into a new environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seed {
+    /// Nothing (`--without-pip`).
+    None,
+    /// pip (and setuptools where that Python's venv adds it), then
+    /// optionally upgraded from the index.
+    Pip { upgrade_deps: bool },
+}
+
+/// What can go wrong while creating an environment.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("`{}` exists and is a file", path.display())]
+    IsFile { path: PathBuf },
+
+    #[error("`{}` is a folder with files in it, and not a virtual environment", path.display())]
+    NotAVenv { path: PathBuf, clear_requested: bool },
+
+    #[error("a virtual environment already exists at `{}`", path.display())]
+    Exists { path: PathBuf },
+
+    #[error("there is no virtual environment to upgrade at `{}`", path.display())]
+    NothingToUpgrade { path: PathBuf },
+
+    #[error("the path `{}` cannot be used in activation scripts: {source}", path.display())]
+    UnsafePath {
+        path: PathBuf,
+        source: activate::UnsafeValue,
+    },
+
+    #[error("the prompt {prompt:?} cannot be used in activation scripts: {source}")]
+    UnsafePrompt {
+        prompt: String,
+        source: activate::UnsafeValue,
+    },
+
+    #[error("failed to {action} `{}`", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("`ensurepip` is not available in Python {version} at `{}`", python.display())]
+    NoEnsurepip { python: PathBuf, version: String },
+
+    #[error("`{command}` failed ({status}){}", last_lines(.output))]
+    Subprocess {
+        command: String,
+        status: String,
+        output: String,
+    },
+
+    #[error("`--upgrade-deps` needs the package index, but `--offline` was given")]
+    OfflineUpgradeDeps,
+}
+
+fn last_lines(output: &str) -> String {
+    let lines: Vec<&str> = output.lines().filter(|l| !l.trim().is_empty()).collect();
+    match lines.len() {
+        0 => String::new(),
+        n => format!(": {}", lines[n.saturating_sub(3)..].join(" / ")),
+    }
+}
+
+impl Error {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| Self::Io { action, path, source }
+    }
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::IsFile { .. } => Some("choose another folder for the environment, or remove the file".into()),
+            Self::NotAVenv { clear_requested: false, .. } => Some(
+                "choose another folder, or pass `--clear --force` to delete its contents and create the environment there".into(),
+            ),
+            Self::NotAVenv { clear_requested: true, .. } => Some(
+                "`--clear` only replaces virtual environments; add `--force` to delete the contents of this folder".into(),
+            ),
+            Self::Exists { .. } => Some(
+                "pass `--clear` to replace it, or `--upgrade` to re-point it to its Python and keep its packages".into(),
+            ),
+            Self::NothingToUpgrade { .. } => Some("drop `--upgrade` to create a new environment".into()),
+            Self::UnsafePath { .. } => Some(
+                "choose a folder whose path has no newline, NUL byte or `:` (the PATH separator)".into(),
+            ),
+            Self::UnsafePrompt { .. } => Some("choose a prompt without newlines".into()),
+            Self::Io { source, path, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => Some(format!(
+                "check that you can write to `{}`, or create the environment somewhere else",
+                path.parent().unwrap_or(path).display()
+            )),
+            Self::Io { .. } => None,
+            Self::NoEnsurepip { version, .. } => {
+                let minor = version.split('.').take(2).collect::<Vec<_>>().join(".");
+                Some(format!(
+                    "install it (on Debian and Ubuntu: `apt install python{minor}-venv`), or pass `--without-pip`"
+                ))
+            }
+            Self::Subprocess { .. } => Some("run again with `-v` to see the full output".into()),
+            Self::OfflineUpgradeDeps => Some("drop `--offline`, or drop `--upgrade-deps`".into()),
+        }
+    }
+}

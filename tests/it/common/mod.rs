@@ -1,0 +1,249 @@
+//! The test sandbox and the helpers every test module shares.
+//!
+//! Each test gets a [`TestContext`]: its own temporary root with a work
+//! folder (the current directory of every command), a `HOME`, and a fenv
+//! cache. Commands run the real `fenv` binary with a scrubbed
+//! environment, against the real interpreters and shells on the machine.
+//! What a test needs and cannot find makes it skip with a message, unless
+//! `FENV_REQUIRE_ALL=1` (CI) turns the skip into a failure.
+#![allow(dead_code)]
+
+use std::ffi::OsStr;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A sealed sandbox for one test.
+pub struct TestContext {
+    root: tempfile::TempDir,
+    work: PathBuf,
+    home: PathBuf,
+    cache: PathBuf,
+}
+
+impl TestContext {
+    pub fn new() -> Self {
+        let root = tempfile::Builder::new()
+            .prefix("fenv-test")
+            .tempdir()
+            .expect("create a temporary folder");
+        // Canonical, so paths printed by fenv and by Python compare equal.
+        let base = root.path().canonicalize().expect("canonicalize the temp root");
+        let work = base.join("work");
+        let home = base.join("home");
+        let cache = base.join("cache");
+        for dir in [&work, &home] {
+            std::fs::create_dir_all(dir).expect("create sandbox folders");
+        }
+        Self {
+            root,
+            work,
+            home,
+            cache,
+        }
+    }
+
+    /// The folder commands run in.
+    pub fn work(&self) -> &Path {
+        &self.work
+    }
+
+    /// The sandbox's `HOME`.
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// The sandbox's fenv cache.
+    pub fn cache(&self) -> &Path {
+        &self.cache
+    }
+
+    /// The sandbox root (parent of `work`, `home`, `cache`).
+    pub fn root(&self) -> PathBuf {
+        self.work.parent().expect("work has a parent").to_path_buf()
+    }
+
+    /// `rel` inside the work folder.
+    pub fn path(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.work.join(rel)
+    }
+
+    /// The `fenv` binary with the sandbox environment.
+    pub fn fenv(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fenv"));
+        self.sandbox(&mut cmd);
+        cmd
+    }
+
+    /// Any program with the sandbox environment.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        self.sandbox(&mut cmd);
+        cmd
+    }
+
+    /// Applies the sandbox environment to `cmd`.
+    pub fn sandbox(&self, cmd: &mut Command) {
+        cmd.current_dir(&self.work)
+            .env("HOME", &self.home)
+            .env("FENV_CACHE_DIR", &self.cache)
+            .env("PATH", base_path())
+            // An outer active environment must not leak into the test.
+            .env_remove("VIRTUAL_ENV")
+            .env_remove("VIRTUAL_ENV_PROMPT")
+            .env_remove("CONDA_PREFIX")
+            // They would change which interpreter Python itself uses.
+            .env_remove("PYTHONHOME")
+            .env_remove("PYTHONPATH")
+            // pyenv would otherwise pick the sandbox HOME's (missing) root.
+            .env_remove("PYENV_VERSION")
+            .env_remove("XDG_CACHE_HOME")
+            .env_remove("XDG_CONFIG_HOME")
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null());
+        if let Some(root) = pyenv_root() {
+            cmd.env("PYENV_ROOT", root);
+        }
+        for (key, _) in std::env::vars_os() {
+            // No FENV_* setting of the outer shell may change a test,
+            // except the switches that say what the test run requires.
+            if key.to_string_lossy().starts_with("FENV_")
+                && key != "FENV_REQUIRE_ALL"
+                && key != "FENV_LIVE_TESTS"
+            {
+                cmd.env_remove(&key);
+            }
+        }
+        cmd.env("FENV_CACHE_DIR", &self.cache);
+    }
+
+    /// Writes `contents` to `rel` (inside work), creating parent folders.
+    pub fn write(&self, rel: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().expect("has a parent")).expect("create parents");
+        std::fs::write(&path, contents).expect("write fixture file");
+        path
+    }
+}
+
+/// PATH for sandboxed commands: the outer PATH without any venv's bin.
+pub fn base_path() -> String {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let dirs: Vec<PathBuf> = std::env::split_paths(&path)
+        .filter(|dir| {
+            !dir.join("activate").exists() || !dir.parent().is_some_and(|p| p.join("pyvenv.cfg").exists())
+        })
+        .collect();
+    std::env::join_paths(dirs)
+        .expect("PATH entries are joinable")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// pyenv's root on this machine, if pyenv is installed.
+pub fn pyenv_root() -> Option<PathBuf> {
+    std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")))
+        .filter(|root| root.join("versions").is_dir())
+}
+
+/// The pyenv CPython `3.X` install's `bin/python3.X`, if there is one.
+pub fn pyenv_python(minor: &str) -> Option<PathBuf> {
+    let versions = pyenv_root()?.join("versions");
+    let mut matches: Vec<PathBuf> = std::fs::read_dir(versions)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix(minor)
+                .is_some_and(|rest| rest.starts_with('.') && rest[1..].bytes().all(|b| b.is_ascii_digit()))
+        })
+        .map(|e| e.path().join("bin").join(format!("python{minor}")))
+        .filter(|p| p.is_file())
+        .collect();
+    matches.sort();
+    matches.pop()
+}
+
+/// Every CPython 3.7–3.13 this machine has: pyenv's, then the system's
+/// `/usr/bin/python3.X`. Each as (label, path). With `FENV_REQUIRE_ALL=1`,
+/// a missing pyenv minor fails the test.
+pub fn all_pythons() -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    for minor in 7..=13 {
+        let minor = format!("3.{minor}");
+        if let Some(python) = require(&format!("pyenv CPython {minor}"), pyenv_python(&minor)) {
+            out.push((format!("pyenv-{minor}"), python));
+        }
+    }
+    for minor in 7..=13 {
+        let system = PathBuf::from(format!("/usr/bin/python3.{minor}"));
+        if system.is_file() {
+            out.push((format!("system-3.{minor}"), system));
+        }
+    }
+    out
+}
+
+/// A program on PATH.
+pub fn find_program(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join(name))
+        .find(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}
+
+/// `found`, or a skip: prints why and returns `None`; under
+/// `FENV_REQUIRE_ALL=1` a missing requirement fails the test instead.
+pub fn require<T>(what: &str, found: Option<T>) -> Option<T> {
+    if found.is_none() {
+        assert!(
+            std::env::var_os("FENV_REQUIRE_ALL").is_none_or(|v| v != "1"),
+            "{what} is required (FENV_REQUIRE_ALL=1) but missing"
+        );
+        eprintln!("skipped: {what} is not available");
+    }
+    found
+}
+
+/// Whether tests that talk to the public package index should run.
+pub fn live_tests() -> bool {
+    std::env::var_os("FENV_LIVE_TESTS").is_some_and(|v| v == "1")
+}
+
+/// Runs `cmd` and returns its output.
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("failed to run {cmd:?}: {e}"))
+}
+
+/// Runs `cmd`, asserts it succeeded, and returns its stdout.
+#[track_caller]
+pub fn run_ok(cmd: &mut Command) -> String {
+    let output = run(cmd);
+    assert!(
+        output.status.success(),
+        "{cmd:?} failed with {}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("stdout is UTF-8")
+}
+
+/// Runs `cmd`, asserts it failed with `code`, and returns its stderr.
+#[track_caller]
+pub fn run_err(cmd: &mut Command, code: i32) -> String {
+    let output = run(cmd);
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{cmd:?}: expected exit {code}\n--- stdout\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stderr).expect("stderr is UTF-8")
+}

@@ -1,0 +1,3 @@
+//! fenv's integration tests: one binary, a module per command.
+
+mod common;
