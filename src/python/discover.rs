@@ -114,6 +114,9 @@ impl<'a> Discovery<'a> {
             }
             PythonRequest::Version(_) | PythonRequest::Implementation { .. } => {
                 let minor = request.version().and_then(|v| v.minor());
+                // An interpreter that matches but is too old explains a
+                // miss better than the list of what exists.
+                let mut too_old = None;
                 for candidate in self.candidates() {
                     if minor.is_some() && candidate.hint.is_some() && candidate.hint != minor {
                         continue;
@@ -121,10 +124,13 @@ impl<'a> Discovery<'a> {
                     match self.resolve(candidate) {
                         Ok(found) if request.matches(&found.info) => return Ok(found),
                         Ok(_) => {}
+                        Err(err @ Error::TooOld { .. }) if too_old.is_none() && err.matches(request) => {
+                            too_old = Some(err);
+                        }
                         Err(err) => self.printer.verbose(format!("skipping: {err}")),
                     }
                 }
-                Err(self.not_found(request))
+                Err(too_old.unwrap_or_else(|| self.not_found(request)))
             }
         }
     }

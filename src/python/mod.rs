@@ -45,6 +45,22 @@ pub enum Error {
     TooOld { path: PathBuf, version: String },
 }
 
+impl Error {
+    /// Whether a [`Error::TooOld`] interpreter is what `request` asked for.
+    fn matches(&self, request: &PythonRequest) -> bool {
+        let Self::TooOld { version, .. } = self else {
+            return false;
+        };
+        let parts: Vec<u32> = version.split('.').filter_map(|p| p.parse().ok()).collect();
+        let [major, minor, micro] = parts[..] else {
+            return false;
+        };
+        request
+            .version()
+            .is_some_and(|v| v.matches([major, minor, micro]))
+    }
+}
+
 fn found_list(found: &[String]) -> String {
     if found.is_empty() {
         "; no interpreter was found on PATH or in pyenv".to_string()

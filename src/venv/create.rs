@@ -91,24 +91,20 @@ pub fn create(
         (State::Venv | State::OtherDir, OnExisting::Clear { .. }) => Placement::Replace,
     };
 
-    // Step 4: build the whole environment in a staging folder beside it.
+    // Step 4: build the whole environment in a staging folder beside it,
+    // pip included, so that nothing is placed before everything worked.
     let parent = real.parent().unwrap_or(Path::new("/"));
     fs::create_dir_all(parent).map_err(|e| io_error("create", parent, e))?;
+    remove_abandoned_staging(parent);
     let staging = tempfile::Builder::new()
-        .prefix(".fenv-staging-")
+        .prefix(&format!("{STAGING_PREFIX}{}-", std::process::id()))
         .tempdir_in(parent)
         .map_err(|e| io_error("create a folder in", parent, e))?;
     populate(staging.path(), env_str, &layout, info, options, &prompt)?;
+    seed(staging.path(), &real, &layout, info, options, printer)?;
 
-    // Step 5: move it into place in one step.
+    // Step 5: move it into place in one step, then drop what it replaced.
     let placed = place(staging.keep(), &real, replacing)?;
-
-    // Step 6: seed pip into the placed environment (its scripts must carry
-    // the final path); on failure put back what was there.
-    if let Err(err) = seed_after_placing(&real, &layout, info, options, printer) {
-        placed.roll_back(&real);
-        return Err(err);
-    }
     placed.finish(printer);
     Ok(Created {
         path: env,
@@ -116,6 +112,34 @@ pub fn create(
         prompt: prompt.display,
         replaced: replacing == Placement::Replace,
     })
+}
+
+/// Staging folders are named `.fenv-staging-<pid>-<random>`.
+const STAGING_PREFIX: &str = ".fenv-staging-";
+
+/// Removes staging folders left in `parent` by fenv processes that were
+/// killed: their pid no longer runs.
+fn remove_abandoned_staging(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(STAGING_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .map(|(pid, _)| pid)
+        else {
+            continue;
+        };
+        if !pid.is_empty()
+            && pid.bytes().all(|b| b.is_ascii_digit())
+            && !Path::new("/proc").join(pid).exists()
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// The prompt in its two forms.
@@ -269,26 +293,30 @@ fn upgrade(
     write_atomic(&real.join("pyvenv.cfg"), cfg.render())?;
     link_interpreter(real, layout, info, options.link, true)?;
     printer.verbose(format!("upgraded `{}` in place", env.display()));
-    seed_after_placing(real, layout, info, options, printer)
+    seed(real, real, layout, info, options, printer)
 }
 
-fn seed_after_placing(
+/// Installs pip into the environment being built at `at`, whose final
+/// home is `real`: scripts that name the staging path are rewritten.
+fn seed(
+    at: &Path,
     real: &Path,
     layout: &Layout,
     info: &InterpreterInfo,
     options: &CreateOptions,
     printer: &Printer,
 ) -> Result<(), Error> {
-    match options.seed {
-        Seed::None => Ok(()),
-        Seed::Pip { upgrade_deps } => {
-            seed::ensurepip(real, layout, info, printer)?;
-            if upgrade_deps {
-                seed::upgrade_deps(real, layout, info, printer)?;
-            }
-            Ok(())
-        }
+    let Seed::Pip { upgrade_deps } = options.seed else {
+        return Ok(());
+    };
+    seed::ensurepip(at, layout, info, printer)?;
+    if upgrade_deps {
+        seed::upgrade_deps(at, layout, info, printer)?;
     }
+    if at != real {
+        seed::move_scripts(at, real, layout)?;
+    }
+    Ok(())
 }
 
 /// The `pyvenv.cfg` venv of this interpreter would write, then fenv's keys.
@@ -429,10 +457,9 @@ enum Placement {
     Replace,
 }
 
-/// A placed environment, with what is needed to undo the placement.
+/// A placed environment, and where what it replaced now is.
 struct Placed {
-    placement: Placement,
-    /// Where the replaced contents now are, until [`Placed::finish`].
+    /// The replaced contents, until [`Placed::finish`] removes them.
     old: Option<PathBuf>,
 }
 
@@ -446,25 +473,22 @@ fn place(staging: PathBuf, real: &Path, placement: Placement) -> Result<Placed, 
         // current folder, which must keep its identity for the user's shell.
         Placement::New | Placement::IntoEmpty if !is_current_dir(real) => {
             fs::rename(&staging, real).map_err(|e| cleanup(io_error("move the environment to", real, e)))?;
-            Ok(Placed { placement, old: None })
+            Ok(Placed { old: None })
         }
         Placement::New | Placement::IntoEmpty => {
             move_entries(&staging, real).map_err(cleanup)?;
             let _ = std::fs::remove_dir(&staging);
-            Ok(Placed { placement, old: None })
+            Ok(Placed { old: None })
         }
         Placement::Replace if is_current_dir(real) => {
             clear_dir(real).map_err(cleanup)?;
             move_entries(&staging, real).map_err(cleanup)?;
             let _ = std::fs::remove_dir(&staging);
-            Ok(Placed { placement, old: None })
+            Ok(Placed { old: None })
         }
         Placement::Replace => {
             exchange(&staging, real).map_err(|e| cleanup(io_error("replace", real, e)))?;
-            Ok(Placed {
-                placement,
-                old: Some(staging),
-            })
+            Ok(Placed { old: Some(staging) })
         }
     }
 }
@@ -478,23 +502,6 @@ impl Placed {
                     "could not remove the old environment at `{}`: {err}",
                     old.display()
                 ));
-            }
-        }
-    }
-
-    /// Undoes the placement: the destination gets back what it had.
-    fn roll_back(self, real: &Path) {
-        match (self.placement, self.old) {
-            (Placement::Replace, Some(old)) => {
-                if exchange(&old, real).is_ok() {
-                    let _ = std::fs::remove_dir_all(&old);
-                }
-            }
-            (Placement::New, _) => {
-                let _ = std::fs::remove_dir_all(real);
-            }
-            (Placement::IntoEmpty | Placement::Replace, _) => {
-                let _ = clear_dir(real);
             }
         }
     }
@@ -570,19 +577,16 @@ fn set_mode(path: &Path, mode: u32) -> Result<(), Error> {
         .map_err(|e| io_error("set the mode of", path, e))
 }
 
-/// An [`Error::Io`] whose message names the path and not fs-err's copy of it.
+/// An [`Error::Io`] whose message names the path once: fs-err and
+/// tempfile add it to their messages, ours already has it.
 fn io_error(action: &'static str, path: &Path, err: io::Error) -> Error {
+    let source = match err.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => err,
+    };
     Error::Io {
         action,
         path: path.to_path_buf(),
-        source: io::Error::new(err.kind(), strip_path_context(&err)),
-    }
-}
-
-/// fs-err adds the path to its messages; ours already names it.
-fn strip_path_context(err: &io::Error) -> String {
-    match std::error::Error::source(err) {
-        Some(inner) => inner.to_string(),
-        None => err.to_string(),
+        source,
     }
 }

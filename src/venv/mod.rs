@@ -142,10 +142,13 @@ impl Hint for Error {
                 "choose a folder whose path has no newline, NUL byte or `:` (the PATH separator)".into(),
             ),
             Self::UnsafePrompt { .. } => Some("choose a prompt without newlines".into()),
-            Self::Io { source, path, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => Some(format!(
-                "check that you can write to `{}`, or create the environment somewhere else",
-                path.parent().unwrap_or(path).display()
-            )),
+            Self::Io { source, path, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+                let folder = if path.is_dir() { path } else { path.parent().unwrap_or(path) };
+                Some(format!(
+                    "check that you can write to `{}`, or create the environment somewhere else",
+                    folder.display()
+                ))
+            }
             Self::Io { .. } => None,
             Self::NoEnsurepip { version, .. } => {
                 let minor = version.split('.').take(2).collect::<Vec<_>>().join(".");

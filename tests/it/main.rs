@@ -1,3 +1,6 @@
 //! fenv's integration tests: one binary, a module per command.
 
 mod common;
+mod create;
+mod parity;
+mod python;

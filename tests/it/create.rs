@@ -1,0 +1,444 @@
+//! `fenv create`: the options beyond parity, what it prints, bad input
+//! (a clear error, a hint, a non-zero exit, nothing lost) and atomicity.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::{TestContext, find_program, pyenv_python, require, run, run_err, run_ok};
+
+/// A context plus the interpreter most tests use.
+fn setup() -> Option<(TestContext, PathBuf)> {
+    let python = require("pyenv CPython 3.12", pyenv_python("3.12"))?;
+    Some((TestContext::new(), python))
+}
+
+fn create(ctx: &TestContext, python: &Path) -> Command {
+    let mut cmd = ctx.fenv();
+    cmd.args(["create", "--without-pip", "-p"]).arg(python);
+    cmd
+}
+
+fn stderr_of(cmd: &mut Command) -> String {
+    let output = run(cmd);
+    assert!(
+        output.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stderr).expect("UTF-8")
+}
+
+/// A folder's entries, recursively, with file contents: to prove a
+/// refused command changed nothing.
+fn fingerprint(dir: &Path) -> Vec<(PathBuf, Option<Vec<u8>>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.expect("entry").path();
+            let meta = std::fs::symlink_metadata(&path).expect("metadata");
+            if meta.is_dir() {
+                stack.push(path.clone());
+                out.push((path, None));
+            } else if meta.is_symlink() {
+                out.push((
+                    path.clone(),
+                    Some(
+                        std::fs::read_link(&path)
+                            .expect("link")
+                            .into_os_string()
+                            .into_encoded_bytes(),
+                    ),
+                ));
+            } else {
+                out.push((path.clone(), Some(std::fs::read(&path).expect("read"))));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn defaults_to_dot_venv_and_says_how_to_activate() {
+    let Some((ctx, python)) = setup() else { return };
+    let stderr = stderr_of(create(&ctx, &python).env("SHELL", "/bin/bash"));
+    assert!(ctx.path(".venv/pyvenv.cfg").is_file());
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines[0],
+        format!("Using CPython 3.12.1 at `{}`", python.display()).replace("3.12.1", &version_of(&python))
+    );
+    assert_eq!(lines[1], "Created virtual environment at `.venv`");
+    assert!(lines[2].starts_with("Activate with: "), "{stderr}");
+    assert!(
+        lines[2].ends_with(".venv/bin/activate")
+            || lines[2].ends_with(".venv/bin/activate.fish")
+            || lines[2].contains(".venv/bin/activate"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ctx.path(".venv/.gitignore")).expect(".gitignore"),
+        "*\n"
+    );
+    assert!(
+        std::fs::read_to_string(ctx.path(".venv/CACHEDIR.TAG"))
+            .expect("tag")
+            .starts_with("Signature: 8a477f597d28d172789f06886806bc55")
+    );
+    // `-q` prints nothing at all.
+    let out = run(create(&ctx, &python).args(["-q", "quiet"]));
+    assert!(out.status.success() && out.stdout.is_empty() && out.stderr.is_empty());
+}
+
+fn version_of(python: &Path) -> String {
+    let out = Command::new(python)
+        .args(["-c", "import platform; print(platform.python_version())"])
+        .output()
+        .expect("run");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+#[test]
+fn several_dirs_and_the_options_land_in_pyvenv_cfg() {
+    let Some((ctx, python)) = setup() else { return };
+    run_ok(create(&ctx, &python).args([
+        "a",
+        "b",
+        "--prompt",
+        ".",
+        "--system-site-packages",
+        "--relocatable",
+        "--without-scm-ignore-files",
+    ]));
+    for dir in ["a", "b"] {
+        let cfg = std::fs::read_to_string(ctx.path(dir).join("pyvenv.cfg")).expect("cfg");
+        assert!(cfg.contains("include-system-site-packages = true\n"), "{cfg}");
+        // `--prompt .` is the current folder's name.
+        assert!(cfg.contains("prompt = 'work'\n"), "{cfg}");
+        assert!(
+            cfg.contains(&format!(
+                "-m venv --without-pip --system-site-packages --prompt=\".\" {}\n",
+                ctx.path(dir).display()
+            )),
+            "{cfg}"
+        );
+        assert!(
+            cfg.ends_with(&format!(
+                "fenv = {}\nrelocatable = true\n",
+                env!("CARGO_PKG_VERSION")
+            )),
+            "{cfg}"
+        );
+        assert!(!ctx.path(dir).join(".gitignore").exists());
+    }
+}
+
+#[test]
+fn copies_are_real_executables() {
+    let Some((ctx, python)) = setup() else { return };
+    run_ok(create(&ctx, &python).arg("--copies"));
+    use std::os::unix::fs::PermissionsExt;
+    for name in ["python", "python3", "python3.12"] {
+        let meta = std::fs::symlink_metadata(ctx.path(".venv/bin").join(name)).expect("exists");
+        assert!(meta.is_file(), "{name} is a copy");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o755);
+    }
+    let out = run_ok(
+        ctx.command(ctx.path(".venv/bin/python"))
+            .args(["-c", "import sys; print(sys.prefix)"]),
+    );
+    assert_eq!(out.trim(), ctx.path(".venv").display().to_string());
+}
+
+#[test]
+fn a_file_in_the_way_is_refused() {
+    let Some((ctx, python)) = setup() else { return };
+    ctx.write("taken", "precious\n");
+    let err = run_err(create(&ctx, &python).arg("taken"), 1);
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error: ")).count(),
+        1,
+        "{err}"
+    );
+    assert!(
+        err.contains("error: failed to create a virtual environment at `taken`: `"),
+        "{err}"
+    );
+    assert!(err.contains("taken` exists and is a file"), "{err}");
+    assert!(err.contains("\nhint: "), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(ctx.path("taken")).expect("kept"),
+        "precious\n"
+    );
+}
+
+#[test]
+fn a_folder_that_is_not_a_venv_is_kept_unless_forced() {
+    let Some((ctx, python)) = setup() else { return };
+    ctx.write("project/notes.txt", "keep me\n");
+    let before = fingerprint(&ctx.path("project"));
+
+    let err = run_err(create(&ctx, &python).arg("project"), 1);
+    assert!(
+        err.contains("is a folder with files in it, and not a virtual environment"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: choose another folder, or pass `--clear --force`"),
+        "{err}"
+    );
+    assert_eq!(fingerprint(&ctx.path("project")), before);
+
+    // `--clear` alone deletes nothing here.
+    let err = run_err(create(&ctx, &python).args(["--clear", "project"]), 1);
+    assert!(
+        err.contains("hint: `--clear` only replaces virtual environments; add `--force`"),
+        "{err}"
+    );
+    assert_eq!(fingerprint(&ctx.path("project")), before);
+
+    run_ok(create(&ctx, &python).args(["--clear", "--force", "project"]));
+    assert!(ctx.path("project/pyvenv.cfg").is_file());
+    assert!(!ctx.path("project/notes.txt").exists());
+}
+
+#[test]
+fn an_existing_venv_needs_clear_or_upgrade() {
+    let Some((ctx, python)) = setup() else { return };
+    run_ok(&mut create(&ctx, &python));
+    let marker = ctx.write(".venv/lib/python3.12/site-packages/marker.py", "x = 1\n");
+    let before = fingerprint(&ctx.path(".venv"));
+
+    let err = run_err(&mut create(&ctx, &python), 1);
+    assert!(err.contains("a virtual environment already exists at `"), "{err}");
+    assert!(
+        err.contains("hint: pass `--clear` to replace it, or `--upgrade`"),
+        "{err}"
+    );
+    assert_eq!(fingerprint(&ctx.path(".venv")), before);
+
+    // --upgrade keeps packages and rewrites pyvenv.cfg from the flags.
+    run_ok(create(&ctx, &python).args(["--upgrade", "--prompt", "up"]));
+    assert!(marker.is_file());
+    let cfg = std::fs::read_to_string(ctx.path(".venv/pyvenv.cfg")).expect("cfg");
+    assert!(
+        cfg.contains("prompt = 'up'\n") && cfg.contains(" --upgrade --prompt=\"up\" "),
+        "{cfg}"
+    );
+
+    // --clear replaces the whole environment.
+    let stderr = stderr_of(create(&ctx, &python).arg("--clear"));
+    assert!(
+        stderr.contains("Replaced virtual environment at `.venv`"),
+        "{stderr}"
+    );
+    assert!(!marker.exists());
+    assert!(ctx.path(".venv/bin/python").exists());
+    // Nothing is left beside it.
+    let leftovers: Vec<_> = std::fs::read_dir(ctx.work())
+        .expect("read")
+        .map(|e| e.expect("e").file_name())
+        .collect();
+    assert_eq!(leftovers, vec![std::ffi::OsString::from(".venv")]);
+}
+
+#[test]
+fn upgrade_needs_an_environment() {
+    let Some((ctx, python)) = setup() else { return };
+    let err = run_err(create(&ctx, &python).arg("--upgrade"), 1);
+    assert!(
+        err.contains("there is no virtual environment to upgrade at `"),
+        "{err}"
+    );
+    assert!(!ctx.path(".venv").exists());
+}
+
+#[test]
+fn a_symlinked_venv_stays_a_symlink() {
+    let Some((ctx, python)) = setup() else { return };
+    std::fs::create_dir(ctx.path("real")).expect("mkdir");
+    std::os::unix::fs::symlink("real", ctx.path(".venv")).expect("symlink");
+    run_ok(&mut create(&ctx, &python));
+    run_ok(create(&ctx, &python).arg("--clear"));
+    assert!(
+        std::fs::symlink_metadata(ctx.path(".venv"))
+            .expect("meta")
+            .is_symlink()
+    );
+    assert!(ctx.path("real/pyvenv.cfg").is_file());
+    let out = run_ok(
+        ctx.command(ctx.path(".venv/bin/python"))
+            .args(["-c", "import sys; print(sys.prefix)"]),
+    );
+    assert_eq!(out.trim(), ctx.path(".venv").display().to_string());
+}
+
+#[test]
+fn paths_no_shell_can_carry_are_refused() {
+    let Some((ctx, python)) = setup() else { return };
+    for (name, why) in [("new\nline", "newline"), ("a:b", "PATH separator")] {
+        let err = run_err(create(&ctx, &python).arg(name), 1);
+        assert!(err.contains("cannot be used in activation scripts"), "{err}");
+        assert!(err.contains(why), "{err}");
+        assert!(err.contains("hint: "), "{err}");
+        assert!(!ctx.path(name).exists());
+    }
+    let err = run_err(create(&ctx, &python).args(["--prompt", "two\nlines"]), 1);
+    assert!(err.contains("the prompt \"two\\nlines\" cannot be used"), "{err}");
+}
+
+#[test]
+fn an_unwritable_parent_is_an_error_that_names_it() {
+    let Some((ctx, _)) = setup() else { return };
+    let Some(setpriv) = require("setpriv", find_program("setpriv")) else {
+        return;
+    };
+    // Root may write anywhere, so run fenv as `nobody` in a root-owned folder.
+    let locked = ctx.root().join("locked");
+    std::fs::create_dir(&locked).expect("mkdir");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    for dir in [ctx.root(), ctx.root().parent().expect("tmp").to_path_buf()] {
+        let mode = std::fs::metadata(&dir).expect("meta").permissions().mode();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode | 0o711)).expect("chmod");
+    }
+    let fenv = env!("CARGO_BIN_EXE_fenv");
+    let mut cmd = ctx.command(setpriv);
+    cmd.args([
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        fenv,
+        "create",
+        "--without-pip",
+        "-p",
+        "/usr/bin/python3.11",
+    ])
+    .arg(locked.join("env"))
+    .env("FENV_CACHE_DIR", locked.join("cache"));
+    if !Path::new("/usr/bin/python3.11").is_file() {
+        eprintln!("skipped: no /usr/bin/python3.11 readable by nobody");
+        return;
+    }
+    let err = run_err(&mut cmd, 1);
+    assert!(
+        err.contains("cannot be used"),
+        "the unwritable cache is a warning: {err}"
+    );
+    assert!(err.contains("Permission denied"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "hint: check that you can write to `{}`",
+            locked.display()
+        )),
+        "{err}"
+    );
+    assert!(!locked.join("env").exists());
+}
+
+#[test]
+fn an_unusable_cache_is_worked_around() {
+    let Some((ctx, python)) = setup() else { return };
+    let blocker = ctx.write("not-a-dir", "x");
+    let stderr = stderr_of(create(&ctx, &python).env("FENV_CACHE_DIR", &blocker));
+    assert!(
+        stderr.starts_with(&format!(
+            "warning: the cache at `{}` cannot be used",
+            blocker.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: point `--cache-dir` or `FENV_CACHE_DIR` at a writable folder"),
+        "{stderr}"
+    );
+    assert!(ctx.path(".venv/pyvenv.cfg").is_file());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let ctx = TestContext::new();
+    for args in [
+        &["create", "--symlinks", "--copies"][..],
+        &["create", "--clear", "--upgrade"],
+        &["create", "--force"],
+        &["create", "--without-pip", "--upgrade-deps"],
+        &["create", "--upg"],
+    ] {
+        let err = run_err(ctx.fenv().args(args), 2);
+        assert!(err.contains("error:"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_warm_cache_starts_no_python() {
+    let Some((ctx, python)) = setup() else { return };
+    let Some(strace) = require("strace", find_program("strace")) else {
+        return;
+    };
+    run_ok(create(&ctx, &python).arg("warm"));
+    let trace = ctx.root().join("trace");
+    let mut cmd = ctx.command(strace);
+    cmd.args(["-f", "-qq", "-e", "trace=execve", "-o"])
+        .arg(&trace)
+        .arg(env!("CARGO_BIN_EXE_fenv"));
+    cmd.args(["create", "--without-pip", "-p"])
+        .arg(&python)
+        .arg("cold");
+    run_ok(&mut cmd);
+    let execs: Vec<String> = std::fs::read_to_string(&trace)
+        .expect("trace")
+        .lines()
+        .filter(|l| l.contains("execve(") && !l.contains("ENOENT"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(execs.len(), 1, "only fenv itself runs: {execs:#?}");
+    assert!(ctx.path("cold/pyvenv.cfg").is_file());
+}
+
+#[test]
+fn with_pip_by_default_and_killed_creation_leaves_the_old_env() {
+    let Some((ctx, python)) = setup() else { return };
+    let mut cmd = ctx.fenv();
+    cmd.args(["create", "-p"]).arg(&python);
+    run_ok(&mut cmd);
+    let pip = run_ok(
+        ctx.command(ctx.path(".venv/bin/python"))
+            .args(["-m", "pip", "--version"]),
+    );
+    assert!(pip.starts_with("pip "), "{pip}");
+    assert!(
+        run_ok(ctx.command(ctx.path(".venv/bin/pip")).arg("--version"))
+            .contains(&ctx.path(".venv").display().to_string())
+    );
+    let cfg = std::fs::read_to_string(ctx.path(".venv/pyvenv.cfg")).expect("cfg");
+    assert!(cfg.ends_with("seed = pip\n"), "{cfg}");
+    let marker = ctx.write(".venv/lib/python3.12/site-packages/marker.py", "x = 1\n");
+    let before = fingerprint(&ctx.path(".venv"));
+
+    // Kill a `--clear` while ensurepip runs: the old env is untouched.
+    let mut child = ctx
+        .fenv()
+        .args(["create", "--clear", "-p"])
+        .arg(&python)
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    assert!(marker.is_file());
+    assert_eq!(fingerprint(&ctx.path(".venv")), before);
+
+    // The next run clears what the killed one left beside it.
+    run_ok(create(&ctx, &python).arg("next"));
+    let mut names: Vec<_> = std::fs::read_dir(ctx.work())
+        .expect("read")
+        .map(|e| e.expect("e").file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names, [".venv", "next"]);
+}
