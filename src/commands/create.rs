@@ -1,8 +1,6 @@
 //! `fenv create`: discover an interpreter, create each environment, say
 //! how to activate it.
 
-use std::path::Path;
-
 use anyhow::{Context, Result};
 
 use crate::cli::settings::{CreateSettings, GlobalSettings};
@@ -35,9 +33,8 @@ pub fn create(settings: CreateSettings, global: &GlobalSettings, printer: &Print
         let (found, selected) = select_python(request, dir, &discovery)
             .with_context(|| format!("failed to find a Python for `{}`", user_display(dir)))?;
         let why = match &selected {
-            Selected::Requested => String::new(),
             Selected::ProjectFile(file) => format!(" (from `{}`)", user_display(file)),
-            Selected::Default => String::new(),
+            Selected::Requested | Selected::Default => String::new(),
         };
         printer.info(format!(
             "Using {} {} at `{}`{why}",
@@ -62,15 +59,11 @@ pub fn create(settings: CreateSettings, global: &GlobalSettings, printer: &Print
         let shell = Shell::detect().unwrap_or(Shell::Bash);
         printer.info(format!(
             "Activate with: {}",
-            shell.activation_command(shown_path(dir), created.layout.bin_name())
+            // The path as the user gave it: relative stays relative.
+            shell.activation_command(dir, created.layout.bin_name())
         ));
     }
     Ok(ExitStatus::Success)
-}
-
-/// The env's path as the user gave it (relative stays relative).
-fn shown_path(dir: &Path) -> &Path {
-    dir
 }
 
 fn display_implementation(name: &str) -> &str {

@@ -442,3 +442,51 @@ fn with_pip_by_default_and_killed_creation_leaves_the_old_env() {
     names.sort();
     assert_eq!(names, [".venv", "next"]);
 }
+
+#[test]
+fn upgrade_deps_fetches_the_newest_pip() {
+    if !crate::common::live_tests() {
+        eprintln!("skipped: needs the package index (FENV_LIVE_TESTS=1)");
+        return;
+    }
+    let Some((ctx, python)) = setup() else { return };
+    let bundled = "23.2.1";
+    let mut last = String::new();
+    // The index is on the internet: retry transient failures.
+    for attempt in 0..3 {
+        let output = run(ctx
+            .fenv()
+            .args(["create", "--clear", "--upgrade-deps", "-p"])
+            .arg(&python));
+        if output.status.success() {
+            let version = run_ok(
+                ctx.command(ctx.path(".venv/bin/python"))
+                    .args(["-m", "pip", "--version"]),
+            );
+            assert!(
+                !version.starts_with(&format!("pip {bundled} ")),
+                "pip was not upgraded: {version}"
+            );
+            return;
+        }
+        last = String::from_utf8_lossy(&output.stderr).into_owned();
+        std::thread::sleep(std::time::Duration::from_secs(2 << attempt));
+    }
+    panic!("--upgrade-deps failed three times: {last}");
+}
+
+#[test]
+fn upgrade_deps_is_refused_offline() {
+    let Some((ctx, python)) = setup() else { return };
+    let err = run_err(
+        ctx.fenv()
+            .args(["create", "--offline", "--upgrade-deps", "-p"])
+            .arg(&python),
+        1,
+    );
+    assert!(
+        err.contains("`--upgrade-deps` needs the package index, but `--offline` was given"),
+        "{err}"
+    );
+    assert!(!ctx.path(".venv").exists());
+}
