@@ -135,6 +135,15 @@ pub struct CreateArgs {
     /// scripts find their own location at run time.
     #[arg(long, env = "FENV_RELOCATABLE")]
     pub relocatable: bool,
+
+    /// How to put pip's files in place from the cache [default: clone,
+    /// else hardlink, else copy]. A mode given here that fails is an error.
+    #[arg(long, value_enum, env = "FENV_LINK_MODE", value_name = "MODE")]
+    pub link_mode: Option<crate::install::LinkMode>,
+
+    /// Compile pip's `.py` files to bytecode with the environment's Python.
+    #[arg(long, env = "FENV_COMPILE_BYTECODE")]
+    pub compile_bytecode: bool,
 }
 
 /// `fenv python …`

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use crate::cli::{CreateArgs, GlobalArgs};
+use crate::install::LinkMode;
 use crate::venv::{CreateOptions, InterpreterLink, OnExisting, Seed};
 
 /// Settings every command shares.
@@ -37,6 +38,8 @@ pub struct CreateSettings {
     pub dirs: Vec<PathBuf>,
     pub python: Option<String>,
     pub options: CreateOptions,
+    pub link_mode: Option<LinkMode>,
+    pub compile_bytecode: bool,
 }
 
 impl CreateSettings {
@@ -55,6 +58,8 @@ impl CreateSettings {
             without_scm_ignore_files,
             force,
             relocatable,
+            link_mode,
+            compile_bytecode,
         } = args;
         let on_existing = if clear {
             OnExisting::Clear { force }
@@ -84,6 +89,8 @@ impl CreateSettings {
                 scm_ignore_files: !without_scm_ignore_files,
                 relocatable,
             },
+            link_mode,
+            compile_bytecode,
         }
     }
 }

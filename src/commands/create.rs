@@ -3,26 +3,45 @@
 
 use anyhow::{Context, Result};
 
+use crate::cache::Cache;
 use crate::cli::settings::{CreateSettings, GlobalSettings};
 use crate::commands::{Selected, open_cache, select_python};
 use crate::diagnostics::ExitStatus;
 use crate::fs::user_display;
+use crate::install::{Linker, WheelStore};
 use crate::printer::Printer;
 use crate::python::Discovery;
 use crate::venv::activate::Shell;
-use crate::venv::{self, OnExisting, Seed};
+use crate::venv::{self, OnExisting, Seed, Seeder};
 
 pub fn create(settings: CreateSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
     let CreateSettings {
         dirs,
         python,
         options,
+        link_mode,
+        compile_bytecode,
     } = settings;
     if global.offline && options.seed == (Seed::Pip { upgrade_deps: true }) {
         return Err(venv::Error::OfflineUpgradeDeps.into());
     }
     let cache = open_cache(global, printer);
     let discovery = Discovery::from_env(&cache, printer);
+    // Without a usable cache, seeding still works from a throwaway store.
+    let scratch;
+    let store_cache = if cache.root().is_some() {
+        &cache
+    } else {
+        scratch = tempfile::tempdir().context("failed to create a temporary folder")?;
+        &Cache::resolve(Some(scratch.path()))
+    };
+    let store = WheelStore::new(store_cache).context("failed to open the wheel cache")?;
+    let linker = Linker::new(link_mode);
+    let seeder = Seeder {
+        store: &store,
+        linker: &linker,
+        compile_bytecode,
+    };
     for dir in &dirs {
         // `--upgrade` keeps an environment's own Python unless told otherwise.
         let upgrade_own = (python.is_none()
@@ -42,7 +61,7 @@ pub fn create(settings: CreateSettings, global: &GlobalSettings, printer: &Print
             found.info.version_string(),
             found.path.display()
         ));
-        let created = venv::create(dir, &found.info, &options, printer).with_context(|| {
+        let created = venv::create(dir, &found.info, &options, &seeder, printer).with_context(|| {
             format!(
                 "failed to create a virtual environment at `{}`",
                 user_display(dir)

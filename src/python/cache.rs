@@ -49,22 +49,22 @@ pub fn query_cached(cache: &Cache, path: &Path) -> Result<(InterpreterInfo, Orig
         ))
     });
     let stamp = stamp(path);
-    if let (Some(entry_path), Some(stamp)) = (&entry_path, &stamp) {
-        if let Some(info) = read_entry(entry_path, stamp) {
-            return Ok((info, Origin::Cache));
-        }
+    if let (Some(entry_path), Some(stamp)) = (&entry_path, &stamp)
+        && let Some(info) = read_entry(entry_path, stamp)
+    {
+        return Ok((info, Origin::Cache));
     }
     let info = query::query(path)?;
-    if let (Some(entry_path), Some(stamp)) = (entry_path, stamp) {
-        if info.real_executable == stamp.canonical {
-            let entry = Entry {
-                stamp,
-                info: info.clone(),
-            };
-            if let Ok(json) = serde_json::to_vec(&entry) {
-                // A cache that cannot be written only costs speed.
-                let _ = crate::fs::write_atomic(&entry_path, json);
-            }
+    if let (Some(entry_path), Some(stamp)) = (entry_path, stamp)
+        && info.real_executable == stamp.canonical
+    {
+        let entry = Entry {
+            stamp,
+            info: info.clone(),
+        };
+        if let Ok(json) = serde_json::to_vec(&entry) {
+            // A cache that cannot be written only costs speed.
+            let _ = crate::fs::write_atomic(&entry_path, json);
         }
     }
     Ok((info, Origin::Probe))

@@ -79,18 +79,37 @@ def venv_scheme():
     return None
 
 
-def ensurepip_wheels(stdlib):
-    import sysconfig
-
-    bundled = os.path.join(stdlib, "ensurepip", "_bundled")
-    wheels = []
-    if os.path.isdir(bundled):
-        wheels = sorted(f for f in os.listdir(bundled) if f.endswith(".whl"))
+def ensurepip_wheels():
+    # The exact wheels `ensurepip` would install, as each version finds them
+    # (a distribution's WHEEL_PKG_DIR first where that version looks there).
+    try:
+        import ensurepip
+    except ImportError:
+        return {"available": False, "wheels": []}
+    bundled = os.path.join(os.path.dirname(ensurepip.__file__), "_bundled")
+    packages = []
+    if hasattr(ensurepip, "_get_packages"):
+        for project, package in sorted(ensurepip._get_packages().items()):
+            path = package.wheel_path or os.path.join(bundled, package.wheel_name)
+            packages.append((project, package.version, path))
+    elif hasattr(ensurepip, "_get_pip_whl_path_ctx"):
+        # 3.13+: pip only, WHEEL_PKG_DIR's newest first.
+        with ensurepip._get_pip_whl_path_ctx() as path:
+            packages.append(("pip", ensurepip._get_pip_version(), str(path)))
+    else:
+        for project in ensurepip._PROJECTS:
+            name, version = project[0], project[1]
+            prefix = "%s-%s-" % (name, version)
+            for wheel in sorted(os.listdir(bundled)):
+                if wheel.startswith(prefix) and wheel.endswith(".whl"):
+                    packages.append((name, version, os.path.join(bundled, wheel)))
+                    break
     return {
-        "available": os.path.isfile(os.path.join(stdlib, "ensurepip", "__init__.py")),
-        "bundled_dir": bundled,
-        "bundled": wheels,
-        "wheel_pkg_dir": sysconfig.get_config_var("WHEEL_PKG_DIR"),
+        "available": True,
+        "wheels": [
+            {"project": project, "version": version, "path": str(path)}
+            for project, version, path in packages
+        ],
     }
 
 
@@ -145,7 +164,7 @@ def main():
                 "python_version": ".".join(platform.python_version_tuple()[:2]),
                 "sys_platform": sys.platform,
             },
-            "ensurepip": ensurepip_wheels(stdlib),
+            "ensurepip": ensurepip_wheels(),
         }
     )
 

@@ -96,11 +96,17 @@ pub struct Markers {
 pub struct Ensurepip {
     /// Whether the `ensurepip` module exists (distributions may strip it).
     pub available: bool,
-    pub bundled_dir: PathBuf,
-    /// The wheel file names in `ensurepip/_bundled`.
-    pub bundled: Vec<String>,
-    /// A distribution's shared wheel folder (Debian: `/usr/share/python-wheels`).
-    pub wheel_pkg_dir: Option<String>,
+    /// The wheels it would install, found where that version looks.
+    pub wheels: Vec<SeedWheel>,
+}
+
+/// One wheel `ensurepip` bundles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedWheel {
+    /// `pip` or `setuptools`.
+    pub project: String,
+    pub version: String,
+    pub path: PathBuf,
 }
 
 impl InterpreterInfo {

@@ -16,7 +16,8 @@ use crate::printer::Printer;
 use crate::python::InterpreterInfo;
 use crate::venv::activate::{self, ActivationContext};
 use crate::venv::cfg::{PyvenvCfg, python_repr};
-use crate::venv::{CreateOptions, Error, InterpreterLink, Layout, OnExisting, Seed, seed};
+use crate::venv::seed::{self, Seeder};
+use crate::venv::{CreateOptions, Error, InterpreterLink, Layout, OnExisting, Seed};
 
 /// An environment that was created (or upgraded).
 #[derive(Debug, Clone)]
@@ -45,6 +46,7 @@ pub fn create(
     dir: &Path,
     info: &InterpreterInfo,
     options: &CreateOptions,
+    seeder: &Seeder<'_>,
     printer: &Printer,
 ) -> Result<Created, Error> {
     // Step 1: every path and value, before anything is touched, so that
@@ -71,7 +73,9 @@ pub fn create(
             return Err(Error::NothingToUpgrade { path: env });
         }
         (State::Venv, OnExisting::Upgrade) => {
-            upgrade(&real, &env, env_str, &layout, info, options, &prompt, printer)?;
+            upgrade(
+                &real, &env, env_str, &layout, info, options, &prompt, seeder, printer,
+            )?;
             return Ok(Created {
                 path: env,
                 layout,
@@ -101,11 +105,27 @@ pub fn create(
         .tempdir_in(parent)
         .map_err(|e| io_error("create a folder in", parent, e))?;
     populate(staging.path(), env_str, &layout, info, options, &prompt)?;
-    seed(staging.path(), &real, &layout, info, options, printer)?;
+    if let Seed::Pip { .. } = options.seed {
+        seed::seed_pip(
+            staging.path(),
+            &env,
+            &layout,
+            info,
+            options.relocatable,
+            seeder,
+            printer,
+        )?;
+    }
 
     // Step 5: move it into place in one step, then drop what it replaced.
     let placed = place(staging.keep(), &real, replacing)?;
     placed.finish(printer);
+
+    // Step 6: `--upgrade-deps` runs the placed environment's pip, as venv
+    // does; if it fails, the environment stays, with the bundled pip.
+    if options.seed == (Seed::Pip { upgrade_deps: true }) {
+        seed::upgrade_deps(&real, &layout, info, printer)?;
+    }
     Ok(Created {
         path: env,
         layout,
@@ -267,7 +287,8 @@ fn populate(
 }
 
 /// `--upgrade`: re-link the interpreter and rewrite `pyvenv.cfg` in place,
-/// keeping packages and (as venv does) leaving the scripts alone.
+/// keeping packages and (as venv does) leaving the scripts alone; pip is
+/// installed if it is missing.
 #[allow(clippy::too_many_arguments)]
 fn upgrade(
     real: &Path,
@@ -277,6 +298,7 @@ fn upgrade(
     info: &InterpreterInfo,
     options: &CreateOptions,
     prompt: &Prompt,
+    seeder: &Seeder<'_>,
     printer: &Printer,
 ) -> Result<(), Error> {
     for dir in [&layout.include, &layout.site_packages, &layout.bin] {
@@ -293,28 +315,14 @@ fn upgrade(
     write_atomic(&real.join("pyvenv.cfg"), cfg.render())?;
     link_interpreter(real, layout, info, options.link, true)?;
     printer.verbose(format!("upgraded `{}` in place", env.display()));
-    seed(real, real, layout, info, options, printer)
-}
-
-/// Installs pip into the environment being built at `at`, whose final
-/// home is `real`: scripts that name the staging path are rewritten.
-fn seed(
-    at: &Path,
-    real: &Path,
-    layout: &Layout,
-    info: &InterpreterInfo,
-    options: &CreateOptions,
-    printer: &Printer,
-) -> Result<(), Error> {
-    let Seed::Pip { upgrade_deps } = options.seed else {
-        return Ok(());
-    };
-    seed::ensurepip(at, layout, info, printer)?;
-    if upgrade_deps {
-        seed::upgrade_deps(at, layout, info, printer)?;
-    }
-    if at != real {
-        seed::move_scripts(at, real, layout)?;
+    if let Seed::Pip { upgrade_deps } = options.seed {
+        let site_packages = real.join(&layout.site_packages);
+        if crate::install::installed::find(&site_packages, "pip")?.is_none() {
+            seed::seed_pip(real, env, layout, info, options.relocatable, seeder, printer)?;
+        }
+        if upgrade_deps {
+            seed::upgrade_deps(real, layout, info, printer)?;
+        }
     }
     Ok(())
 }
@@ -336,10 +344,10 @@ fn pyvenv_cfg(info: &InterpreterInfo, options: &CreateOptions, env_str: &str, pr
     );
     cfg.push("version", info.version_string());
     let prompt_line = prompt.cfg.as_deref().map(python_repr);
-    if version >= (3, 8) {
-        if let Some(line) = &prompt_line {
-            cfg.push("prompt", line.clone());
-        }
+    if version >= (3, 8)
+        && let Some(line) = &prompt_line
+    {
+        cfg.push("prompt", line.clone());
     }
     if version >= (3, 11) {
         cfg.push("executable", info.real_executable.display().to_string());
@@ -496,13 +504,13 @@ fn place(staging: PathBuf, real: &Path, placement: Placement) -> Result<Placed, 
 impl Placed {
     /// Removes what was replaced.
     fn finish(self, printer: &Printer) {
-        if let Some(old) = self.old {
-            if let Err(err) = std::fs::remove_dir_all(&old) {
-                printer.warn(format!(
-                    "could not remove the old environment at `{}`: {err}",
-                    old.display()
-                ));
-            }
+        if let Some(old) = self.old
+            && let Err(err) = std::fs::remove_dir_all(&old)
+        {
+            printer.warn(format!(
+                "could not remove the old environment at `{}`: {err}",
+                old.display()
+            ));
         }
     }
 }

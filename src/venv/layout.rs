@@ -146,9 +146,7 @@ pub(crate) mod tests {
             },
             ensurepip: Ensurepip {
                 available: true,
-                bundled_dir: "/opt/py/lib/ensurepip/_bundled".into(),
-                bundled: Vec::new(),
-                wheel_pkg_dir: None,
+                wheels: Vec::new(),
             },
         }
     }

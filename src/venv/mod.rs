@@ -5,12 +5,13 @@ pub mod activate;
 pub mod cfg;
 pub mod create;
 pub mod layout;
-mod seed;
+pub mod seed;
 
 use std::path::PathBuf;
 
 pub use create::{Created, create};
 pub use layout::Layout;
+pub use seed::Seeder;
 
 use crate::diagnostics::Hint;
 
@@ -107,6 +108,9 @@ pub enum Error {
 
     #[error("`--upgrade-deps` needs the package index, but `--offline` was given")]
     OfflineUpgradeDeps,
+
+    #[error(transparent)]
+    Install(#[from] crate::install::Error),
 }
 
 fn last_lines(output: &str) -> String {
@@ -158,6 +162,7 @@ impl Hint for Error {
             }
             Self::Subprocess { .. } => Some("run again with `-v` to see the full output".into()),
             Self::OfflineUpgradeDeps => Some("drop `--offline`, or drop `--upgrade-deps`".into()),
+            Self::Install(err) => err.hint(),
         }
     }
 }

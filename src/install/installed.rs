@@ -1,0 +1,77 @@
+//! What a site-packages holds: its `*.dist-info` folders.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::install::Error;
+use crate::install::name::normalize;
+
+/// One installed distribution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Distribution {
+    /// The name as its `METADATA` spells it.
+    pub name: String,
+    pub version: String,
+    /// The tool named in `INSTALLER`, if any.
+    pub installer: Option<String>,
+    /// Whether `REQUESTED` is present (the user asked for it).
+    pub requested: bool,
+    #[serde(skip)]
+    pub dist_info: PathBuf,
+}
+
+impl Distribution {
+    /// The PEP 503 normalized name.
+    pub fn normalized_name(&self) -> String {
+        normalize(&self.name)
+    }
+}
+
+/// Every distribution in `site_packages`, sorted by normalized name.
+pub fn installed(site_packages: &Path) -> Result<Vec<Distribution>, Error> {
+    let entries = match std::fs::read_dir(site_packages) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(Error::io("read", site_packages)(err)),
+    };
+    let mut out = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let dist_info = entry.path();
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(stem) = file_name.strip_suffix(".dist-info") else {
+            continue;
+        };
+        if !dist_info.is_dir() {
+            continue;
+        }
+        let metadata = std::fs::read_to_string(dist_info.join("METADATA")).unwrap_or_default();
+        let field = |key: &str| {
+            metadata.lines().take_while(|l| !l.is_empty()).find_map(|line| {
+                let (k, v) = line.split_once(':')?;
+                k.trim().eq_ignore_ascii_case(key).then(|| v.trim().to_string())
+            })
+        };
+        let (dir_name, dir_version) = stem.rsplit_once('-').unwrap_or((stem, ""));
+        out.push(Distribution {
+            name: field("Name").unwrap_or_else(|| dir_name.to_string()),
+            version: field("Version").unwrap_or_else(|| dir_version.to_string()),
+            installer: std::fs::read_to_string(dist_info.join("INSTALLER"))
+                .ok()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+            requested: dist_info.join("REQUESTED").exists(),
+            dist_info,
+        });
+    }
+    out.sort_by_key(Distribution::normalized_name);
+    Ok(out)
+}
+
+/// The installed distribution called `name` (any spelling), if any.
+pub fn find(site_packages: &Path, name: &str) -> Result<Option<Distribution>, Error> {
+    let wanted = normalize(name);
+    Ok(installed(site_packages)?
+        .into_iter()
+        .find(|d| d.normalized_name() == wanted))
+}

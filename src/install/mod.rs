@@ -1,0 +1,144 @@
+//! The native wheel installer: the wheel store, installing a wheel into
+//! an environment or a plain folder, uninstalling, and reading what is
+//! installed. `fenv create` seeds pip with it; `sync` and `bundle` will
+//! use it too.
+//!
+//! The small API: [`WheelStore::add`] a wheel file (verified and unpacked
+//! once), [`install`] it into a [`Target`], [`uninstall`] a distribution
+//! through its `RECORD`, [`installed`] lists what a site-packages holds.
+
+pub mod installed;
+pub mod link;
+pub mod name;
+pub mod record;
+pub mod scripts;
+mod spread;
+pub mod store;
+pub mod tags;
+mod uninstall;
+
+use std::path::PathBuf;
+
+pub use installed::{Distribution, installed};
+pub use link::{LinkMode, Linker};
+pub use scripts::Shebang;
+pub use spread::{InstallOptions, Installed, Target, install};
+pub use store::{UnpackedWheel, WheelStore};
+pub use tags::Tags;
+pub use uninstall::{replace, uninstall};
+
+use crate::diagnostics::Hint;
+
+/// What can go wrong installing or uninstalling.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the wheel `{wheel}` is invalid: {reason}")]
+    InvalidWheel { wheel: String, reason: String },
+
+    #[error("the wheel `{wheel}` is not compatible with {python}; it supports {tags}")]
+    Incompatible {
+        wheel: String,
+        python: String,
+        tags: String,
+    },
+
+    #[error("the wheel `{wheel}` would overwrite `{path}`, which belongs to the environment")]
+    Reserved { wheel: String, path: String },
+
+    #[error("`{}` has no RECORD, so fenv cannot tell which files are its own", dist_info.display())]
+    NoRecord { dist_info: PathBuf },
+
+    #[error("`{name}` is not installed in `{}`", site_packages.display())]
+    NotInstalled { name: String, site_packages: PathBuf },
+
+    #[error("failed to {action} `{}`", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("failed to {mode} `{}` into the environment", from.display())]
+    Link {
+        mode: &'static str,
+        from: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| {
+            // fs-err repeats the path in its message; keep the OS error only.
+            let source = match source.raw_os_error() {
+                Some(code) => std::io::Error::from_raw_os_error(code),
+                None => source,
+            };
+            Self::Io { action, path, source }
+        }
+    }
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::InvalidWheel { .. } => Some(
+                "the file is damaged or was tampered with; download it again from a trusted index".into(),
+            ),
+            Self::Incompatible { .. } => Some(
+                "use a wheel built for this Python and platform, or choose another Python with `-p`".into(),
+            ),
+            Self::Reserved { .. } => Some("this wheel is broken or hostile; do not install it".into()),
+            Self::NoRecord { .. } => Some("remove it with the tool that installed it".into()),
+            Self::NotInstalled { .. } => Some("`fenv freeze` lists what is installed".into()),
+            Self::Link { .. } => Some(
+                "the cache and the environment may be on different filesystems; try `--link-mode copy`"
+                    .into(),
+            ),
+            Self::Io { .. } => None,
+        }
+    }
+}
+
+/// Compiles the `.py` files among `files` with `python` (the target
+/// environment's interpreter, so the cache tag and magic number fit), in
+/// parallel: `python -m compileall -q -j 0 -i -` reading the list on stdin.
+pub fn compile_bytecode(python: &std::path::Path, files: &[PathBuf]) -> Result<(), Error> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let sources: Vec<&PathBuf> = files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "py"))
+        .collect();
+    if sources.is_empty() {
+        return Ok(());
+    }
+    let mut child = Command::new(python)
+        .args(["-m", "compileall", "-q", "-j", "0", "-i", "-"])
+        .env_remove("PYTHONDONTWRITEBYTECODE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(Error::io("run", python))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let list: String = sources.iter().map(|p| format!("{}\n", p.display())).collect();
+        stdin
+            .write_all(list.as_bytes())
+            .map_err(Error::io("write to", python))?;
+    }
+    let output = child.wait_with_output().map_err(Error::io("run", python))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(Error::Io {
+            action: "compile bytecode with",
+            path: python.to_path_buf(),
+            source: std::io::Error::other(String::from_utf8_lossy(&output.stdout).trim().to_string()),
+        })
+    }
+}

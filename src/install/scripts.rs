@@ -1,0 +1,159 @@
+//! Launchers for `console_scripts` / `gui_scripts`, and shebangs.
+//!
+//! The shebang names the environment's interpreter. When the path holds
+//! a space or would pass the kernel's 127-byte limit, the script starts
+//! with pip's `/bin/sh` trampoline instead; in a relocatable environment
+//! the trampoline finds the interpreter next to the script at run time.
+
+/// How launchers reach the interpreter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shebang {
+    /// An absolute interpreter path.
+    Absolute(String),
+    /// The `python` beside the script, found at run time.
+    Relative,
+}
+
+impl Shebang {
+    /// The first line(s) of a script, ending in a newline.
+    pub fn render(&self) -> String {
+        match self {
+            Self::Absolute(python) if python.len() + 3 <= 127 && !python.contains([' ', '\t']) => {
+                format!("#!{python}\n")
+            }
+            Self::Absolute(python) => {
+                format!("#!/bin/sh\n'''exec' {} \"$0\" \"$@\"\n' '''\n", sh_quote(python))
+            }
+            Self::Relative => {
+                "#!/bin/sh\n'''exec' \"$(dirname -- \"$(realpath -- \"$0\")\")\"/'python' \"$0\" \"$@\"\n' '''\n"
+                    .to_string()
+            }
+        }
+    }
+}
+
+fn sh_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\"'\"'"))
+}
+
+/// One `name = module:object.attr [extras]` line of `entry_points.txt`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryPoint {
+    pub name: String,
+    pub module: String,
+    /// `object` or `object.attr`.
+    pub object: String,
+    pub gui: bool,
+}
+
+/// The console and GUI scripts of an `entry_points.txt` (INI with
+/// case-sensitive keys). Lines without `:callable` are errors, as in pip.
+pub fn parse_entry_points(text: &str) -> Result<Vec<EntryPoint>, String> {
+    let mut section = String::new();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with(['#', ';']) {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.trim().to_string();
+            continue;
+        }
+        let gui = match section.as_str() {
+            "console_scripts" => false,
+            "gui_scripts" => true,
+            _ => continue,
+        };
+        let (name, value) = line
+            .split_once('=')
+            .ok_or_else(|| format!("`{line}` is not a `name = module:object` entry"))?;
+        let value = value.split('[').next().unwrap_or_default().trim();
+        let (module, object) = value
+            .split_once(':')
+            .ok_or_else(|| format!("entry point `{}` has no `:callable` suffix", name.trim()))?;
+        out.push(EntryPoint {
+            name: name.trim().to_string(),
+            module: module.trim().to_string(),
+            object: object.trim().to_string(),
+            gui,
+        });
+    }
+    Ok(out)
+}
+
+impl EntryPoint {
+    /// The launcher script (POSIX), as uv and pip write it.
+    pub fn launcher(&self, shebang: &Shebang) -> String {
+        let (import, call) = match self.object.split_once('.') {
+            Some((first, _)) => (first, self.object.as_str()),
+            None => (self.object.as_str(), self.object.as_str()),
+        };
+        format!(
+            "{}# -*- coding: utf-8 -*-\nimport sys\nfrom {} import {import}\nif __name__ == \"__main__\":\n    if sys.argv[0].endswith(\"-script.pyw\"):\n        sys.argv[0] = sys.argv[0][:-11]\n    elif sys.argv[0].endswith(\".exe\"):\n        sys.argv[0] = sys.argv[0][:-4]\n    sys.exit({call}())\n",
+            shebang.render(),
+            self.module,
+        )
+    }
+}
+
+/// A `.data/scripts` file with `#!python` (or `#!pythonw`) rewritten to
+/// the environment's interpreter; `None` when it has no such line.
+pub fn rewrite_python_shebang(contents: &[u8], shebang: &Shebang) -> Option<Vec<u8>> {
+    let rest = contents
+        .strip_prefix(b"#!pythonw")
+        .or_else(|| contents.strip_prefix(b"#!python"))?;
+    // The rest of the first line (`#!python3 -u`? only a line end is valid).
+    let line_end = rest
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(rest.len(), |i| i + 1);
+    let mut out = shebang.render().into_bytes();
+    out.extend_from_slice(&rest[line_end..]);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shebang_forms() {
+        assert_eq!(
+            Shebang::Absolute("/v/bin/python".into()).render(),
+            "#!/v/bin/python\n"
+        );
+        assert_eq!(
+            Shebang::Absolute("/sp ace/bin/python".into()).render(),
+            "#!/bin/sh\n'''exec' '/sp ace/bin/python' \"$0\" \"$@\"\n' '''\n"
+        );
+        let long = format!("/{}/bin/python", "x".repeat(120));
+        assert!(Shebang::Absolute(long).render().starts_with("#!/bin/sh\n"));
+        assert!(Shebang::Relative.render().contains("realpath"));
+    }
+
+    #[test]
+    fn entry_points_and_launchers() {
+        let text = "[console_scripts]\npip = pip._internal.cli.main:main\nDemo-Tool = demo.cli:app.run [extra]\n\n[gui_scripts]\ndemo-gui=demo.gui:main\n[other]\nx = y:z\n";
+        let points = parse_entry_points(text).expect("parses");
+        assert_eq!(points.len(), 3);
+        assert_eq!(points[1].name, "Demo-Tool");
+        assert_eq!(points[1].object, "app.run");
+        assert!(points[2].gui);
+        let launcher = points[1].launcher(&Shebang::Absolute("/v/bin/python".into()));
+        assert!(launcher.starts_with("#!/v/bin/python\n"));
+        assert!(launcher.contains("from demo.cli import app\n"));
+        assert!(launcher.ends_with("    sys.exit(app.run())\n"));
+        assert!(parse_entry_points("[console_scripts]\nbad = module\n").is_err());
+    }
+
+    #[test]
+    fn python_shebang_rewrite() {
+        let shebang = Shebang::Absolute("/v/bin/python".into());
+        assert_eq!(
+            rewrite_python_shebang(b"#!python\nprint(1)\n", &shebang).as_deref(),
+            Some(&b"#!/v/bin/python\nprint(1)\n"[..])
+        );
+        assert_eq!(rewrite_python_shebang(b"#!/usr/bin/env python\n", &shebang), None);
+    }
+}

@@ -1,0 +1,511 @@
+//! Installing one unpacked wheel: the binary distribution format's
+//! "spread" step, with every file written journaled so that an error
+//! half-way puts the target back as it was.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::install::name::normalize;
+use crate::install::record::{self, RecordEntry};
+use crate::install::scripts::{self, Shebang};
+use crate::install::store::UnpackedWheel;
+use crate::install::{Error, Linker, Tags};
+use crate::python::InterpreterInfo;
+use crate::venv::Layout;
+
+/// Where a wheel's files go, by the install scheme's keys.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub purelib: PathBuf,
+    pub platlib: PathBuf,
+    pub scripts: PathBuf,
+    pub data: PathBuf,
+    /// `include/site/pythonX.Y`; the project's name is appended.
+    pub headers: PathBuf,
+    /// Files no wheel may write: the interpreter, activation scripts, `pyvenv.cfg`.
+    pub reserved: HashSet<PathBuf>,
+    pub shebang: Shebang,
+    /// The Python the target runs, for tags and versioned script names.
+    pub python: (u32, u32),
+    /// When set, wheels must carry one of these tags.
+    pub tags: Option<Tags>,
+}
+
+impl Target {
+    /// A virtual environment being written at `root`, whose final home is
+    /// `final_root` (they differ while it is built in a staging folder).
+    pub fn venv(
+        root: &Path,
+        final_root: &Path,
+        layout: &Layout,
+        info: &InterpreterInfo,
+        relocatable: bool,
+    ) -> Self {
+        let (major, minor) = info.minor();
+        let scripts = root.join(&layout.bin);
+        let mut reserved: HashSet<PathBuf> = std::iter::once(layout.primary.as_str())
+            .chain(layout.aliases.iter().map(String::as_str))
+            .chain(RESERVED_SCRIPTS.iter().copied())
+            .map(|name| scripts.join(name))
+            .collect();
+        reserved.insert(root.join("pyvenv.cfg"));
+        let site_packages = root.join(&layout.site_packages);
+        let python = final_root.join(&layout.bin).join("python");
+        Self {
+            purelib: site_packages.clone(),
+            platlib: site_packages,
+            scripts,
+            data: root.to_path_buf(),
+            headers: root
+                .join("include")
+                .join("site")
+                .join(format!("python{major}.{minor}")),
+            reserved,
+            shebang: if relocatable {
+                Shebang::Relative
+            } else {
+                Shebang::Absolute(python.to_string_lossy().into_owned())
+            },
+            python: (major, minor),
+            tags: Some(Tags::for_interpreter(info)),
+        }
+    }
+
+    fn is_reserved(&self, path: &Path) -> bool {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.reserved.contains(path)
+            || (path.parent() == Some(self.scripts.as_path())
+                && (name.starts_with("python") || name.starts_with("pypy") || name.starts_with("activate")))
+    }
+}
+
+/// Activation scripts a wheel may not replace.
+const RESERVED_SCRIPTS: &[&str] = &[
+    "activate",
+    "activate.csh",
+    "activate.fish",
+    "activate.nu",
+    "activate.xsh",
+    "activate.bat",
+    "Activate.ps1",
+    "deactivate.bat",
+];
+
+/// How to install.
+#[derive(Debug)]
+pub struct InstallOptions<'a> {
+    pub linker: &'a Linker,
+    /// The user asked for this package (writes `REQUESTED`).
+    pub requested: bool,
+    /// PEP 610 `direct_url.json`, for wheels not installed from an index.
+    pub direct_url: Option<String>,
+}
+
+/// A distribution that was installed.
+#[derive(Debug, Clone)]
+pub struct Installed {
+    pub name: String,
+    pub version: String,
+    pub dist_info: PathBuf,
+    /// Every file written, absolute.
+    pub files: Vec<PathBuf>,
+}
+
+/// One file to put in place.
+struct Planned {
+    to: PathBuf,
+    source: Source,
+}
+
+enum Source {
+    /// Linked from the store, with its verified RECORD row.
+    Link { from: PathBuf, entry: RecordEntry },
+    /// Written by fenv (launchers, rewritten scripts, metadata).
+    Write { contents: Vec<u8>, executable: bool },
+}
+
+/// Installs `wheel` into `target`. Nothing is written before the whole
+/// plan is checked; an error while writing removes what was written and
+/// restores what was replaced.
+pub fn install(
+    wheel: &UnpackedWheel,
+    target: &Target,
+    options: &InstallOptions<'_>,
+) -> Result<Installed, Error> {
+    // > 1.a Check that installer is compatible with Wheel-Version, and
+    // > that the wheel's tags fit the target (verified in the store and here).
+    if let Some(tags) = &target.tags {
+        let filename = wheel
+            .filename()
+            .ok_or_else(|| invalid(wheel, "its file name is not a wheel's".into()))?;
+        if tags.rank(&filename.tags).is_none() {
+            return Err(Error::Incompatible {
+                wheel: wheel.file_name.clone(),
+                python: format!("Python {}.{} on this platform", target.python.0, target.python.1),
+                tags: filename
+                    .tags
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+
+    // > 1.d Spread: root files to purelib or platlib, `.data/<key>/` to
+    // > the scheme's paths.
+    let plan = plan(wheel, target)?;
+    let lib = if wheel.root_is_purelib {
+        &target.purelib
+    } else {
+        &target.platlib
+    };
+    let dist_info = lib.join(&wheel.dist_info);
+
+    let mut journal = Journal::default();
+    match write_all(options, plan, lib, &dist_info, &mut journal) {
+        Ok(files) => {
+            journal.commit();
+            Ok(Installed {
+                name: wheel.name.clone(),
+                version: wheel.version.clone(),
+                dist_info,
+                files,
+            })
+        }
+        Err(err) => {
+            journal.roll_back();
+            Err(err)
+        }
+    }
+}
+
+fn invalid(wheel: &UnpackedWheel, reason: String) -> Error {
+    Error::InvalidWheel {
+        wheel: wheel.file_name.clone(),
+        reason,
+    }
+}
+
+fn plan(wheel: &UnpackedWheel, target: &Target) -> Result<Vec<Planned>, Error> {
+    let lib = if wheel.root_is_purelib {
+        &target.purelib
+    } else {
+        &target.platlib
+    };
+    let data_dir = format!("{}.data", wheel.dist_info.trim_end_matches(".dist-info"));
+    let shebang_for_scripts = &target.shebang;
+    let mut plan = Vec::new();
+    for entry in &wheel.files {
+        let from = wheel.root.join(&entry.path);
+        let mut parts = entry.path.splitn(3, '/');
+        let first = parts.next().unwrap_or_default();
+        let (to, is_script) = if first == data_dir {
+            let key = parts.next().unwrap_or_default();
+            let rest = parts
+                .next()
+                .ok_or_else(|| invalid(wheel, format!("`{}` is not inside a scheme folder", entry.path)))?;
+            let base = match key {
+                "purelib" => target.purelib.clone(),
+                "platlib" => target.platlib.clone(),
+                "scripts" => target.scripts.clone(),
+                "data" => target.data.clone(),
+                "headers" => target.headers.join(&wheel.name),
+                other => {
+                    return Err(invalid(
+                        wheel,
+                        format!("`{}` uses the unknown scheme key `{other}`", entry.path),
+                    ));
+                }
+            };
+            (base.join(rest), key == "scripts")
+        } else {
+            (lib.join(&entry.path), false)
+        };
+        let to = crate::fs::normalize(&to);
+        if target.is_reserved(&to) {
+            return Err(Error::Reserved {
+                wheel: wheel.file_name.clone(),
+                path: to.display().to_string(),
+            });
+        }
+        let source = if is_script {
+            // > Scripts starting with `#!python` get the environment's
+            // > interpreter; all scripts are made executable (a real copy).
+            let contents = fs_err::read(&from).map_err(Error::io("read", &from))?;
+            let contents =
+                scripts::rewrite_python_shebang(&contents, shebang_for_scripts).unwrap_or(contents);
+            Source::Write {
+                contents,
+                executable: true,
+            }
+        } else {
+            Source::Link {
+                from,
+                entry: entry.clone(),
+            }
+        };
+        plan.push(Planned { to, source });
+    }
+
+    // Console and GUI launchers from entry_points.txt.
+    let entry_points = wheel.root.join(&wheel.dist_info).join("entry_points.txt");
+    if entry_points.is_file() {
+        let text = fs_err::read_to_string(&entry_points).map_err(Error::io("read", &entry_points))?;
+        let points = scripts::parse_entry_points(&text)
+            .map_err(|e| invalid(wheel, format!("entry_points.txt: {e}")))?;
+        for point in versioned_names(&wheel.name, points, target.python) {
+            if point.name.is_empty() || point.name.contains(['/', '\\']) || point.name.starts_with('.') {
+                return Err(invalid(
+                    wheel,
+                    format!("the script name `{}` is not a file name", point.name),
+                ));
+            }
+            let to = target.scripts.join(&point.name);
+            if target.is_reserved(&to) {
+                return Err(Error::Reserved {
+                    wheel: wheel.file_name.clone(),
+                    path: to.display().to_string(),
+                });
+            }
+            plan.push(Planned {
+                to,
+                source: Source::Write {
+                    contents: point.launcher(&target.shebang).into_bytes(),
+                    executable: true,
+                },
+            });
+        }
+    }
+    Ok(plan)
+}
+
+/// pip's rule for its own and setuptools' versioned scripts: the wheel's
+/// `pip3.X` / `easy_install-3.X` were named for the Python that built it;
+/// the target gets `pip`, `pip3`, `pip3.Y` for its own version.
+fn versioned_names(
+    project: &str,
+    points: Vec<scripts::EntryPoint>,
+    (major, minor): (u32, u32),
+) -> Vec<scripts::EntryPoint> {
+    let (base, versions): (&str, Vec<String>) = match normalize(project).as_str() {
+        "pip" => (
+            "pip",
+            vec![String::new(), format!("{major}"), format!("{major}.{minor}")],
+        ),
+        "setuptools" => ("easy_install", vec![String::new(), format!("-{major}.{minor}")]),
+        _ => return points,
+    };
+    let is_versioned = |name: &str| {
+        name.strip_prefix(base).is_some_and(|rest| {
+            !rest.is_empty()
+                && rest
+                    .trim_start_matches('-')
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b == b'.')
+        })
+    };
+    let Some(template) = points.iter().find(|p| p.name == base).cloned() else {
+        return points;
+    };
+    let mut out: Vec<scripts::EntryPoint> = points
+        .into_iter()
+        .filter(|p| p.name != base && !is_versioned(&p.name))
+        .collect();
+    for version in versions {
+        out.push(scripts::EntryPoint {
+            name: format!("{base}{version}"),
+            ..template.clone()
+        });
+    }
+    out
+}
+
+fn write_all(
+    options: &InstallOptions<'_>,
+    plan: Vec<Planned>,
+    lib: &Path,
+    dist_info: &Path,
+    journal: &mut Journal,
+) -> Result<Vec<PathBuf>, Error> {
+    let mut rows = Vec::new();
+    let mut files = Vec::new();
+    for planned in plan {
+        journal.prepare(&planned.to)?;
+        let row = match planned.source {
+            Source::Link { from, entry } => {
+                options
+                    .linker
+                    .link(&from, &planned.to)
+                    .map_err(|source| Error::Link {
+                        mode: options
+                            .linker
+                            .chosen()
+                            .or(options.linker.forced())
+                            .map_or("link", |m| m.name()),
+                        from: from.clone(),
+                        source,
+                    })?;
+                RecordEntry {
+                    path: relative_to(&planned.to, lib),
+                    ..entry
+                }
+            }
+            Source::Write { contents, executable } => {
+                write_file(&planned.to, &contents, executable)?;
+                RecordEntry::for_contents(relative_to(&planned.to, lib), &contents)
+            }
+        };
+        journal.created.push(planned.to.clone());
+        files.push(planned.to);
+        rows.push(row);
+    }
+
+    // > 1.e Write INSTALLER, REQUESTED, direct_url.json; > 1.f rewrite RECORD.
+    let mut extra: Vec<(&str, Vec<u8>)> = vec![("INSTALLER", b"fenv\n".to_vec())];
+    if options.requested {
+        extra.push(("REQUESTED", Vec::new()));
+    }
+    if let Some(direct_url) = &options.direct_url {
+        extra.push(("direct_url.json", direct_url.clone().into_bytes()));
+    }
+    for (name, contents) in extra {
+        let path = dist_info.join(name);
+        journal.prepare(&path)?;
+        write_file(&path, &contents, false)?;
+        journal.created.push(path.clone());
+        rows.push(RecordEntry::for_contents(relative_to(&path, lib), &contents));
+        files.push(path);
+    }
+    let record_path = dist_info.join("RECORD");
+    rows.retain(|row| row.path != relative_to(&record_path, lib));
+    rows.push(RecordEntry {
+        path: relative_to(&record_path, lib),
+        hash: String::new(),
+        size: None,
+    });
+    journal.prepare(&record_path)?;
+    write_file(&record_path, record::render(&rows).as_bytes(), false)?;
+    journal.created.push(record_path.clone());
+    files.push(record_path);
+    Ok(files)
+}
+
+fn write_file(path: &Path, contents: &[u8], executable: bool) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    fs_err::write(path, contents).map_err(Error::io("write", path))?;
+    let mode = if executable { 0o755 } else { 0o644 };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(Error::io("set the mode of", path))
+}
+
+/// `path` relative to `base` (`../../../bin/x` for scripts), as RECORD wants.
+pub fn relative_to(path: &Path, base: &Path) -> String {
+    let path: Vec<_> = path.components().collect();
+    let base: Vec<_> = base.components().collect();
+    let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let mut out: Vec<String> = std::iter::repeat_n("..".to_string(), base.len() - common).collect();
+    out.extend(
+        path[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    out.join("/")
+}
+
+/// What an install changed, to undo it.
+#[derive(Default)]
+struct Journal {
+    created: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+    /// (original, where it was moved aside).
+    replaced: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Journal {
+    /// Makes `path`'s folder and moves an existing file aside.
+    fn prepare(&mut self, path: &Path) -> Result<(), Error> {
+        if let Some(parent) = path.parent() {
+            let missing: Vec<PathBuf> = parent
+                .ancestors()
+                .take_while(|dir| !dir.exists())
+                .map(Path::to_path_buf)
+                .collect();
+            fs_err::create_dir_all(parent).map_err(Error::io("create", parent))?;
+            self.dirs.extend(missing.into_iter().rev());
+        }
+        if std::fs::symlink_metadata(path).is_ok() {
+            let aside = path.with_file_name(format!(
+                ".fenv-replaced-{}-{}",
+                std::process::id(),
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            ));
+            fs_err::rename(path, &aside).map_err(Error::io("move aside", path))?;
+            self.replaced.push((path.to_path_buf(), aside));
+        }
+        Ok(())
+    }
+
+    fn commit(self) {
+        for (_, aside) in self.replaced {
+            let _ = std::fs::remove_file(aside);
+        }
+    }
+
+    fn roll_back(self) {
+        for path in self.created.iter().rev() {
+            let _ = std::fs::remove_file(path);
+        }
+        for (original, aside) in self.replaced.iter().rev() {
+            let _ = std::fs::rename(aside, original);
+        }
+        for dir in self.dirs.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_paths_are_relative_to_site_packages() {
+        let lib = Path::new("/v/lib/python3.12/site-packages");
+        assert_eq!(
+            relative_to(Path::new("/v/lib/python3.12/site-packages/a/b.py"), lib),
+            "a/b.py"
+        );
+        assert_eq!(relative_to(Path::new("/v/bin/pip"), lib), "../../../bin/pip");
+        assert_eq!(relative_to(Path::new("/v/share/x"), lib), "../../../share/x");
+    }
+
+    #[test]
+    fn pip_scripts_follow_the_target_version() {
+        let point = |name: &str| scripts::EntryPoint {
+            name: name.into(),
+            module: "pip._internal.cli.main".into(),
+            object: "main".into(),
+            gui: false,
+        };
+        let names: Vec<String> = versioned_names(
+            "pip",
+            vec![point("pip"), point("pip3"), point("pip3.11")],
+            (3, 12),
+        )
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+        assert_eq!(names, ["pip", "pip3", "pip3.12"]);
+        let names: Vec<String> = versioned_names("demo", vec![point("demo3.11")], (3, 12))
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(names, ["demo3.11"]);
+    }
+}

@@ -1,0 +1,366 @@
+//! The content-addressed wheel store in fenv's cache.
+//!
+//! `archives/<sha256>/<file name>.whl` holds each wheel once;
+//! `unpacked/<sha256>/` holds it unpacked and verified, the source of the
+//! links that install it. An unpacked entry is built in a temporary folder
+//! under a per-entry file lock, verified (paths, `WHEEL`, every `RECORD`
+//! hash), marked complete with `.fenv-unpacked.json`, and renamed into
+//! place; an entry without a valid marker is rebuilt, never trusted.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::cache::Cache;
+use crate::install::Error;
+use crate::install::name::{WheelFilename, normalize};
+use crate::install::record;
+
+const MARKER: &str = ".fenv-unpacked.json";
+/// Bump when the unpacked layout or the marker changes.
+const LAYOUT_VERSION: u32 = 1;
+
+/// A wheel unpacked and verified in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnpackedWheel {
+    pub layout: u32,
+    /// The unpacked tree.
+    #[serde(skip)]
+    pub root: PathBuf,
+    pub sha256: String,
+    pub file_name: String,
+    /// `{name}-{version}.dist-info`.
+    pub dist_info: String,
+    /// The project name as `METADATA` spells it.
+    pub name: String,
+    pub version: String,
+    pub root_is_purelib: bool,
+    /// Every file, relative to the root, with its RECORD hash and size.
+    pub files: Vec<record::RecordEntry>,
+}
+
+impl UnpackedWheel {
+    /// The parsed file name.
+    pub fn filename(&self) -> Option<WheelFilename> {
+        WheelFilename::parse(&self.file_name)
+    }
+}
+
+/// The wheel store.
+#[derive(Debug, Clone)]
+pub struct WheelStore {
+    archives: PathBuf,
+    unpacked: PathBuf,
+}
+
+impl WheelStore {
+    /// The store inside `cache`.
+    pub fn new(cache: &Cache) -> io::Result<Self> {
+        Ok(Self {
+            archives: cache.bucket("archives")?,
+            unpacked: cache.bucket("unpacked")?,
+        })
+    }
+
+    /// Adds the wheel file at `wheel` (hashing it) and returns it unpacked.
+    pub fn add(&self, wheel: &Path) -> Result<UnpackedWheel, Error> {
+        let file_name = wheel
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| Error::InvalidWheel {
+                wheel: wheel.display().to_string(),
+                reason: "it has no file name".into(),
+            })?;
+        let sha256 = sha256_file(wheel).map_err(Error::io("read", wheel))?;
+        if let Some(found) = self.cached(&sha256) {
+            return Ok(found);
+        }
+        let archive = self.archives.join(&sha256).join(&file_name);
+        if !archive.is_file() {
+            let dir = self.archives.join(&sha256);
+            fs_err::create_dir_all(&dir).map_err(Error::io("create", &dir))?;
+            let temp = tempfile::NamedTempFile::new_in(&dir).map_err(Error::io("create a file in", &dir))?;
+            fs_err::copy(wheel, temp.path()).map_err(Error::io("copy", wheel))?;
+            temp.persist(&archive).map_err(|e| Error::Io {
+                action: "store",
+                path: archive.clone(),
+                source: e.error,
+            })?;
+        }
+        self.unpack(&sha256, &archive, &file_name)
+    }
+
+    /// The unpacked wheel with this hash, if the store has a valid one.
+    pub fn cached(&self, sha256: &str) -> Option<UnpackedWheel> {
+        read_marker(&self.unpacked.join(sha256))
+    }
+
+    fn unpack(&self, sha256: &str, archive: &Path, file_name: &str) -> Result<UnpackedWheel, Error> {
+        let target = self.unpacked.join(sha256);
+        // One builder per entry; the others wait, then find it built.
+        let lock_path = self.unpacked.join(format!("{sha256}.lock"));
+        let lock = File::create(&lock_path).map_err(Error::io("create", &lock_path))?;
+        lock.lock().map_err(Error::io("lock", &lock_path))?;
+        if let Some(found) = read_marker(&target) {
+            return Ok(found);
+        }
+        if target.exists() {
+            // Half-written or corrupt: rebuilt from the archive.
+            fs_err::remove_dir_all(&target).map_err(Error::io("remove", &target))?;
+        }
+        let temp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempdir_in(&self.unpacked)
+            .map_err(Error::io("create a folder in", &self.unpacked))?;
+        let mut wheel = extract(archive, temp.path(), file_name)?;
+        wheel.sha256 = sha256.to_string();
+        let marker =
+            serde_json::to_vec(&wheel).map_err(|e| Error::io("write", temp.path())(io::Error::other(e)))?;
+        fs_err::write(temp.path().join(MARKER), marker).map_err(Error::io("write", temp.path()))?;
+        fs_err::rename(temp.keep(), &target).map_err(Error::io("store", &target))?;
+        wheel.root = target;
+        Ok(wheel)
+    }
+
+    /// Removes every stored wheel of `name` (all with `None`); returns the
+    /// number of entries removed.
+    pub fn clean(&self, name: Option<&str>) -> io::Result<usize> {
+        let wanted = name.map(normalize);
+        let mut removed = 0;
+        for entry in std::fs::read_dir(&self.archives)?.filter_map(Result::ok) {
+            let sha256 = entry.file_name().to_string_lossy().into_owned();
+            let matches = match &wanted {
+                None => true,
+                Some(wanted) => std::fs::read_dir(entry.path())?
+                    .filter_map(Result::ok)
+                    .filter_map(|f| WheelFilename::parse(&f.file_name().to_string_lossy()))
+                    .any(|f| f.normalized_name() == *wanted),
+            };
+            if matches {
+                std::fs::remove_dir_all(entry.path())?;
+                let unpacked = self.unpacked.join(&sha256);
+                if unpacked.exists() {
+                    std::fs::remove_dir_all(unpacked)?;
+                }
+                let _ = std::fs::remove_file(self.unpacked.join(format!("{sha256}.lock")));
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+fn read_marker(dir: &Path) -> Option<UnpackedWheel> {
+    let bytes = std::fs::read(dir.join(MARKER)).ok()?;
+    let mut wheel: UnpackedWheel = serde_json::from_slice(&bytes).ok()?;
+    (wheel.layout == LAYOUT_VERSION).then(|| {
+        wheel.root = dir.to_path_buf();
+        wheel
+    })
+}
+
+/// The hex sha256 of a file.
+pub fn sha256_file(path: &Path) -> io::Result<String> {
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 64 * 1024];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Unpacks `archive` into `into`, verifying it as the wheel spec asks.
+fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel, Error> {
+    let invalid = |reason: String| Error::InvalidWheel {
+        wheel: file_name.to_string(),
+        reason,
+    };
+    let filename =
+        WheelFilename::parse(file_name).ok_or_else(|| invalid("its file name is not a wheel's".into()))?;
+    let file = File::open(archive).map_err(Error::io("open", archive))?;
+    let mut zip =
+        zip::ZipArchive::new(file).map_err(|e| invalid(format!("it is not a valid zip file: {e}")))?;
+
+    // Hash every file while writing it; check against RECORD afterwards.
+    let mut written: Vec<(String, String, u64)> = Vec::new();
+    for index in 0..zip.len() {
+        let mut entry = zip
+            .by_index(index)
+            .map_err(|e| invalid(format!("entry {index} cannot be read: {e}")))?;
+        let name = entry
+            .name()
+            .map_err(|e| invalid(format!("entry {index} has an invalid name: {e}")))?
+            .to_string();
+        let relative = safe_relative(&name)
+            .ok_or_else(|| invalid(format!("the entry `{name}` points outside the wheel")))?;
+        let mode = entry.unix_mode().unwrap_or(0o644);
+        if mode & 0o170000 == 0o120000 {
+            return Err(invalid(format!("the entry `{name}` is a symbolic link")));
+        }
+        let path = into.join(&relative);
+        if entry.is_dir() {
+            fs_err::create_dir_all(&path).map_err(Error::io("create", &path))?;
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            fs_err::create_dir_all(parent).map_err(Error::io("create", parent))?;
+        }
+        let mut out = fs_err::File::create(&path).map_err(Error::io("create", &path))?;
+        let mut hasher = Sha256::new();
+        let mut buffer = vec![0; 64 * 1024];
+        let mut size = 0u64;
+        loop {
+            let read = entry
+                .read(&mut buffer)
+                .map_err(|e| invalid(format!("`{name}` cannot be decompressed: {e}")))?;
+            if read == 0 {
+                break;
+            }
+            hasher.update(&buffer[..read]);
+            io::Write::write_all(&mut out, &buffer[..read]).map_err(Error::io("write", &path))?;
+            size += read as u64;
+        }
+        drop(out);
+        let executable = mode & 0o111 != 0;
+        set_mode(&path, if executable { 0o755 } else { 0o644 })?;
+        written.push((
+            relative.to_string_lossy().into_owned(),
+            record::encode(&hasher.finalize()),
+            size,
+        ));
+    }
+
+    // Exactly one `.dist-info`, named for this wheel.
+    let dist_infos: Vec<&str> = written
+        .iter()
+        .filter_map(|(path, _, _)| path.split_once('/').map(|(top, _)| top))
+        .filter(|top| top.ends_with(".dist-info"))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let [dist_info] = dist_infos[..] else {
+        return Err(invalid(format!(
+            "it has {} `.dist-info` folders, not one",
+            dist_infos.len()
+        )));
+    };
+    let dist_info = dist_info.to_string();
+    let (info_name, info_version) = dist_info
+        .strip_suffix(".dist-info")
+        .and_then(|stem| stem.rsplit_once('-'))
+        .ok_or_else(|| invalid(format!("`{dist_info}` is not named `<name>-<version>.dist-info`")))?;
+    if normalize(info_name) != filename.normalized_name() || info_version != filename.version {
+        return Err(invalid(format!(
+            "its `{dist_info}` does not match the file name ({} {})",
+            filename.name, filename.version
+        )));
+    }
+
+    // WHEEL: a version this installer understands.
+    let wheel_meta = read_text(&into.join(&dist_info).join("WHEEL"))
+        .ok_or_else(|| invalid(format!("`{dist_info}/WHEEL` is missing")))?;
+    let header = |key: &str| {
+        wheel_meta.lines().find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(key).then(|| v.trim().to_string())
+        })
+    };
+    let wheel_version = header("Wheel-Version").unwrap_or_default();
+    if wheel_version.split('.').next() != Some("1") {
+        return Err(invalid(format!("its Wheel-Version `{wheel_version}` is not 1.x")));
+    }
+    let root_is_purelib = header("Root-Is-Purelib").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+
+    // RECORD: every file listed and correctly hashed (the spec's rule).
+    let record_path = format!("{dist_info}/RECORD");
+    let record_text =
+        read_text(&into.join(&record_path)).ok_or_else(|| invalid(format!("`{record_path}` is missing")))?;
+    let record = record::parse(&record_text).map_err(|e| invalid(format!("`{record_path}`: {e}")))?;
+    let unsigned =
+        |path: &str| path == record_path || path.ends_with("/RECORD.jws") || path.ends_with("/RECORD.p7s");
+    let mut files = Vec::new();
+    for (path, digest, size) in &written {
+        if unsigned(path) {
+            continue;
+        }
+        let entry = record
+            .iter()
+            .find(|e| e.path == *path)
+            .ok_or_else(|| invalid(format!("`{path}` is not listed in RECORD")))?;
+        if entry.hash != format!("sha256={digest}") {
+            return Err(invalid(format!("the hash of `{path}` does not match RECORD")));
+        }
+        if entry.size.is_some_and(|s| s != *size) {
+            return Err(invalid(format!("the size of `{path}` does not match RECORD")));
+        }
+        files.push(entry.clone());
+    }
+
+    let metadata = read_text(&into.join(&dist_info).join("METADATA")).unwrap_or_default();
+    let field = |key: &str| {
+        metadata.lines().take_while(|l| !l.is_empty()).find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(key).then(|| v.trim().to_string())
+        })
+    };
+    Ok(UnpackedWheel {
+        layout: LAYOUT_VERSION,
+        root: into.to_path_buf(),
+        sha256: String::new(),
+        file_name: file_name.to_string(),
+        name: field("Name").unwrap_or_else(|| info_name.to_string()),
+        version: field("Version").unwrap_or_else(|| info_version.to_string()),
+        dist_info,
+        root_is_purelib,
+        files,
+    })
+}
+
+/// A zip entry name as a relative path, or `None` if it is absolute or
+/// climbs out with `..`.
+pub fn safe_relative(name: &str) -> Option<PathBuf> {
+    if name.starts_with('/') || name.contains('\\') || name.contains('\0') {
+        return None;
+    }
+    let path = Path::new(name);
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => out.push(part),
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    (!out.as_os_str().is_empty()).then_some(out)
+}
+
+fn read_text(path: &Path) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<(), Error> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(Error::io("set the mode of", path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_entry_names() {
+        assert_eq!(safe_relative("pkg/mod.py"), Some(PathBuf::from("pkg/mod.py")));
+        for bad in ["/etc/passwd", "../evil.py", "pkg/../../evil", "a\\b", ""] {
+            assert_eq!(safe_relative(bad), None, "{bad}");
+        }
+    }
+}
