@@ -104,7 +104,7 @@ pub fn create(
         .prefix(&format!("{STAGING_PREFIX}{}-", std::process::id()))
         .tempdir_in(parent)
         .map_err(|e| io_error("create a folder in", parent, e))?;
-    populate(staging.path(), env_str, &layout, info, options, &prompt)?;
+    populate(staging.path(), env_str, &layout, info, options, &prompt, printer)?;
     if let Seed::Pip { .. } = options.seed {
         seed::seed_pip(
             staging.path(),
@@ -247,6 +247,7 @@ fn populate(
     info: &InterpreterInfo,
     options: &CreateOptions,
     prompt: &Prompt,
+    printer: &Printer,
 ) -> Result<(), Error> {
     // The folders venv makes, and `lib64 -> lib` on 64-bit Linux.
     for dir in [&layout.include, &layout.site_packages, &layout.bin] {
@@ -278,6 +279,9 @@ fn populate(
         relocatable: options.relocatable,
         windows: layout.windows,
     };
+    for omission in activate::omitted(&context) {
+        printer.verbose(format!("not writing `{}`: {}", omission.name, omission.reason));
+    }
     for script in activate::scripts(&context) {
         let path = bin.join(script.name);
         write(&path, &script.contents)?;
