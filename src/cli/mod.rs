@@ -68,6 +68,45 @@ pub enum Command {
 
     /// Print the command that activates an environment in your shell.
     Activate(ActivateArgs),
+
+    /// List what is installed in an environment, like `pip freeze`.
+    Freeze(FreezeArgs),
+
+    /// Inspect and clean fenv's cache.
+    #[command(subcommand)]
+    Cache(CacheCommand),
+}
+
+/// `fenv freeze`
+#[derive(Debug, Args)]
+pub struct FreezeArgs {
+    /// The environment [default: $VIRTUAL_ENV, else the nearest `.venv`].
+    #[arg(long, value_name = "DIR")]
+    pub env: Option<PathBuf>,
+
+    /// Print JSON: name, version, installer and whether it was requested.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also list pip (and setuptools, wheel, distribute before Python 3.12),
+    /// which `pip freeze` leaves out.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `fenv cache …`
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Print the cache folder.
+    Dir,
+    /// Remove everything cached, or only the wheels of one package.
+    Clean {
+        /// A package whose wheels to remove.
+        #[arg(value_name = "PACKAGE")]
+        package: Option<String>,
+    },
+    /// Print how much room the cache takes, per part.
+    Size,
 }
 
 /// `fenv create`: every option of `python -m venv`, plus fenv's own.

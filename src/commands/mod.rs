@@ -2,7 +2,9 @@
 //! domain modules and wraps their errors with what it was trying to do.
 
 mod activate;
+mod cache;
 mod create;
+mod freeze;
 mod python;
 
 use std::path::Path;
@@ -11,7 +13,7 @@ use anyhow::Result;
 
 use crate::cache::Cache;
 use crate::cli::settings::{CreateSettings, GlobalSettings};
-use crate::cli::{Cli, Command, PythonCommand};
+use crate::cli::{CacheCommand, Cli, Command, PythonCommand};
 use crate::diagnostics::ExitStatus;
 use crate::printer::Printer;
 use crate::python::{Discovery, Found, PythonRequest};
@@ -24,6 +26,10 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Python(PythonCommand::List(args)) => python::list(args.json, &global, printer),
         Command::Python(PythonCommand::Find(args)) => python::find(args.request.as_deref(), &global, printer),
         Command::Activate(args) => activate::activate(&args.dir, args.shell.as_deref(), printer),
+        Command::Freeze(args) => freeze::freeze(args.env.as_deref(), args.json, args.all, printer),
+        Command::Cache(CacheCommand::Dir) => cache::dir(&global, printer),
+        Command::Cache(CacheCommand::Clean { package }) => cache::clean(package.as_deref(), &global, printer),
+        Command::Cache(CacheCommand::Size) => cache::size(&global, printer),
     }
 }
 

@@ -17,6 +17,10 @@ pub struct Distribution {
     pub installer: Option<String>,
     /// Whether `REQUESTED` is present (the user asked for it).
     pub requested: bool,
+    /// Where it came from when not from an index (PEP 610
+    /// `direct_url.json`), as a PEP 440 direct reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direct_url: Option<String>,
     #[serde(skip)]
     pub dist_info: PathBuf,
 }
@@ -61,11 +65,44 @@ pub fn installed(site_packages: &Path) -> Result<Vec<Distribution>, Error> {
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty()),
             requested: dist_info.join("REQUESTED").exists(),
+            direct_url: std::fs::read_to_string(dist_info.join("direct_url.json"))
+                .ok()
+                .and_then(|text| direct_reference(&text)),
             dist_info,
         });
     }
     out.sort_by_key(Distribution::normalized_name);
     Ok(out)
+}
+
+/// A `direct_url.json` as pip shows it: `url#sha256=…` for archives,
+/// `git+url@commit` for VCS checkouts, `url` for folders.
+fn direct_reference(text: &str) -> Option<String> {
+    let json: serde_json::Value = serde_json::from_str(text).ok()?;
+    let url = json.get("url")?.as_str()?;
+    let mut fragments = Vec::new();
+    let reference = if let Some(vcs) = json.get("vcs_info") {
+        let kind = vcs.get("vcs")?.as_str()?;
+        let commit = vcs.get("commit_id").and_then(|c| c.as_str()).unwrap_or_default();
+        format!("{kind}+{url}@{commit}")
+    } else {
+        if let Some(hash) = json
+            .get("archive_info")
+            .and_then(|a| a.get("hash"))
+            .and_then(|h| h.as_str())
+        {
+            fragments.push(hash.to_string());
+        }
+        url.to_string()
+    };
+    if let Some(subdirectory) = json.get("subdirectory").and_then(|s| s.as_str()) {
+        fragments.push(format!("subdirectory={subdirectory}"));
+    }
+    Some(if fragments.is_empty() {
+        reference
+    } else {
+        format!("{reference}#{}", fragments.join("&"))
+    })
 }
 
 /// The installed distribution called `name` (any spelling), if any.

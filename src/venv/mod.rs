@@ -166,3 +166,35 @@ impl Hint for Error {
         }
     }
 }
+
+/// The site-packages folder of an existing environment, found from its
+/// `pyvenv.cfg` without running Python.
+pub fn site_packages_of(env: &std::path::Path) -> Option<PathBuf> {
+    if !env.join("pyvenv.cfg").is_file() {
+        return None;
+    }
+    let windows = env.join("Lib").join("site-packages");
+    if windows.is_dir() {
+        return Some(windows);
+    }
+    let (major, minor) = python_version_of(env)?;
+    // `python3.13t` for free-threaded builds.
+    ["", "t"]
+        .iter()
+        .map(|suffix| {
+            env.join("lib")
+                .join(format!("python{major}.{minor}{suffix}"))
+                .join("site-packages")
+        })
+        .find(|dir| dir.is_dir())
+}
+
+/// `(major, minor)` from an environment's `pyvenv.cfg` (`version` or
+/// virtualenv's and uv's `version_info`).
+pub fn python_version_of(env: &std::path::Path) -> Option<(u32, u32)> {
+    let text = std::fs::read_to_string(env.join("pyvenv.cfg")).ok()?;
+    let cfg = cfg::PyvenvCfg::parse(&text);
+    let version = cfg.get("version").or_else(|| cfg.get("version_info"))?;
+    let mut parts = version.split('.');
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}

@@ -1,6 +1,12 @@
 //! fenv's integration tests: one binary, a module per command.
+#![allow(clippy::unwrap_used)]
 
+mod activation;
 mod common;
 mod create;
+mod install;
 mod parity;
 mod python;
+mod seed;
+#[path = "../support/mod.rs"]
+mod support;
