@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod activation;
+mod cache;
 mod common;
 mod create;
 mod install;
