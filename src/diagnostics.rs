@@ -57,6 +57,8 @@ pub fn hints(err: &anyhow::Error) -> Vec<String> {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::venv::Error>() {
             e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::index::Error>() {
+            e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::install::Error>() {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::project::Error>() {

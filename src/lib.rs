@@ -11,6 +11,7 @@ pub mod cli;
 pub mod commands;
 pub mod diagnostics;
 pub mod fs;
+pub mod index;
 pub mod install;
 pub mod printer;
 pub mod project;

@@ -8,6 +8,7 @@ use crate::cli::settings::{CreateSettings, GlobalSettings};
 use crate::commands::{Selected, open_cache, select_python};
 use crate::diagnostics::ExitStatus;
 use crate::fs::user_display;
+use crate::index::IndexClient;
 use crate::install::{Linker, WheelStore};
 use crate::printer::Printer;
 use crate::python::Discovery;
@@ -37,10 +38,12 @@ pub fn create(settings: CreateSettings, global: &GlobalSettings, printer: &Print
     };
     let store = WheelStore::new(store_cache).context("failed to open the wheel cache")?;
     let linker = Linker::new(link_mode);
+    let index = (!global.offline).then(IndexClient::from_env);
     let seeder = Seeder {
         store: &store,
         linker: &linker,
         compile_bytecode,
+        index: index.as_ref(),
     };
     for dir in &dirs {
         // `--upgrade` keeps an environment's own Python unless told otherwise.

@@ -12,6 +12,9 @@ pub enum Shebang {
     Absolute(String),
     /// The `python` beside the script, found at run time.
     Relative,
+    /// `python3` from PATH (`#!/usr/bin/env python3`), for folders that hold
+    /// no interpreter, such as function bundles.
+    Env,
 }
 
 impl Shebang {
@@ -24,6 +27,7 @@ impl Shebang {
             Self::Absolute(python) => {
                 format!("#!/bin/sh\n'''exec' {} \"$0\" \"$@\"\n' '''\n", sh_quote(python))
             }
+            Self::Env => "#!/usr/bin/env python3\n".to_string(),
             Self::Relative => {
                 "#!/bin/sh\n'''exec' \"$(dirname -- \"$(realpath -- \"$0\")\")\"/'python' \"$0\" \"$@\"\n' '''\n"
                     .to_string()

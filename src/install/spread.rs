@@ -71,6 +71,29 @@ impl Target {
         }
     }
 
+    /// A plain folder, laid out as `pip install --target` does (for function
+    /// bundles): packages at its root, scripts in `bin/`, data at the root,
+    /// headers in `include/site/pythonX.Y`. Launchers use `/usr/bin/env
+    /// python3`, since no interpreter lives there. `tags`, when given, are
+    /// the platform the folder is for.
+    pub fn folder(dir: &Path, python: (u32, u32), tags: Option<Tags>) -> Self {
+        let (major, minor) = python;
+        Self {
+            purelib: dir.to_path_buf(),
+            platlib: dir.to_path_buf(),
+            scripts: dir.join("bin"),
+            data: dir.to_path_buf(),
+            headers: dir
+                .join("include")
+                .join("site")
+                .join(format!("python{major}.{minor}")),
+            reserved: HashSet::new(),
+            shebang: Shebang::Env,
+            python,
+            tags,
+        }
+    }
+
     fn is_reserved(&self, path: &Path) -> bool {
         let name = path
             .file_name()

@@ -93,6 +93,11 @@ impl WheelStore {
         self.unpack(&sha256, &archive, &file_name)
     }
 
+    /// A folder on the store's filesystem for downloads in progress.
+    pub fn scratch_dir(&self) -> &Path {
+        &self.archives
+    }
+
     /// The unpacked wheel with this hash, if the store has a valid one.
     pub fn cached(&self, sha256: &str) -> Option<UnpackedWheel> {
         read_marker(&self.unpacked.join(sha256))

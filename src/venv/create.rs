@@ -121,10 +121,10 @@ pub fn create(
     let placed = place(staging.keep(), &real, replacing)?;
     placed.finish(printer);
 
-    // Step 6: `--upgrade-deps` runs the placed environment's pip, as venv
+    // Step 6: `--upgrade-deps` upgrades the placed environment, as venv
     // does; if it fails, the environment stays, with the bundled pip.
     if options.seed == (Seed::Pip { upgrade_deps: true }) {
-        seed::upgrade_deps(&real, &layout, info, printer)?;
+        seed::upgrade_deps(&real, &layout, info, options.relocatable, seeder, printer)?;
     }
     Ok(Created {
         path: env,
@@ -325,7 +325,7 @@ fn upgrade(
             seed::seed_pip(real, env, layout, info, options.relocatable, seeder, printer)?;
         }
         if upgrade_deps {
-            seed::upgrade_deps(real, layout, info, printer)?;
+            seed::upgrade_deps(real, layout, info, options.relocatable, seeder, printer)?;
         }
     }
     Ok(())

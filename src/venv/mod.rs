@@ -111,6 +111,9 @@ pub enum Error {
 
     #[error(transparent)]
     Install(#[from] crate::install::Error),
+
+    #[error(transparent)]
+    Index(#[from] crate::index::Error),
 }
 
 fn last_lines(output: &str) -> String {
@@ -163,6 +166,7 @@ impl Hint for Error {
             Self::Subprocess { .. } => Some("run again with `-v` to see the full output".into()),
             Self::OfflineUpgradeDeps => Some("drop `--offline`, or drop `--upgrade-deps`".into()),
             Self::Install(err) => err.hint(),
+            Self::Index(err) => err.hint(),
         }
     }
 }

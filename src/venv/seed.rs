@@ -7,9 +7,13 @@
 //! files linked from the wheel store.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::str::FromStr;
 
-use crate::install::{self, InstallOptions, Linker, Target, WheelStore};
+use pep440_rs::{Version, VersionSpecifiers};
+
+use crate::index::{File as IndexFile, IndexClient};
+use crate::install::name::WheelFilename;
+use crate::install::{self, InstallOptions, Linker, Tags, Target, WheelStore};
 use crate::printer::Printer;
 use crate::python::InterpreterInfo;
 use crate::venv::{Error, Layout};
@@ -21,6 +25,8 @@ pub struct Seeder<'a> {
     pub linker: &'a Linker,
     /// Compile the installed `.py` files with the environment's Python.
     pub compile_bytecode: bool,
+    /// Where `--upgrade-deps` looks; `None` when offline.
+    pub index: Option<&'a IndexClient>,
 }
 
 /// The projects seeding installs for this interpreter, sorted.
@@ -75,46 +81,83 @@ pub fn seed_pip(
     Ok(())
 }
 
-/// `--upgrade-deps`: `python -m pip install --upgrade pip` (and setuptools
-/// before 3.12) with the environment's pip, from the package index.
+/// `--upgrade-deps`: the newest pip (and setuptools before 3.12) from
+/// the index, downloaded into the cache (checked against the index's
+/// sha256) and installed natively over the seeded versions. The
+/// environment is already in place at `real` (its final home).
 pub fn upgrade_deps(
-    env: &Path,
+    real: &Path,
     layout: &Layout,
     info: &InterpreterInfo,
+    relocatable: bool,
+    seeder: &Seeder<'_>,
     printer: &Printer,
 ) -> Result<(), Error> {
-    let projects = seed_packages(info);
-    let mut args = vec!["-m", "pip", "install", "--upgrade"];
-    args.extend(projects.iter().map(String::as_str));
-    run_env_python(env, layout, &args, printer)
+    let index = seeder.index.ok_or(Error::OfflineUpgradeDeps)?;
+    let tags = Tags::for_interpreter(info);
+    let python = Version::new(info.version.map(u64::from));
+    let target = Target::venv(real, real, layout, info, relocatable);
+    let site_packages = real.join(&layout.site_packages);
+    let options = InstallOptions {
+        linker: seeder.linker,
+        requested: true,
+        direct_url: None,
+    };
+    for project in seed_packages(info) {
+        let files = index.project(&project)?;
+        let Some((version, file)) = newest_wheel(&files, &tags, &python) else {
+            printer.warn(format!(
+                "the index has no wheel of {project} for this Python; keeping the bundled one"
+            ));
+            continue;
+        };
+        let installed = install::installed::find(&site_packages, &project)?;
+        if installed
+            .as_ref()
+            .is_some_and(|d| d.version == version.to_string())
+        {
+            printer.verbose(format!("{project} {version} is already the newest"));
+            continue;
+        }
+        let wheel = match file.sha256.as_deref().and_then(|sha| seeder.store.cached(sha)) {
+            Some(cached) => cached,
+            None => {
+                let downloads = tempfile::tempdir_in(seeder.store.scratch_dir())
+                    .map_err(Error::io("create a folder in", seeder.store.scratch_dir()))?;
+                printer.verbose(format!("downloading {}", file.url));
+                let path = index.download(file, downloads.path())?;
+                seeder.store.add(&path)?
+            }
+        };
+        let result = match installed {
+            Some(old) => install::replace(&site_packages, real, &old.name, &wheel, &target, &options)?,
+            None => install::install(&wheel, &target, &options)?,
+        };
+        printer.info(format!("Upgraded {} to {}", result.name, result.version));
+    }
+    Ok(())
 }
 
-fn run_env_python(env: &Path, layout: &Layout, args: &[&str], printer: &Printer) -> Result<(), Error> {
-    let python = env.join(&layout.bin).join(&layout.primary);
-    let command = format!("{} {}", python.display(), args.join(" "));
-    printer.verbose(format!("running `{command}`"));
-    let output = Command::new(&python)
-        .args(args)
-        .current_dir(env)
-        .env("VIRTUAL_ENV", env)
-        .env_remove("PYTHONHOME")
-        .env_remove("PYTHONPATH")
-        .stdin(Stdio::null())
-        .output()
-        .map_err(Error::io("run", &python))?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    printer.verbose(text.trim_end());
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(Error::Subprocess {
-            command,
-            status: output.status.to_string(),
-            output: text,
+/// The newest non-yanked, final-release wheel that fits the interpreter.
+fn newest_wheel<'a>(
+    files: &'a [IndexFile],
+    tags: &Tags,
+    python: &Version,
+) -> Option<(Version, &'a IndexFile)> {
+    files
+        .iter()
+        .filter(|file| !file.yanked)
+        .filter(|file| {
+            file.requires_python
+                .as_deref()
+                .and_then(|spec| VersionSpecifiers::from_str(spec).ok())
+                .is_none_or(|spec| spec.contains(python))
         })
-    }
+        .filter_map(|file| {
+            let name = WheelFilename::parse(&file.filename)?;
+            tags.rank(&name.tags)?;
+            let version = Version::from_str(&name.version).ok()?;
+            (!version.any_prerelease()).then_some((version, file))
+        })
+        .max_by(|a, b| a.0.cmp(&b.0))
 }

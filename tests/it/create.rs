@@ -495,6 +495,63 @@ fn upgrade_deps_fetches_the_newest_pip() {
 }
 
 #[test]
+fn upgrade_deps_installs_the_newest_from_the_index_natively() {
+    use crate::support::index::TestIndex;
+    use crate::support::wheel::WheelBuilder;
+    let Some((ctx, python)) = setup() else { return };
+    let index = TestIndex::start();
+    let wheels = ctx.root().join("wheels");
+    let pip = |version: &str| {
+        WheelBuilder::new("pip", version)
+            .file("pip/__init__.py", format!("__version__ = '{version}'\n"))
+            .entry_point("console_scripts", "pip", "pip:main")
+            .entry_point("console_scripts", "pip3", "pip:main")
+            .build(&wheels)
+    };
+    index.publish(&pip("90.0"));
+    index.publish(&pip("99.0rc1")); // a pre-release: skipped
+    index.publish_with(&pip("98.0"), Some(">=3.13"), false); // not for 3.12: skipped
+    index.publish_with(&pip("97.0"), None, true); // yanked: skipped
+    index.publish(&pip("91.0"));
+    let stderr = stderr_of(
+        ctx.fenv()
+            .args(["create", "--upgrade-deps", "-p"])
+            .arg(&python)
+            .env("FENV_INDEX_URL", index.url()),
+    );
+    assert!(stderr.contains("Upgraded pip to 91.0"), "{stderr}");
+    let freeze = run_ok(ctx.fenv().args(["freeze", "--all"]));
+    assert_eq!(freeze, "pip==91.0\n");
+    let version = run_ok(
+        ctx.command(ctx.path(".venv/bin/python"))
+            .args(["-c", "import pip; print(pip.__version__)"]),
+    );
+    assert_eq!(version.trim(), "91.0");
+    assert!(ctx.path(".venv/bin/pip3.12").is_file(), "versioned launcher");
+    assert!(
+        index
+            .requests()
+            .contains(&"/files/pip-91.0-py3-none-any.whl".to_string())
+    );
+
+    // A second environment takes it from the cache: no download.
+    let before = index.requests().len();
+    run_ok(
+        ctx.fenv()
+            .args(["create", "-q", "--upgrade-deps", "-p"])
+            .arg(&python)
+            .arg("again")
+            .env("FENV_INDEX_URL", index.url()),
+    );
+    let after = index.requests();
+    assert!(
+        after[before..].iter().all(|r| r.starts_with("/simple/")),
+        "{:?}",
+        &after[before..]
+    );
+}
+
+#[test]
 fn upgrade_deps_is_refused_offline() {
     let Some((ctx, python)) = setup() else { return };
     let err = run_err(

@@ -464,3 +464,53 @@ fn the_store_rebuilds_corrupt_entries_and_serves_concurrent_users() {
         "tampered"
     );
 }
+
+#[test]
+fn a_plain_folder_target_for_bundles() {
+    let Some(python) = require("pyenv CPython 3.12", pyenv_python("3.12")) else {
+        return;
+    };
+    let ctx = TestContext::new();
+    let store = WheelStore::new(&Cache::resolve(Some(ctx.cache()))).unwrap();
+    let wheel = store.add(&demo("1.0").build(&ctx.root().join("wheels"))).unwrap();
+    let bundle = ctx.path("bundle");
+    let linker = Linker::new(Some(LinkMode::Copy));
+    let direct_url = r#"{"url": "file:///wheels/demo_pkg-1.0-py3-none-any.whl", "archive_info": {}}"#;
+    let installed = install::install(
+        &wheel,
+        &Target::folder(&bundle, (3, 12), None),
+        &InstallOptions {
+            linker: &linker,
+            requested: false,
+            direct_url: Some(direct_url.into()),
+        },
+    )
+    .expect("install into a folder");
+    assert!(bundle.join("demo_pkg/__init__.py").is_file() && bundle.join("demo_extra.py").is_file());
+    assert!(bundle.join("share/demo/readme.txt").is_file());
+    let dist_info = bundle.join("demo_pkg-1.0.dist-info");
+    assert_eq!(installed.dist_info, dist_info);
+    assert!(!dist_info.join("REQUESTED").exists());
+    assert_eq!(
+        std::fs::read_to_string(dist_info.join("direct_url.json")).unwrap(),
+        direct_url
+    );
+    assert!(
+        std::fs::read_to_string(dist_info.join("RECORD"))
+            .unwrap()
+            .contains("demo_pkg-1.0.dist-info/direct_url.json,sha256=")
+    );
+    assert!(
+        std::fs::read_to_string(bundle.join("bin/demo"))
+            .unwrap()
+            .starts_with("#!/usr/bin/env python3\n")
+    );
+    // The bundle imports with it on sys.path, as Lambda puts /var/task there.
+    let out = run_ok(
+        ctx.command(&python)
+            .arg("-c")
+            .arg("import demo_pkg; print(demo_pkg.VERSION)")
+            .env("PYTHONPATH", &bundle),
+    );
+    assert_eq!(out, "1.0\n");
+}

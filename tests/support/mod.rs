@@ -1,4 +1,5 @@
 //! Fixture builders shared by the integration tests: real artifacts made
 //! on the fly (wheels today; an index and projects as they are needed).
 
+pub mod index;
 pub mod wheel;
