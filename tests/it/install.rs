@@ -317,6 +317,10 @@ fn broken_and_hostile_wheels_are_refused_and_change_nothing() {
             "is not compatible with Python 3.12",
         ),
         (demo("1.0").data("weird", "x", "x"), "unknown scheme key `weird`"),
+        (
+            demo("1.0").symlink("demo_pkg/escape", "/etc/passwd"),
+            "is a symbolic link",
+        ),
     ];
     for (wheel, expected) in cases {
         let name = wheel.file_name();
@@ -513,4 +517,29 @@ fn a_plain_folder_target_for_bundles() {
             .env("PYTHONPATH", &bundle),
     );
     assert_eq!(out, "1.0\n");
+}
+
+#[test]
+fn a_platform_wheel_goes_to_platlib() {
+    let Some(env) = Env::new(".venv", &[]) else { return };
+    let platform = WheelBuilder::new("native-thing", "2.0")
+        .tag("cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64")
+        .file("native_thing/__init__.py", "NATIVE = True\n");
+    let installed = env.install(platform).expect("a manylinux wheel fits this glibc");
+    assert_eq!(
+        installed.dist_info,
+        env.site_packages().join("native_thing-2.0.dist-info")
+    );
+    run_ok(
+        env.ctx
+            .command(env.python())
+            .args(["-c", "import native_thing; assert native_thing.NATIVE"]),
+    );
+    let musl = WheelBuilder::new("musl-thing", "1.0")
+        .tag("cp312-cp312-musllinux_1_1_x86_64")
+        .file("musl_thing.py", "");
+    assert!(matches!(
+        env.install(musl),
+        Err(install::Error::Incompatible { .. })
+    ));
 }

@@ -22,6 +22,7 @@ pub struct WheelBuilder {
     unlisted: Vec<String>,
     wheel_version: String,
     requires: Vec<String>,
+    symlinks: Vec<(String, String)>,
 }
 
 impl WheelBuilder {
@@ -37,6 +38,7 @@ impl WheelBuilder {
             unlisted: Vec::new(),
             wheel_version: "1.0".to_string(),
             requires: Vec::new(),
+            symlinks: Vec::new(),
         }
     }
 
@@ -72,6 +74,12 @@ impl WheelBuilder {
     #[allow(dead_code)]
     pub fn requires(mut self, requirement: &str) -> Self {
         self.requires.push(requirement.to_string());
+        self
+    }
+
+    /// A symbolic link entry (wheels may not hold any).
+    pub fn symlink(mut self, path: &str, target: &str) -> Self {
+        self.symlinks.push((path.to_string(), target.to_string()));
         self
     }
 
@@ -174,6 +182,10 @@ impl WheelBuilder {
                 .unix_permissions(mode);
             zip.start_file(name, options).expect("start a zip entry");
             zip.write_all(&contents).expect("write a zip entry");
+        }
+        for (link, target) in &self.symlinks {
+            zip.add_symlink(link, target, zip::write::SimpleFileOptions::default())
+                .expect("add a symlink");
         }
         zip.finish().expect("finish the wheel");
         path
