@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::common::{TestContext, all_pythons, run_ok};
+use crate::common::{TestContext, for_each_python, run_ok};
 
 /// What fenv writes beyond `python -m venv`.
 const FENV_EXTRAS: &[&str] = &[
@@ -144,30 +144,5 @@ fn check_parity(label: &str, python: &Path) {
 
 #[test]
 fn every_interpreter_matches_its_own_venv() {
-    let pythons = all_pythons();
-    assert!(!pythons.is_empty() || std::env::var_os("FENV_REQUIRE_ALL").is_none());
-    let failures: Vec<String> = std::thread::scope(|scope| {
-        let handles: Vec<_> = pythons
-            .iter()
-            .map(|(label, python)| {
-                scope.spawn(move || {
-                    std::panic::catch_unwind(|| check_parity(label, python))
-                        .err()
-                        .map(|panic| {
-                            let message = panic
-                                .downcast_ref::<String>()
-                                .cloned()
-                                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_string()))
-                                .unwrap_or_default();
-                            format!("{label}: {message}")
-                        })
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .filter_map(|h| h.join().expect("thread"))
-            .collect()
-    });
-    assert!(failures.is_empty(), "parity failures:\n{}", failures.join("\n\n"));
+    for_each_python("parity", check_parity);
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{TestContext, all_pythons, run_ok};
+use crate::common::{TestContext, for_each_python, run_ok};
 use crate::support::wheel::WheelBuilder;
 
 /// `pip list --format=freeze` lines of an environment, sorted.
@@ -86,35 +86,7 @@ fn check_seeded(label: &str, python: &Path) {
 
 #[test]
 fn every_interpreter_gets_its_own_pip() {
-    let pythons = all_pythons();
-    let failures: Vec<String> = std::thread::scope(|scope| {
-        let handles: Vec<_> = pythons
-            .iter()
-            .map(|(label, python)| {
-                scope.spawn(move || {
-                    std::panic::catch_unwind(|| check_seeded(label, python))
-                        .err()
-                        .map(|panic| {
-                            let message = panic
-                                .downcast_ref::<String>()
-                                .cloned()
-                                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_string()))
-                                .unwrap_or_default();
-                            format!("{label}: {message}")
-                        })
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .filter_map(|h| h.join().expect("thread"))
-            .collect()
-    });
-    assert!(
-        failures.is_empty(),
-        "seeding failures:\n{}",
-        failures.join("\n\n")
-    );
+    for_each_python("seeding", check_seeded);
 }
 
 #[test]

@@ -19,8 +19,6 @@
 //! [`check_path`](super::check_path)); apart from [`batch`], these
 //! functions accept any other string.
 
-use std::fmt::Write as _;
-
 /// A POSIX shell (`sh`, bash, zsh, dash, ksh, mksh) literal: single quotes,
 /// each `'` written as `'"'"'`. Inside single quotes nothing else is
 /// special, so `$`, backticks, `\`, `!` and Unicode are safe.
@@ -58,41 +56,10 @@ pub fn nu(value: &str) -> String {
     format!("r{hashes}'{value}'{hashes}")
 }
 
-/// A Python string literal (used by xonsh), in the spirit of `repr()`:
-/// single quotes unless the value holds `'` and no `"`, backslash escapes
-/// for the quote, `\` and control characters, other characters as they are.
+/// A Python string literal (used by xonsh): exactly `repr()`, shared with
+/// `pyvenv.cfg`'s prompt.
 pub fn python(value: &str) -> String {
-    let quote = if value.contains('\'') && !value.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push(quote);
-    for ch in value.chars() {
-        match ch {
-            '\\' => out.push_str(r"\\"),
-            '\n' => out.push_str(r"\n"),
-            '\r' => out.push_str(r"\r"),
-            '\t' => out.push_str(r"\t"),
-            _ if ch == quote => {
-                out.push('\\');
-                out.push(ch);
-            }
-            // Writing to a String cannot fail.
-            '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => {
-                let _ = write!(out, r"\x{:02x}", u32::from(ch));
-            }
-            // Line and paragraph separators: valid in a literal, but some
-            // tools treat them as line breaks.
-            '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, r"\u{:04x}", u32::from(ch));
-            }
-            _ => out.push(ch),
-        }
-    }
-    out.push(quote);
-    out
+    crate::venv::cfg::python_repr(value)
 }
 
 /// A PowerShell verbatim string: single quotes, each quote doubled.

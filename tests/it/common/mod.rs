@@ -247,3 +247,34 @@ pub fn run_err(cmd: &mut Command, code: i32) -> String {
     );
     String::from_utf8(output.stderr).expect("stderr is UTF-8")
 }
+
+/// Runs `check` for every CPython on the machine ([`all_pythons`]) in
+/// parallel, and fails once with every interpreter's failure.
+pub fn for_each_python(what: &str, check: impl Fn(&str, &Path) + Sync) {
+    let pythons = all_pythons();
+    let check = &check;
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = pythons
+            .iter()
+            .map(|(label, python)| {
+                scope.spawn(move || {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(label, python)))
+                        .err()
+                        .map(|panic| {
+                            let message = panic
+                                .downcast_ref::<String>()
+                                .cloned()
+                                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_string()))
+                                .unwrap_or_default();
+                            format!("{label}: {message}")
+                        })
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().expect("a checking thread"))
+            .collect()
+    });
+    assert!(failures.is_empty(), "{what} failures:\n{}", failures.join("\n\n"));
+}
