@@ -96,9 +96,20 @@ fn link_with(mode: LinkMode, from: &Path, to: &Path) -> io::Result<()> {
     match mode {
         LinkMode::Clone => clone(from, to),
         LinkMode::Hardlink => std::fs::hard_link(from, to),
-        LinkMode::Copy => std::fs::copy(from, to).map(drop),
+        LinkMode::Copy => copy(from, to),
         LinkMode::Symlink => std::os::unix::fs::symlink(from, to),
     }
+}
+
+/// A full copy to a new file (never over an existing one), mode kept.
+fn copy(from: &Path, to: &Path) -> io::Result<()> {
+    let mut source = std::fs::File::open(from)?;
+    let mut target = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(to)?;
+    io::copy(&mut source, &mut target)?;
+    target.set_permissions(source.metadata()?.permissions())
 }
 
 /// A reflink: Linux `ioctl(FICLONE)`; fails where the filesystem cannot.

@@ -357,32 +357,32 @@ fn write_all(
     let mut rows = Vec::new();
     let mut files = Vec::new();
     for planned in plan {
-        journal.prepare(&planned.to)?;
         let row = match planned.source {
             Source::Link { from, entry } => {
-                options
-                    .linker
-                    .link(&from, &planned.to)
-                    .map_err(|source| Error::Link {
-                        mode: options
-                            .linker
-                            .chosen()
-                            .or(options.linker.forced())
-                            .map_or("link", |m| m.name()),
-                        from: from.clone(),
-                        source,
-                    })?;
+                journal.put(&planned.to, || {
+                    options
+                        .linker
+                        .link(&from, &planned.to)
+                        .map_err(|source| Error::Link {
+                            mode: options
+                                .linker
+                                .chosen()
+                                .or(options.linker.forced())
+                                .map_or("link", |m| m.name()),
+                            from: from.clone(),
+                            source,
+                        })
+                })?;
                 RecordEntry {
                     path: relative_to(&planned.to, lib),
                     ..entry
                 }
             }
             Source::Write { contents, executable } => {
-                write_file(&planned.to, &contents, executable)?;
+                journal.put(&planned.to, || write_file(&planned.to, &contents, executable))?;
                 RecordEntry::for_contents(relative_to(&planned.to, lib), &contents)
             }
         };
-        journal.created.push(planned.to.clone());
         files.push(planned.to);
         rows.push(row);
     }
@@ -397,9 +397,7 @@ fn write_all(
     }
     for (name, contents) in extra {
         let path = dist_info.join(name);
-        journal.prepare(&path)?;
-        write_file(&path, &contents, false)?;
-        journal.created.push(path.clone());
+        journal.put(&path, || write_file(&path, &contents, false))?;
         rows.push(RecordEntry::for_contents(relative_to(&path, lib), &contents));
         files.push(path);
     }
@@ -410,16 +408,25 @@ fn write_all(
         hash: String::new(),
         size: None,
     });
-    journal.prepare(&record_path)?;
-    write_file(&record_path, record::render(&rows).as_bytes(), false)?;
-    journal.created.push(record_path.clone());
+    let record = record::render(&rows);
+    journal.put(&record_path, || {
+        write_file(&record_path, record.as_bytes(), false)
+    })?;
     files.push(record_path);
     Ok(files)
 }
 
+/// Writes a new file; an existing one is an `AlreadyExists` error, which
+/// [`Journal::put`] answers by moving it aside.
 fn write_file(path: &Path, contents: &[u8], executable: bool) -> Result<(), Error> {
+    use std::io::Write;
     use std::os::unix::fs::PermissionsExt;
-    fs_err::write(path, contents).map_err(Error::io("write", path))?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(Error::io("write", path))?;
+    file.write_all(contents).map_err(Error::io("write", path))?;
     let mode = if executable { 0o755 } else { 0o644 };
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
         .map_err(Error::io("set the mode of", path))
@@ -444,33 +451,53 @@ pub fn relative_to(path: &Path, base: &Path) -> String {
 struct Journal {
     created: Vec<PathBuf>,
     dirs: Vec<PathBuf>,
+    /// Folders known to exist, so each is checked once.
+    known: HashSet<PathBuf>,
     /// (original, where it was moved aside).
     replaced: Vec<(PathBuf, PathBuf)>,
 }
 
 impl Journal {
-    /// Makes `path`'s folder and moves an existing file aside.
+    /// Makes `path`'s folder (once per folder).
     fn prepare(&mut self, path: &Path) -> Result<(), Error> {
-        if let Some(parent) = path.parent() {
-            let missing: Vec<PathBuf> = parent
-                .ancestors()
-                .take_while(|dir| !dir.exists())
-                .map(Path::to_path_buf)
-                .collect();
-            fs_err::create_dir_all(parent).map_err(Error::io("create", parent))?;
-            self.dirs.extend(missing.into_iter().rev());
+        let Some(parent) = path.parent() else {
+            return Ok(());
+        };
+        if self.known.contains(parent) {
+            return Ok(());
         }
-        if std::fs::symlink_metadata(path).is_ok() {
-            let aside = path.with_file_name(format!(
-                ".fenv-replaced-{}-{}",
-                std::process::id(),
-                path.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            ));
-            fs_err::rename(path, &aside).map_err(Error::io("move aside", path))?;
-            self.replaced.push((path.to_path_buf(), aside));
+        let missing: Vec<PathBuf> = parent
+            .ancestors()
+            .take_while(|dir| !self.known.contains(*dir) && !dir.exists())
+            .map(Path::to_path_buf)
+            .collect();
+        fs_err::create_dir_all(parent).map_err(Error::io("create", parent))?;
+        self.dirs.extend(missing.into_iter().rev());
+        self.known.extend(parent.ancestors().map(Path::to_path_buf));
+        Ok(())
+    }
+
+    /// Runs `put` to create `path`; if a file is already there, it is moved
+    /// aside first (and put back on roll-back).
+    fn put(&mut self, path: &Path, mut put: impl FnMut() -> Result<(), Error>) -> Result<(), Error> {
+        self.prepare(path)?;
+        match put() {
+            Err(err) if std::fs::symlink_metadata(path).is_ok() => {
+                let aside = path.with_file_name(format!(
+                    ".fenv-replaced-{}-{}",
+                    std::process::id(),
+                    path.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                ));
+                fs_err::rename(path, &aside).map_err(Error::io("move aside", path))?;
+                self.replaced.push((path.to_path_buf(), aside));
+                drop(err);
+                put()?;
+            }
+            result => result?,
         }
+        self.created.push(path.to_path_buf());
         Ok(())
     }
 

@@ -74,7 +74,7 @@ impl WheelStore {
                 wheel: wheel.display().to_string(),
                 reason: "it has no file name".into(),
             })?;
-        let sha256 = sha256_file(wheel).map_err(Error::io("read", wheel))?;
+        let sha256 = self.source_hash(wheel)?;
         if let Some(found) = self.cached(&sha256) {
             return Ok(found);
         }
@@ -91,6 +91,43 @@ impl WheelStore {
             })?;
         }
         self.unpack(&sha256, &archive, &file_name)
+    }
+
+    /// The sha256 of a wheel file on disk, remembered by its path, size,
+    /// mtime and ctime so that a wheel added again (ensurepip's, for
+    /// every `fenv create`) is not hashed again; a changed file is.
+    fn source_hash(&self, wheel: &Path) -> Result<String, Error> {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = std::fs::metadata(wheel).map_err(Error::io("read", wheel))?;
+        let stamp = format!(
+            "{}\n{}\n{}.{}\n{}.{}\n",
+            wheel.display(),
+            metadata.len(),
+            metadata.mtime(),
+            metadata.mtime_nsec(),
+            metadata.ctime(),
+            metadata.ctime_nsec()
+        );
+        let key: String = Sha256::digest(wheel.as_os_str().as_encoded_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let memo = self.archives.join(".sources").join(key);
+        if let Ok(text) = std::fs::read_to_string(&memo)
+            && let Some(sha256) = text.strip_prefix(&stamp)
+            && sha256.len() == 64
+            && sha256.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Ok(sha256.to_string());
+        }
+        let sha256 = sha256_file(wheel).map_err(Error::io("read", wheel))?;
+        if let Some(dir) = memo.parent()
+            && std::fs::create_dir_all(dir).is_ok()
+        {
+            // Only a speed-up: a memo that cannot be written is skipped.
+            let _ = crate::fs::write_atomic(&memo, format!("{stamp}{sha256}"));
+        }
+        Ok(sha256)
     }
 
     /// A folder on the store's filesystem for downloads in progress.

@@ -1,6 +1,8 @@
 //! Which wheel tags an interpreter accepts (PEP 425 and the platform tag
 //! specs), most preferred first, computed from the probe's facts.
 
+use std::collections::HashMap;
+
 use crate::install::name::Tag;
 use crate::python::InterpreterInfo;
 
@@ -8,18 +10,68 @@ use crate::python::InterpreterInfo;
 #[derive(Debug, Clone)]
 pub struct Tags {
     ordered: Vec<Tag>,
+    rank: HashMap<Tag, usize>,
+}
+
+/// What decides an interpreter's tags.
+#[derive(Debug, Clone)]
+struct Spec {
+    /// `cp`, `pp`, …
+    implementation: String,
+    python: (u32, u32),
+    /// The implementation's own ABI (`cp312`, `cp313t`, `pypy310_pp73`).
+    abi: Option<String>,
+    /// Whether the stable ABI (`abi3`) applies.
+    abi3: bool,
+    /// Platform tags, most specific first.
+    platforms: Vec<String>,
 }
 
 impl Tags {
     /// The tags of `info`'s interpreter on its own platform.
     pub fn for_interpreter(info: &InterpreterInfo) -> Self {
         let (major, minor) = info.minor();
-        let platforms = platforms(info);
         let implementation = match info.implementation.as_str() {
             "cpython" => "cp",
             "pypy" => "pp",
             other => other,
         };
+        let abi = if implementation == "cp" {
+            let thread = if info.gil_disabled { "t" } else { "" };
+            Some(format!("cp{major}{minor}{thread}{}", debug_flag(info)))
+        } else {
+            // PyPy: `pypy310_pp73`, from SOABI `pypy310-pp73-x86_64-linux-gnu`.
+            info.soabi
+                .as_deref()
+                .map(|soabi| soabi.split('-').take(2).collect::<Vec<_>>().join("_"))
+        };
+        Self::from_spec(&Spec {
+            implementation: implementation.to_string(),
+            python: (major, minor),
+            abi,
+            abi3: implementation == "cp" && !info.gil_disabled,
+            platforms: platforms(info),
+        })
+    }
+
+    /// The tags of a CPython `python` on `platform`, a platform tag such as
+    /// `manylinux_2_34_x86_64` (meaning every manylinux up to glibc 2.34),
+    /// `musllinux_1_2_aarch64`, `macosx_11_0_arm64` or `win_amd64`; for
+    /// platforms fenv locks for without running there.
+    pub fn cpython_on(python: (u32, u32), platform: &str) -> Self {
+        let (major, minor) = python;
+        Self::from_spec(&Spec {
+            implementation: "cp".into(),
+            python,
+            abi: Some(format!("cp{major}{minor}")),
+            abi3: true,
+            platforms: expand_platform(platform),
+        })
+    }
+
+    fn from_spec(spec: &Spec) -> Self {
+        let (major, minor) = spec.python;
+        let platforms = &spec.platforms;
         let mut ordered = Vec::new();
         let mut push = |python: String, abi: &str, platform: &str| {
             ordered.push(Tag {
@@ -28,40 +80,29 @@ impl Tags {
                 platform: platform.to_string(),
             });
         };
-        let own = format!("{implementation}{major}{minor}");
-        if implementation == "cp" {
-            let thread = if info.gil_disabled { "t" } else { "" };
-            let abi = format!("cp{major}{minor}{thread}{}", debug_flag(info));
-            for platform in &platforms {
-                push(own.clone(), &abi, platform);
+        let own = format!("{}{major}{minor}", spec.implementation);
+        if let Some(abi) = &spec.abi {
+            for platform in platforms {
+                push(own.clone(), abi, platform);
             }
-            if !info.gil_disabled {
-                for platform in &platforms {
-                    push(own.clone(), "abi3", platform);
+        }
+        if spec.abi3 {
+            for platform in platforms {
+                push(own.clone(), "abi3", platform);
+            }
+        }
+        for platform in platforms {
+            push(own.clone(), "none", platform);
+        }
+        if spec.abi3 {
+            for older in (2..minor).rev() {
+                for platform in platforms {
+                    push(format!("cp{major}{older}"), "abi3", platform);
                 }
-            }
-            for platform in &platforms {
-                push(own.clone(), "none", platform);
-            }
-            if !info.gil_disabled {
-                for older in (2..minor).rev() {
-                    for platform in &platforms {
-                        push(format!("cp{major}{older}"), "abi3", platform);
-                    }
-                }
-            }
-        } else if let Some(soabi) = info.soabi.as_deref() {
-            // PyPy: `pypy310_pp73`, from SOABI `pypy310-pp73-x86_64-linux-gnu`.
-            let abi = soabi.split('-').take(2).collect::<Vec<_>>().join("_");
-            for platform in &platforms {
-                push(own.clone(), &abi, platform);
-            }
-            for platform in &platforms {
-                push(own.clone(), "none", platform);
             }
         }
         for python in generic_pythons(major, minor) {
-            for platform in &platforms {
+            for platform in platforms {
                 push(python.clone(), "none", platform);
             }
         }
@@ -69,7 +110,11 @@ impl Tags {
         for python in generic_pythons(major, minor) {
             push(python, "none", "any");
         }
-        Self { ordered }
+        let mut rank = HashMap::with_capacity(ordered.len());
+        for (index, tag) in ordered.iter().enumerate() {
+            rank.entry(tag.clone()).or_insert(index);
+        }
+        Self { ordered, rank }
     }
 
     /// The preference rank of the best tag of a wheel (lower is better), or
@@ -77,7 +122,7 @@ impl Tags {
     pub fn rank(&self, wheel_tags: &[Tag]) -> Option<usize> {
         wheel_tags
             .iter()
-            .filter_map(|tag| self.ordered.iter().position(|t| t == tag))
+            .filter_map(|tag| self.rank.get(tag).copied())
             .min()
     }
 
@@ -111,41 +156,65 @@ fn platforms(info: &InterpreterInfo) -> Vec<String> {
         ("x86_64", 32) => "i686",
         ("aarch64", 32) => "armv8l",
         _ => arch,
-    }
-    .to_string();
+    };
     let mut out = vec![format!("linux_{arch}")];
     match info
         .libc
         .as_ref()
         .map(|libc| (libc.kind.as_str(), parse_version(&libc.version)))
     {
-        Some(("glibc", Some((2, glibc_minor)))) => {
-            let floor = if matches!(arch.as_str(), "x86_64" | "i686") {
-                5
-            } else {
-                17
-            };
-            for minor in (floor..=glibc_minor).rev() {
-                out.push(format!("manylinux_2_{minor}_{arch}"));
-                let legacy = match minor {
-                    17 => Some("manylinux2014"),
-                    12 => Some("manylinux2010"),
-                    5 => Some("manylinux1"),
-                    _ => None,
-                };
-                if let Some(legacy) = legacy.filter(|_| minor != 17 || is_manylinux2014_arch(&arch)) {
-                    out.push(format!("{legacy}_{arch}"));
-                }
-            }
-        }
-        Some(("musl", Some((1, musl_minor)))) => {
-            for minor in (0..=musl_minor).rev() {
-                out.push(format!("musllinux_1_{minor}_{arch}"));
-            }
-        }
+        Some(("glibc", Some((2, glibc_minor)))) => out.extend(manylinux(glibc_minor, arch)),
+        Some(("musl", Some((1, musl_minor)))) => out.extend(musllinux(musl_minor, arch)),
         _ => {}
     }
     out
+}
+
+/// `manylinux_2_34_x86_64` → every manylinux tag up to glibc 2.34, newest
+/// first; `musllinux_1_2_x` likewise; anything else stays as it is.
+fn expand_platform(platform: &str) -> Vec<String> {
+    let parse = |rest: &str| -> Option<(u32, u32, String)> {
+        let mut parts = rest.splitn(3, '_');
+        Some((
+            parts.next()?.parse().ok()?,
+            parts.next()?.parse().ok()?,
+            parts.next()?.to_string(),
+        ))
+    };
+    if let Some((2, minor, arch)) = platform.strip_prefix("manylinux_").and_then(parse) {
+        return manylinux(minor, &arch);
+    }
+    if let Some((1, minor, arch)) = platform.strip_prefix("musllinux_").and_then(parse) {
+        return musllinux(minor, &arch);
+    }
+    vec![platform.to_string()]
+}
+
+/// `manylinux_2_<glibc_minor>` down to 2.17 (2.5 on x86), each legacy
+/// alias right after its equivalent.
+fn manylinux(glibc_minor: u32, arch: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let floor = if matches!(arch, "x86_64" | "i686") { 5 } else { 17 };
+    for minor in (floor..=glibc_minor).rev() {
+        out.push(format!("manylinux_2_{minor}_{arch}"));
+        let legacy = match minor {
+            17 if is_manylinux2014_arch(arch) => Some("manylinux2014"),
+            12 => Some("manylinux2010"),
+            5 => Some("manylinux1"),
+            _ => None,
+        };
+        if let Some(legacy) = legacy {
+            out.push(format!("{legacy}_{arch}"));
+        }
+    }
+    out
+}
+
+fn musllinux(musl_minor: u32, arch: &str) -> Vec<String> {
+    (0..=musl_minor)
+        .rev()
+        .map(|minor| format!("musllinux_1_{minor}_{arch}"))
+        .collect()
 }
 
 fn is_manylinux2014_arch(arch: &str) -> bool {
@@ -211,6 +280,28 @@ mod tests {
         assert_eq!(rank("cp312-cp312-musllinux_1_1_x86_64"), None);
         assert_eq!(rank("cp312-cp312-win_amd64"), None);
         assert_eq!(rank("py2-none-any"), None);
+    }
+
+    #[test]
+    fn targets_without_an_interpreter() {
+        let lambda = Tags::cpython_on((3, 12), "manylinux_2_34_aarch64");
+        let rank = |t: &str| lambda.rank(&[tag(t)]);
+        assert!(rank("cp312-cp312-manylinux_2_34_aarch64") < rank("cp312-cp312-manylinux_2_17_aarch64"));
+        assert!(rank("cp312-cp312-manylinux2014_aarch64").is_some());
+        assert!(rank("cp39-abi3-manylinux_2_28_aarch64").is_some());
+        assert_eq!(rank("cp312-cp312-manylinux_2_35_aarch64"), None);
+        assert_eq!(rank("cp312-cp312-manylinux_2_17_x86_64"), None);
+        assert_eq!(
+            rank("cp312-cp312-linux_aarch64"),
+            None,
+            "local builds never fit a deploy target"
+        );
+        assert!(rank("py3-none-any").is_some());
+        let old = Tags::cpython_on((3, 11), "manylinux_2_26_x86_64");
+        assert!(old.rank(&[tag("cp311-cp311-manylinux1_x86_64")]).is_some());
+        assert_eq!(old.rank(&[tag("cp311-cp311-manylinux_2_28_x86_64")]), None);
+        let mac = Tags::cpython_on((3, 12), "macosx_11_0_arm64");
+        assert!(mac.rank(&[tag("cp312-cp312-macosx_11_0_arm64")]).is_some());
     }
 
     #[test]
