@@ -63,6 +63,10 @@ pub fn hints(err: &anyhow::Error) -> Vec<String> {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::project::Error>() {
             e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::project::manifest::Error>() {
+            e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::lock::Error>() {
+            e.hint()
         } else {
             None
         };

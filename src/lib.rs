@@ -13,9 +13,11 @@ pub mod diagnostics;
 pub mod fs;
 pub mod index;
 pub mod install;
+pub mod lock;
 pub mod printer;
 pub mod project;
 pub mod python;
+pub mod resolve;
 pub mod venv;
 
 use std::ffi::OsString;

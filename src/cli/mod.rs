@@ -69,12 +69,56 @@ pub enum Command {
     /// Print the command that activates an environment in your shell.
     Activate(ActivateArgs),
 
+    /// Resolve the project's dependencies for every target into `pylock.toml`.
+    Lock(LockArgs),
+
     /// List what is installed in an environment, like `pip freeze`.
     Freeze(FreezeArgs),
 
     /// Inspect and clean fenv's cache.
     #[command(subcommand)]
     Cache(CacheCommand),
+}
+
+/// `fenv lock`
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// Also lock for this target (`host`, `lambda`, `vercel`, or a name from
+    /// `[tool.fenv.target.NAME]`); repeatable.
+    #[arg(long = "target", value_name = "TARGET")]
+    pub targets: Vec<String>,
+
+    /// Re-resolve everything to the newest versions, ignoring the current pins.
+    #[arg(long, conflicts_with = "upgrade_package")]
+    pub upgrade: bool,
+
+    /// Re-resolve this package to its newest version; repeatable.
+    #[arg(short = 'P', long, value_name = "PACKAGE")]
+    pub upgrade_package: Vec<String>,
+
+    /// Exit 1, without writing, when the lock does not match the inputs (needs no network).
+    #[arg(long, conflicts_with_all = ["upgrade", "upgrade_package"])]
+    pub check: bool,
+
+    /// Ignore files uploaded after this time (`2024-06-01` or RFC 3339), for reproducible locks.
+    #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER")]
+    pub exclude_newer: Option<String>,
+
+    /// The package index (the simple API's base URL) [default: the project's, else https://pypi.org/simple].
+    #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]
+    pub index_url: Option<String>,
+
+    /// A folder of wheels to use beside the index; repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub find_links: Vec<PathBuf>,
+
+    /// Fetch index pages again even when the cached ones are fresh.
+    #[arg(long)]
+    pub refresh: bool,
+
+    /// Allow pre-releases for every package.
+    #[arg(long)]
+    pub prerelease: bool,
 }
 
 /// `fenv freeze`

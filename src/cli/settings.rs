@@ -94,3 +94,44 @@ impl CreateSettings {
         }
     }
 }
+
+/// What `fenv lock` was asked to do.
+#[derive(Debug, Clone)]
+pub struct LockSettings {
+    pub targets: Vec<String>,
+    pub upgrade: bool,
+    pub upgrade_packages: Vec<String>,
+    pub check: bool,
+    pub exclude_newer: Option<String>,
+    pub index_url: Option<String>,
+    pub find_links: Vec<PathBuf>,
+    pub refresh: bool,
+    pub prereleases: bool,
+}
+
+impl LockSettings {
+    pub fn resolve(args: crate::cli::LockArgs) -> Self {
+        let crate::cli::LockArgs {
+            targets,
+            upgrade,
+            upgrade_package,
+            check,
+            exclude_newer,
+            index_url,
+            find_links,
+            refresh,
+            prerelease,
+        } = args;
+        Self {
+            targets,
+            upgrade,
+            upgrade_packages: upgrade_package,
+            check,
+            exclude_newer,
+            index_url,
+            find_links,
+            refresh,
+            prereleases: prerelease,
+        }
+    }
+}

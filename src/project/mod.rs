@@ -5,6 +5,8 @@
 //! walking up from the environment's folder, then from the
 //! `requires-python` of the nearest `pyproject.toml`.
 
+pub mod manifest;
+
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::Hint;

@@ -5,6 +5,7 @@ mod activation;
 mod cache;
 mod common;
 mod create;
+mod index;
 mod install;
 mod parity;
 mod python;

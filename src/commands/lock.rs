@@ -1,0 +1,335 @@
+//! `fenv lock`: read the project's inputs, resolve them for every target,
+//! write `pylock.toml`.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use pep440_rs::Version;
+
+use crate::cli::settings::{GlobalSettings, LockSettings};
+use crate::commands::{open_cache, select_python};
+use crate::diagnostics::ExitStatus;
+use crate::fs::user_display;
+use crate::index::{IndexClient, IndexConfig};
+use crate::install::name::normalize;
+use crate::lock::{self, FenvTool, Lock, LockedFile, LockedPackage};
+use crate::printer::Printer;
+use crate::project::manifest::{self, Manifest, TargetSpec};
+use crate::python::Discovery;
+use crate::resolve::{self, Arch, Origin, Request, Root, Target};
+
+pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
+    let started = Instant::now();
+    let cwd = std::env::current_dir()?;
+    let manifest = manifest::load(&cwd)?;
+    let specs = target_specs(&manifest, &settings.targets)?;
+    // The manifest's own inputs, plus the targets added on the command line.
+    let extra: Vec<String> = specs
+        .iter()
+        .filter(|spec| !manifest.settings.targets.contains(spec))
+        .map(|spec| format!("target {spec}"))
+        .collect();
+    let inputs: Vec<String> = manifest
+        .inputs()
+        .into_iter()
+        .chain(extra.iter().cloned())
+        .collect();
+    let inputs_hash = manifest.inputs_hash(&extra.iter().map(String::as_str).collect::<Vec<_>>());
+    let lock_path = lock::lock_path(&manifest.root);
+    let existing = if lock_path.is_file() {
+        let text = fs_err::read_to_string(&lock_path)?;
+        Some(lock::parse(&text, &lock_path)?)
+    } else {
+        None
+    };
+    let up_to_date = existing
+        .as_ref()
+        .is_some_and(|l| l.tool.inputs_hash == inputs_hash);
+
+    // `--check`: the CI gate; never touches the network.
+    if settings.check {
+        return match &existing {
+            None => bail!(
+                "there is no `{}` to check; run `fenv lock`",
+                user_display(&lock_path)
+            ),
+            Some(_) if up_to_date => {
+                printer.info(format!("`{}` is up to date", user_display(&lock_path)));
+                Ok(ExitStatus::Success)
+            }
+            Some(old) => {
+                printer.error(format!(
+                    "`{}` does not match the project's inputs",
+                    user_display(&lock_path)
+                ));
+                for line in diff(&old.tool.inputs, &inputs) {
+                    printer.info(line);
+                }
+                printer.error_hint("run `fenv lock` and commit the result");
+                Ok(ExitStatus::Failure)
+            }
+        };
+    }
+    if up_to_date && !settings.upgrade && settings.upgrade_packages.is_empty() {
+        printer.info(format!("`{}` is up to date", user_display(&lock_path)));
+        return Ok(ExitStatus::Success);
+    }
+
+    // The targets: the host's interpreter is the project's own.
+    let cache = open_cache(global, printer);
+    let discovery = Discovery::from_env(&cache, printer);
+    let mut targets = Vec::new();
+    for spec in &specs {
+        targets.push(match spec {
+            TargetSpec::Host => {
+                let (found, _) =
+                    select_python(manifest.settings.python.as_deref(), &manifest.root, &discovery)
+                        .context("failed to find the host's Python")?;
+                Target::host(&found.info).map_err(anyhow::Error::msg)?
+            }
+            TargetSpec::Lambda { runtime, arch } => Target::lambda(
+                *runtime,
+                match arch {
+                    manifest::Arch::X86_64 => Arch::X86_64,
+                    manifest::Arch::Arm64 => Arch::Arm64,
+                },
+            ),
+            TargetSpec::Vercel { python } => Target::vercel(python.unwrap_or((3, 12))),
+            TargetSpec::Custom {
+                name,
+                python,
+                platform,
+            } => Target::custom(name, *python, platform),
+        });
+    }
+
+    let index_url = settings
+        .index_url
+        .clone()
+        .or_else(|| manifest.settings.index_url.clone())
+        .unwrap_or_else(|| crate::index::DEFAULT_INDEX_URL.to_string());
+    let mut find_links = manifest.settings.find_links.clone();
+    find_links.extend(settings.find_links.iter().cloned());
+    let index = IndexClient::new(IndexConfig {
+        index_url: index_url.clone(),
+        find_links,
+        cache: cache.clone(),
+        offline: global.offline,
+        refresh: settings.refresh,
+        freshness: IndexConfig::default_freshness(),
+    });
+
+    // Stable locks: keep the existing pins unless asked to upgrade.
+    let mut preferences = HashMap::new();
+    if let Some(old) = existing.as_ref().filter(|_| !settings.upgrade) {
+        let upgrade: Vec<String> = settings.upgrade_packages.iter().map(|p| normalize(p)).collect();
+        for package in &old.packages {
+            if !upgrade.contains(&package.name)
+                && let Ok(version) = Version::from_str(&package.version)
+            {
+                preferences.insert(package.name.clone(), version);
+            }
+        }
+    }
+    let exclude_newer = settings
+        .exclude_newer
+        .clone()
+        .or_else(|| manifest.settings.exclude_newer.clone());
+    let request = Request {
+        roots: roots(&manifest),
+        constraints: manifest.constraints.clone(),
+        requires_python: manifest.requires_python.clone(),
+        targets,
+        preferences,
+        exclude_newer: exclude_newer.as_deref().map(resolve_time),
+        prereleases: settings.prereleases,
+        index: &index,
+    };
+    let resolution = resolve::resolve(&request).context("failed to lock the project")?;
+
+    let lock = to_lock(&manifest, &request, &resolution, &index_url, inputs, inputs_hash);
+    let rendered = lock::render(&lock);
+    let changed =
+        existing.is_none() || fs_err::read_to_string(&lock_path).ok().as_deref() != Some(rendered.as_str());
+    if changed {
+        crate::fs::write_atomic(&lock_path, &rendered)
+            .with_context(|| format!("failed to write `{}`", user_display(&lock_path)))?;
+    }
+    let names: Vec<&str> = request.targets.iter().map(|t| t.name.as_str()).collect();
+    printer.info(format!(
+        "{} {} packages for {} in {} ms",
+        if changed { "Locked" } else { "Kept" },
+        resolution.packages.len(),
+        names.join(", "),
+        started.elapsed().as_millis()
+    ));
+    Ok(ExitStatus::Success)
+}
+
+/// The manifest's targets, host first, plus those named with `--target`.
+fn target_specs(manifest: &Manifest, extra: &[String]) -> Result<Vec<TargetSpec>> {
+    let mut specs = manifest.settings.targets.clone();
+    for text in extra {
+        let spec = TargetSpec::parse_cli(text, &manifest.settings)?;
+        if !specs.iter().any(|s| s.name() == spec.name()) {
+            specs.push(spec);
+        }
+    }
+    Ok(specs)
+}
+
+/// `- removed` / `+ added` lines between two input lists.
+fn diff(old: &[String], new: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = old
+        .iter()
+        .filter(|l| !new.contains(l))
+        .map(|l| format!("  - {l}"))
+        .collect();
+    out.extend(
+        new.iter()
+            .filter(|l| !old.contains(l))
+            .map(|l| format!("  + {l}")),
+    );
+    if out.is_empty() {
+        out.push("  (the inputs are the same, but were written by another fenv version)".into());
+    }
+    out
+}
+
+fn roots(manifest: &Manifest) -> Vec<Root> {
+    let mut roots: Vec<Root> = manifest
+        .dependencies
+        .iter()
+        .map(|r| Root {
+            origin: Origin::Main,
+            requirement: r.clone(),
+        })
+        .collect();
+    for settings in manifest.settings.functions.values() {
+        roots.extend(settings.dependencies.iter().map(|r| Root {
+            origin: Origin::Main,
+            requirement: r.clone(),
+        }));
+    }
+    for (extra, requirements) in &manifest.optional_dependencies {
+        roots.extend(requirements.iter().map(|r| Root {
+            origin: Origin::Extra(extra.clone()),
+            requirement: r.clone(),
+        }));
+    }
+    for (group, requirements) in &manifest.groups {
+        roots.extend(requirements.iter().map(|r| Root {
+            origin: Origin::Group(group.clone()),
+            requirement: r.clone(),
+        }));
+    }
+    roots
+}
+
+/// `2024-01-02` or `2024-01-02T03:04:05Z` → `2024-01-02T03:04:05`.
+fn resolve_time(text: &str) -> String {
+    let text = text.trim();
+    if text.len() == 10 {
+        format!("{text}T00:00:00")
+    } else {
+        text.replace(' ', "T").chars().take(19).collect()
+    }
+}
+
+fn to_lock(
+    manifest: &Manifest,
+    request: &Request<'_>,
+    resolution: &resolve::Resolution,
+    index_url: &str,
+    inputs: Vec<String>,
+    inputs_hash: String,
+) -> Lock {
+    let environments: Vec<String> = dedup(request.targets.iter().map(|t| t.environment.clone()));
+    let packages = resolution
+        .packages
+        .iter()
+        .map(|package| {
+            let envs: Vec<String> = dedup(
+                package
+                    .targets
+                    .iter()
+                    .map(|i| request.targets[*i].environment.clone()),
+            );
+            let target_marker = (envs.len() < environments.len()).then(|| or(&envs));
+            let gate_marker = (!package.origins.contains(&Origin::Main)).then(|| {
+                or(&package
+                    .origins
+                    .iter()
+                    .filter_map(|origin| match origin {
+                        Origin::Extra(extra) => Some(format!("'{extra}' in extras")),
+                        Origin::Group(group) => Some(format!("'{group}' in dependency_groups")),
+                        Origin::Main => None,
+                    })
+                    .collect::<Vec<_>>())
+            });
+            let marker = match (target_marker, gate_marker) {
+                (Some(t), Some(g)) => Some(format!("({t}) and ({g})")),
+                (Some(m), None) | (None, Some(m)) => Some(m),
+                (None, None) => None,
+            };
+            let (wheels, sdists): (Vec<_>, Vec<_>) = package
+                .files
+                .iter()
+                .partition(|f| crate::install::name::WheelFilename::parse(&f.filename).is_some());
+            let to_file = |file: &crate::index::File| LockedFile {
+                name: file.filename.clone(),
+                url: file.url.clone(),
+                size: file.size,
+                upload_time: file.upload_time.clone(),
+                sha256: file.sha256.clone().unwrap_or_default(),
+            };
+            LockedPackage {
+                name: package.name.clone(),
+                version: package.version.to_string(),
+                marker,
+                requires_python: package.requires_python.clone(),
+                dependencies: package.dependencies.iter().cloned().collect(),
+                index: Some(crate::index::redact(index_url)),
+                wheels: wheels.into_iter().map(to_file).collect(),
+                sdist: sdists.into_iter().next().map(to_file),
+            }
+        })
+        .collect();
+    Lock {
+        requires_python: manifest.requires_python.as_ref().map(ToString::to_string),
+        environments,
+        extras: manifest.optional_dependencies.keys().cloned().collect(),
+        dependency_groups: manifest.groups.keys().cloned().collect(),
+        default_groups: Vec::new(),
+        packages,
+        tool: FenvTool {
+            targets: request.targets.iter().map(|t| t.description.clone()).collect(),
+            inputs_hash,
+            inputs,
+        },
+    }
+}
+
+fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+fn or(markers: &[String]) -> String {
+    if markers.len() == 1 {
+        markers[0].clone()
+    } else {
+        markers
+            .iter()
+            .map(|m| format!("({m})"))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    }
+}

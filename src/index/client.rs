@@ -1,0 +1,439 @@
+//! [`IndexClient`]: a project's files, a wheel's metadata, downloads,
+//! each served from memory, then the cache, then the network.
+//!
+//! A client is cheap to clone and shared across threads. Within one
+//! client a project page is fetched at most once (concurrent callers for
+//! the same page wait for the one fetch); [`IndexClient::prefetch`] warms
+//! pages on up to `MAX_PREFETCH_THREADS` background threads.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use super::cache::{IndexCache, metadata_key};
+use super::cached_page::CachedPage;
+use super::credentials::{self, Auth};
+use super::find_links::{self, FindLinks};
+use super::http::{self, Failure, Http, Policy};
+use super::simple::{self, JSON_MEDIA_TYPE};
+use super::{CoreMetadata, Error, File, remote, url};
+use crate::cache::Cache;
+use crate::install::name::normalize;
+
+/// The public Python Package Index.
+pub const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple";
+
+/// How long a cached project page is used without asking the index.
+pub const DEFAULT_FRESHNESS: Duration = Duration::from_secs(600);
+
+/// Background threads warming pages at once, per client.
+const MAX_PREFETCH_THREADS: usize = 8;
+
+/// Where packages come from and how the cache is used.
+#[derive(Clone)]
+pub struct IndexConfig {
+    /// The simple API base (`…/simple`); may carry `user:password@`.
+    pub index_url: String,
+    /// Local folders of wheels and sdists, searched besides the index.
+    pub find_links: Vec<PathBuf>,
+    /// fenv's cache; [`Cache::disabled`] stores nothing.
+    pub cache: Cache,
+    /// Never touch the network: only the cache and find-links.
+    pub offline: bool,
+    /// Fetch every page again, however fresh the cached one.
+    pub refresh: bool,
+    /// How long a cached page is used without asking the index.
+    pub freshness: Duration,
+}
+
+impl IndexConfig {
+    /// The public index, no find-links, online, [`DEFAULT_FRESHNESS`].
+    pub fn new(cache: Cache) -> Self {
+        Self {
+            index_url: DEFAULT_INDEX_URL.to_string(),
+            find_links: Vec::new(),
+            cache,
+            offline: false,
+            refresh: false,
+            freshness: DEFAULT_FRESHNESS,
+        }
+    }
+
+    /// [`IndexConfig::new`] with `FENV_INDEX_URL` and
+    /// `FENV_INDEX_FRESHNESS` applied when set.
+    pub fn from_env(cache: Cache) -> Self {
+        let mut config = Self::new(cache);
+        if let Some(url) = std::env::var("FENV_INDEX_URL").ok().filter(|v| !v.is_empty()) {
+            config.index_url = url;
+        }
+        config.freshness = Self::default_freshness();
+        config
+    }
+
+    /// `FENV_INDEX_FRESHNESS` (seconds) when set, else [`DEFAULT_FRESHNESS`].
+    pub fn default_freshness() -> Duration {
+        std::env::var("FENV_INDEX_FRESHNESS")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map_or(DEFAULT_FRESHNESS, Duration::from_secs)
+    }
+}
+
+impl fmt::Debug for IndexConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IndexConfig")
+            .field("index_url", &url::redact(&self.index_url))
+            .field("find_links", &self.find_links)
+            .field("cache", &self.cache)
+            .field("offline", &self.offline)
+            .field("refresh", &self.refresh)
+            .field("freshness", &self.freshness)
+            .finish()
+    }
+}
+
+/// HTTP settings that are not about the index itself.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// The netrc file for credentials (`$NETRC`, else `~/.netrc`).
+    pub netrc: Option<PathBuf>,
+    /// Tries per request before giving up (transient failures only).
+    pub attempts: u32,
+    /// The first wait between tries; it doubles each time.
+    pub backoff: Duration,
+    pub connect_timeout: Duration,
+    /// How long a read may wait for data (`FENV_HTTP_TIMEOUT` seconds).
+    pub read_timeout: Duration,
+    /// Requests in flight at once.
+    pub max_in_flight: usize,
+}
+
+impl ClientOptions {
+    /// The defaults, with `$NETRC`/`~/.netrc` and `FENV_HTTP_TIMEOUT`.
+    pub fn from_env() -> Self {
+        let read_timeout = std::env::var("FENV_HTTP_TIMEOUT")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map_or(Duration::from_secs(30), Duration::from_secs);
+        Self {
+            netrc: credentials::default_netrc_path(),
+            attempts: 3,
+            backoff: Duration::from_millis(250),
+            connect_timeout: Duration::from_secs(20),
+            read_timeout,
+            max_in_flight: 16,
+        }
+    }
+}
+
+/// A client for one index plus find-links folders; cheap to clone, and
+/// shared across threads.
+#[derive(Clone)]
+pub struct IndexClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The index base URL without credentials or a trailing slash.
+    base: String,
+    http: Http,
+    cache: IndexCache,
+    find_links: FindLinks,
+    offline: bool,
+    refresh: bool,
+    freshness: Duration,
+    /// Project → its files once fetched; the slot's lock is held during
+    /// the fetch, so one page is fetched once.
+    pages: Mutex<HashMap<String, PageSlot>>,
+    metadata: Mutex<HashMap<String, CoreMetadata>>,
+    prefetch: Mutex<PrefetchQueue>,
+}
+
+/// One project's files once fetched, locked while being fetched.
+type PageSlot = Arc<Mutex<Option<Arc<Vec<File>>>>>;
+
+#[derive(Default)]
+struct PrefetchQueue {
+    names: VecDeque<String>,
+    workers: usize,
+}
+
+impl fmt::Debug for IndexClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IndexClient")
+            .field("index", &self.inner.base)
+            .field("offline", &self.inner.offline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IndexClient {
+    /// A client for `config`, with [`ClientOptions::from_env`].
+    pub fn new(config: IndexConfig) -> Self {
+        Self::with_options(config, ClientOptions::from_env())
+    }
+
+    /// A client for `config` with explicit HTTP settings.
+    pub fn with_options(config: IndexConfig, options: ClientOptions) -> Self {
+        let (base, credentials) = url::split_credentials(config.index_url.trim_end_matches('/'));
+        let auth = Auth::new(&base, credentials, options.netrc);
+        let policy = Policy {
+            attempts: options.attempts.max(1),
+            backoff: options.backoff,
+            connect_timeout: options.connect_timeout,
+            read_timeout: options.read_timeout,
+            max_in_flight: options.max_in_flight,
+        };
+        Self {
+            inner: Arc::new(Inner {
+                http: Http::new(auth, policy),
+                cache: IndexCache::new(config.cache, &base),
+                find_links: FindLinks::new(config.find_links),
+                offline: config.offline,
+                refresh: config.refresh,
+                freshness: config.freshness,
+                base,
+                pages: Mutex::default(),
+                metadata: Mutex::default(),
+                prefetch: Mutex::default(),
+            }),
+        }
+    }
+
+    /// The index from `FENV_INDEX_URL` (else the public one), without a
+    /// cache: what `fenv create --upgrade-deps` uses.
+    pub fn from_env() -> Self {
+        Self::new(IndexConfig::from_env(Cache::disabled()))
+    }
+
+    /// The index base URL, without credentials.
+    pub fn index_url(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// Every file of `project`: its find-links files, then its index page
+    /// (from memory, a fresh cached copy, or the network). A project the
+    /// index does not know (404) has no index files.
+    pub fn project(&self, name: &str) -> Result<Vec<File>, Error> {
+        self.project_shared(name).map(|files| files.to_vec())
+    }
+
+    /// [`IndexClient::project`] without the copy: the files as the client
+    /// keeps them (pages of popular projects hold thousands of files).
+    pub fn project_shared(&self, name: &str) -> Result<Arc<Vec<File>>, Error> {
+        let project = normalize(name);
+        let slot = {
+            let mut pages = lock(&self.inner.pages);
+            pages.entry(project.clone()).or_default().clone()
+        };
+        let mut memo = lock(&slot);
+        if let Some(files) = memo.as_ref() {
+            return Ok(files.clone());
+        }
+        let mut files = self.inner.find_links.files(&project, &self.inner.cache)?;
+        let indexed = self.index_files(&project).map_err(|source| Error::Project {
+            package: project.clone(),
+            source: Box::new(source),
+        })?;
+        files.extend(indexed);
+        let files = Arc::new(files);
+        *memo = Some(files.clone());
+        Ok(files)
+    }
+
+    /// The project page from the cache, or fetched (and cached).
+    fn index_files(&self, project: &str) -> Result<Vec<File>, Error> {
+        let inner = &self.inner;
+        let page_url = format!("{}/{project}/", inner.base);
+        let cached = inner.cache.read_page(project);
+        if inner.offline {
+            return cached.map(|page| page.files).ok_or_else(|| Error::Offline {
+                what: format!("the index page of `{project}`"),
+            });
+        }
+        let cached = match cached {
+            Some(page) if !inner.refresh && page.is_fresh(inner.freshness) => return Ok(page.files),
+            other => other,
+        };
+        // Revalidate with the ETag when the index gave one (a 304 costs
+        // no body); `--refresh` asks unconditionally.
+        let etag = cached
+            .as_ref()
+            .filter(|_| !inner.refresh)
+            .and_then(|page| page.etag.clone());
+        let mut headers = vec![("Accept", JSON_MEDIA_TYPE)];
+        if let Some(etag) = &etag {
+            headers.push(("If-None-Match", etag.as_str()));
+        }
+        let fetched = inner.http.get(&page_url, &headers, |response| {
+            match response.status().as_u16() {
+                304 if etag.is_some() => Ok(None),
+                200 => read_page(response, &page_url, &inner.base).map(Some),
+                // Unknown to the index: no files (the resolver says so).
+                404 | 410 => Ok(Some(CachedPage::new(&page_url, None, Vec::new()))),
+                _ => Err(http::unexpected(&page_url, &response)),
+            }
+        })?;
+        let page = match (fetched, cached) {
+            (Some(page), _) => page,
+            (None, Some(mut page)) => {
+                page.touch();
+                page
+            }
+            (None, None) => CachedPage::new(&page_url, None, Vec::new()),
+        };
+        inner.cache.write_page(project, &page);
+        Ok(page.files)
+    }
+
+    /// The core metadata of a wheel: from memory, the cache, a find-links
+    /// archive, or the index (`.metadata` file, else range reads, else the
+    /// whole wheel), then cached by the wheel's sha256.
+    pub fn metadata(&self, file: &File) -> Result<CoreMetadata, Error> {
+        let key = metadata_key(file);
+        if let Some(found) = lock(&self.inner.metadata).get(&key) {
+            return Ok(found.clone());
+        }
+        let metadata = self.load_metadata(file, &key).map_err(|source| Error::Metadata {
+            filename: file.filename.clone(),
+            source: Box::new(source),
+        })?;
+        lock(&self.inner.metadata).insert(key, metadata.clone());
+        Ok(metadata)
+    }
+
+    fn load_metadata(&self, file: &File, key: &str) -> Result<CoreMetadata, Error> {
+        let inner = &self.inner;
+        if let Some(metadata) = inner
+            .cache
+            .read_metadata(key)
+            .and_then(|bytes| CoreMetadata::parse(&bytes).ok())
+        {
+            return Ok(metadata);
+        }
+        if !file.filename.ends_with(".whl") {
+            return Err(Error::NotAWheel {
+                filename: file.filename.clone(),
+            });
+        }
+        let bytes = if let Some(path) = url::to_path(&file.url) {
+            find_links::read_wheel_metadata(&path).map_err(|reason| Error::InvalidWheel {
+                url: file.url.clone(),
+                reason,
+            })?
+        } else if inner.offline {
+            return Err(Error::Offline {
+                what: format!("the metadata of `{}`", file.filename),
+            });
+        } else {
+            remote::fetch_metadata(&inner.http, file)?
+        };
+        let metadata = CoreMetadata::parse(&bytes).map_err(|reason| Error::InvalidMetadata {
+            url: file.url.clone(),
+            reason,
+        })?;
+        inner.cache.write_metadata(key, &bytes);
+        Ok(metadata)
+    }
+
+    /// Starts fetching the pages of `names` on background threads (at
+    /// most 8 per client) and returns at once. A
+    /// later [`IndexClient::project`] takes the result, or waits for the
+    /// fetch in progress; a failure surfaces there.
+    pub fn prefetch(&self, names: &[String]) {
+        if self.inner.offline {
+            return;
+        }
+        let spawn = {
+            let mut queue = lock(&self.inner.prefetch);
+            for name in names {
+                let project = normalize(name);
+                if !self.is_known(&project) && !queue.names.contains(&project) {
+                    queue.names.push_back(project);
+                }
+            }
+            let spawn = MAX_PREFETCH_THREADS
+                .saturating_sub(queue.workers)
+                .min(queue.names.len());
+            queue.workers += spawn;
+            spawn
+        };
+        for _ in 0..spawn {
+            let client = self.clone();
+            let started = std::thread::Builder::new()
+                .name("fenv-prefetch".into())
+                .spawn(move || client.prefetch_worker());
+            if started.is_err() {
+                lock(&self.inner.prefetch).workers -= 1;
+            }
+        }
+    }
+
+    fn prefetch_worker(&self) {
+        loop {
+            let next = {
+                let mut queue = lock(&self.inner.prefetch);
+                let next = queue.names.pop_front();
+                if next.is_none() {
+                    queue.workers -= 1;
+                }
+                next
+            };
+            let Some(project) = next else { return };
+            // Errors are not kept: `project()` fetches again and reports.
+            let _ = self.project_shared(&project);
+        }
+    }
+
+    /// Whether the page of `project` is already in memory.
+    fn is_known(&self, project: &str) -> bool {
+        let slot = lock(&self.inner.pages).get(project).cloned();
+        // A slot being filled is locked: treat it as known.
+        slot.is_some_and(|slot| slot.try_lock().map_or(true, |memo| memo.is_some()))
+    }
+
+    /// Downloads `file` into `dir` under its file name, checking its size
+    /// and sha256 before it is kept; returns its path. Find-links files
+    /// are copied.
+    pub fn download(&self, file: &File, dir: &Path) -> Result<PathBuf, Error> {
+        let expected = file.sha256.clone().ok_or_else(|| Error::NoHash {
+            url: file.url.clone(),
+        })?;
+        if url::to_path(&file.url).is_none() && self.inner.offline {
+            return Err(Error::Offline {
+                what: format!("`{}`", file.filename),
+            });
+        }
+        remote::download(&self.inner.http, file, &expected, dir)
+    }
+}
+
+/// Reads a 200 project page into a cache entry.
+fn read_page(response: http::Response, page_url: &str, base: &str) -> Result<CachedPage, Failure> {
+    let content_type = http::header(&response, "content-type")
+        .unwrap_or_default()
+        .to_string();
+    let etag = http::header(&response, "etag").map(str::to_string);
+    // Hrefs resolve against where the page really was (after redirects).
+    let final_url = url::redact(&ureq::ResponseExt::get_uri(&response).to_string());
+    if content_type.starts_with("text/html") {
+        return Err(Failure::Fatal(Error::InvalidPage {
+            url: page_url.to_string(),
+            reason: "the index answered with HTML (PEP 503) only".into(),
+        }));
+    }
+    let body = http::body(response)?;
+    let files = simple::parse_page(&body, &final_url, base).map_err(|reason| {
+        Failure::Fatal(Error::InvalidPage {
+            url: page_url.to_string(),
+            reason,
+        })
+    })?;
+    Ok(CachedPage::new(page_url, etag, files))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

@@ -1,0 +1,182 @@
+//! HTTP for the index client: one `ureq` agent, credentials per host, a
+//! bound on requests in flight, and retries with backoff.
+//!
+//! Transient failures (a connection error or reset, a timeout, HTTP 5xx or
+//! 429, a body cut short) are retried; everything else is handed to the
+//! caller, which decides what a status means (a 404 for a `.metadata`
+//! file is a fallback, not an error). TLS trusts the platform's
+//! certificate store (and `SSL_CERT_FILE`/`SSL_CERT_DIR`), so corporate
+//! proxies with their own CA work as they do for pip. URLs handed in never
+//! carry credentials; they are sent as an `Authorization` header instead,
+//! and never follow a redirect to another host. Host names are resolved
+//! once per client ([`super::dns`]).
+
+use std::io::Read;
+use std::sync::{Condvar, Mutex, PoisonError};
+use std::time::Duration;
+
+use super::Error;
+use super::credentials::Auth;
+use super::dns::CachingResolver;
+use super::url;
+
+/// A response as the agent returns it.
+pub(crate) type Response = ureq::http::Response<ureq::Body>;
+
+/// How reading a response went wrong.
+pub(crate) enum Failure {
+    /// Worth another attempt (a body cut short, …).
+    Transient(String),
+    /// Final: no retry.
+    Fatal(Error),
+}
+
+/// Retry and timeout settings.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Policy {
+    pub attempts: u32,
+    pub backoff: Duration,
+    pub connect_timeout: Duration,
+    pub read_timeout: Duration,
+    pub max_in_flight: usize,
+}
+
+/// The HTTP side of an index client.
+#[derive(Debug)]
+pub(crate) struct Http {
+    agent: ureq::Agent,
+    auth: Auth,
+    policy: Policy,
+    permits: Permits,
+}
+
+impl Http {
+    /// An agent with `policy`'s timeouts, sending `auth`'s credentials.
+    pub fn new(auth: Auth, policy: Policy) -> Self {
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+            .build();
+        let config = ureq::Agent::config_builder()
+            .tls_config(tls)
+            .timeout_connect(Some(policy.connect_timeout))
+            // Per read, not per request: a large wheel may take minutes,
+            // but a silent server is noticed.
+            .timeout_per_read(Some(policy.read_timeout))
+            .http_status_as_error(false)
+            .max_idle_connections_per_host(policy.max_in_flight)
+            .user_agent(format!("fenv/{}", crate::VERSION))
+            .build();
+        let connector = ureq::unversioned::transport::DefaultConnector::new();
+        let agent = ureq::Agent::with_parts(config, connector, CachingResolver::default());
+        Self {
+            agent,
+            auth,
+            permits: Permits::new(policy.max_in_flight),
+            policy,
+        }
+    }
+
+    /// GETs `url` with `headers` and hands any response below 500 to
+    /// `read`, retrying transient failures with exponential backoff.
+    pub fn get<T>(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        mut read: impl FnMut(Response) -> Result<T, Failure>,
+    ) -> Result<T, Error> {
+        let mut last = String::new();
+        for attempt in 0..self.policy.attempts {
+            if attempt > 0 {
+                std::thread::sleep(self.policy.backoff * (1 << attempt.min(8)));
+            }
+            let _permit = self.permits.acquire();
+            let mut request = self.agent.get(url);
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            if let Some(authorization) = self.auth.header(url) {
+                request = request.header("Authorization", authorization);
+            }
+            let response = match request.call() {
+                Ok(response) => response,
+                Err(err) => {
+                    last = err.to_string();
+                    continue;
+                }
+            };
+            let status = response.status().as_u16();
+            if status >= 500 || status == 429 {
+                last = format!("HTTP {status}");
+                continue;
+            }
+            match read(response) {
+                Ok(value) => return Ok(value),
+                Err(Failure::Transient(reason)) => last = reason,
+                Err(Failure::Fatal(err)) => return Err(err),
+            }
+        }
+        Err(Error::Fetch {
+            url: url::redact(url),
+            attempts: self.policy.attempts,
+            reason: last,
+        })
+    }
+}
+
+/// The whole body of `response` (a broken body is transient).
+pub(crate) fn body(response: Response) -> Result<Vec<u8>, Failure> {
+    let mut bytes = Vec::new();
+    response
+        .into_body()
+        .into_reader()
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure::Transient(e.to_string()))?;
+    Ok(bytes)
+}
+
+/// A response header as text.
+pub(crate) fn header<'a>(response: &'a Response, name: &str) -> Option<&'a str> {
+    response.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The error for a status the caller did not expect.
+pub(crate) fn unexpected(url: &str, response: &Response) -> Failure {
+    Failure::Fatal(Error::Status {
+        url: url::redact(url),
+        status: response.status().as_u16(),
+    })
+}
+
+/// A counting semaphore bounding the requests in flight.
+#[derive(Debug)]
+struct Permits {
+    available: Mutex<usize>,
+    freed: Condvar,
+}
+
+struct Permit<'a>(&'a Permits);
+
+impl Permits {
+    fn new(count: usize) -> Self {
+        Self {
+            available: Mutex::new(count.max(1)),
+            freed: Condvar::new(),
+        }
+    }
+
+    fn acquire(&self) -> Permit<'_> {
+        let mut available = self.available.lock().unwrap_or_else(PoisonError::into_inner);
+        while *available == 0 {
+            available = self.freed.wait(available).unwrap_or_else(PoisonError::into_inner);
+        }
+        *available -= 1;
+        Permit(self)
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        *self.0.available.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        self.0.freed.notify_one();
+    }
+}

@@ -1,0 +1,124 @@
+//! Core metadata (`*.dist-info/METADATA`, `PKG-INFO`): the fields a
+//! resolver needs, parsed from the RFC 822-style header block.
+//!
+//! The format (core metadata spec, "Metadata-Version"): one `Key: value`
+//! per line, keys case-insensitive, multiple-use fields repeated, a line
+//! starting with whitespace continuing the previous value, and the first
+//! blank line ending the headers (the description body follows).
+
+use serde::{Deserialize, Serialize};
+
+/// What a distribution declares about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CoreMetadata {
+    /// `Name`, as written.
+    pub name: String,
+    /// `Version`, as written.
+    pub version: String,
+    /// Every `Requires-Dist`, in order (PEP 508 strings, markers included).
+    pub requires_dist: Vec<String>,
+    /// `Requires-Python`, if declared.
+    pub requires_python: Option<String>,
+    /// Every `Provides-Extra`, in order.
+    pub provides_extra: Vec<String>,
+}
+
+impl CoreMetadata {
+    /// Parses a METADATA file; fails when it is not UTF-8 or lacks `Name`
+    /// or `Version`.
+    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        let text = std::str::from_utf8(bytes).map_err(|e| format!("it is not UTF-8: {e}"))?;
+        let mut metadata = Self::default();
+        let mut name = None;
+        let mut version = None;
+        for (key, value) in headers(text) {
+            match key.to_ascii_lowercase().as_str() {
+                "name" => name = Some(value),
+                "version" => version = Some(value),
+                "requires-dist" => metadata.requires_dist.push(value),
+                "requires-python" => metadata.requires_python = Some(value),
+                "provides-extra" => metadata.provides_extra.push(value),
+                _ => {}
+            }
+        }
+        metadata.name = name.filter(|n| !n.is_empty()).ok_or("it has no `Name`")?;
+        metadata.version = version.filter(|v| !v.is_empty()).ok_or("it has no `Version`")?;
+        Ok(metadata)
+    }
+}
+
+/// The `(key, value)` pairs of the header block, continuation lines
+/// folded in (joined with a space, as email parsers unfold them).
+fn headers(text: &str) -> Vec<(&str, String)> {
+    let mut out: Vec<(&str, String)> = Vec::new();
+    for line in text.lines() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = out.last_mut() {
+                let more = line.trim();
+                if !more.is_empty() {
+                    if !value.is_empty() {
+                        value.push(' ');
+                    }
+                    value.push_str(more);
+                }
+            }
+            continue;
+        }
+        if let Some((key, value)) = line.split_once(':') {
+            out.push((key.trim(), value.trim().to_string()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_repeat_continue_and_stop_at_the_body() {
+        let text = "Metadata-Version: 2.3\r\n\
+                    Name: Demo.Pkg\r\n\
+                    version: 1.0.post1\r\n\
+                    Requires-Python: >=3.9,\r\n\
+                    \t<4\r\n\
+                    Requires-Dist: idna>=2.5\r\n\
+                    Requires-Dist: PySocks!=1.5.7,>=1.5.6; extra == \"socks\"\r\n\
+                    Provides-Extra: socks\r\n\
+                    Provides-Extra: use-chardet\r\n\
+                    Summary: a: colon in a value\r\n\
+                    \r\n\
+                    Requires-Dist: not-a-header-this-is-the-body\r\n";
+        let metadata = CoreMetadata::parse(text.as_bytes()).unwrap();
+        assert_eq!(
+            metadata,
+            CoreMetadata {
+                name: "Demo.Pkg".into(),
+                version: "1.0.post1".into(),
+                requires_dist: vec![
+                    "idna>=2.5".into(),
+                    "PySocks!=1.5.7,>=1.5.6; extra == \"socks\"".into()
+                ],
+                requires_python: Some(">=3.9, <4".into()),
+                provides_extra: vec!["socks".into(), "use-chardet".into()],
+            }
+        );
+    }
+
+    #[test]
+    fn name_and_version_are_required() {
+        assert_eq!(
+            CoreMetadata::parse(b"Metadata-Version: 2.1\nVersion: 1\n").unwrap_err(),
+            "it has no `Name`"
+        );
+        assert_eq!(
+            CoreMetadata::parse(b"Name: x\n\nVersion: 1\n").unwrap_err(),
+            "it has no `Version`"
+        );
+        assert!(CoreMetadata::parse(b"Name: x\nVersion: \xff\n").is_err());
+    }
+}

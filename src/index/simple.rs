@@ -1,0 +1,178 @@
+//! The simple repository API's project page in its JSON form (PEP 691),
+//! turned into [`File`]s.
+//!
+//! Only the keys fenv uses are read; unknown keys are ignored, as the spec
+//! asks. `meta.api-version` with a major version above 1 is refused.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::url;
+
+/// The media type fenv asks for (PEP 691, version 1).
+pub const JSON_MEDIA_TYPE: &str = "application/vnd.pypi.simple.v1+json";
+
+/// One file of a project, as the index (or a find-links folder) lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct File {
+    /// The file name (`demo-1.0-py3-none-any.whl`, `demo-1.0.tar.gz`).
+    pub filename: String,
+    /// Absolute URL, without credentials; `file://` for find-links.
+    pub url: String,
+    /// The sha256 the index gives (lowercase hex), if any.
+    pub sha256: Option<String>,
+    /// The size in bytes, if known (`size`, PEP 700).
+    pub size: Option<u64>,
+    /// `upload-time`, as the index serves it (RFC 3339, PEP 700).
+    pub upload_time: Option<String>,
+    /// `requires-python`, as served.
+    pub requires_python: Option<String>,
+    /// Yanked (PEP 592): skipped unless pinned exactly.
+    pub yanked: bool,
+    /// The index serves `{url}.metadata` (PEP 658/714 `core-metadata`,
+    /// or the older `dist-info-metadata`).
+    pub has_metadata: bool,
+    /// The sha256 of `{url}.metadata`, when the index gives one.
+    pub metadata_sha256: Option<String>,
+    /// The index base URL the file came from (no credentials); `None` for
+    /// find-links.
+    pub index: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Page {
+    #[serde(default)]
+    meta: Meta,
+    files: Vec<PageFile>,
+}
+
+#[derive(Deserialize, Default)]
+struct Meta {
+    #[serde(rename = "api-version")]
+    api_version: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PageFile {
+    filename: String,
+    url: String,
+    #[serde(default)]
+    hashes: HashMap<String, String>,
+    #[serde(rename = "requires-python")]
+    requires_python: Option<String>,
+    #[serde(default)]
+    yanked: serde_json::Value,
+    size: Option<u64>,
+    #[serde(rename = "upload-time")]
+    upload_time: Option<String>,
+    #[serde(rename = "core-metadata")]
+    core_metadata: Option<serde_json::Value>,
+    #[serde(rename = "dist-info-metadata")]
+    dist_info_metadata: Option<serde_json::Value>,
+}
+
+/// Parses a project page served at `page_url` (hrefs resolve against it)
+/// by the index at `index` (both without credentials).
+pub fn parse_page(body: &[u8], page_url: &str, index: &str) -> Result<Vec<File>, String> {
+    let page: Page = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    if let Some(version) = &page.meta.api_version {
+        let major = version.split('.').next().unwrap_or_default();
+        if major
+            .parse::<u32>()
+            .map_err(|_| format!("bad api-version `{version}`"))?
+            > 1
+        {
+            return Err(format!("api-version {version} is newer than fenv supports (1.x)"));
+        }
+    }
+    Ok(page
+        .files
+        .into_iter()
+        .map(|file| {
+            // PEP 714: `core-metadata` wins; the old key is the fallback.
+            let metadata = file
+                .core_metadata
+                .filter(|v| !v.is_null())
+                .or(file.dist_info_metadata.filter(|v| !v.is_null()));
+            let has_metadata = match &metadata {
+                Some(serde_json::Value::Bool(value)) => *value,
+                Some(serde_json::Value::Object(_)) => true,
+                _ => false,
+            };
+            let metadata_sha256 = metadata
+                .as_ref()
+                .and_then(|v| v.get("sha256"))
+                .and_then(|v| v.as_str())
+                .map(str::to_ascii_lowercase);
+            File {
+                url: url::redact(&url::join(page_url, &file.url)),
+                sha256: file.hashes.get("sha256").map(|h| h.to_ascii_lowercase()),
+                size: file.size,
+                upload_time: file.upload_time,
+                requires_python: file.requires_python.filter(|r| !r.trim().is_empty()),
+                // `false`, absent, or a reason string (which means yanked).
+                yanked: !matches!(
+                    file.yanked,
+                    serde_json::Value::Bool(false) | serde_json::Value::Null
+                ),
+                has_metadata,
+                metadata_sha256,
+                index: Some(index.to_string()),
+                filename: file.filename,
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_with_every_kind_of_file() {
+        let body = br#"{
+          "meta": {"api-version": "1.1", "_last-serial": "1"},
+          "name": "demo",
+          "files": [
+            {"filename": "demo-1.0-py3-none-any.whl", "url": "/files/demo-1.0-py3-none-any.whl",
+             "hashes": {"sha256": "ABCD"}, "requires-python": ">=3.9", "size": 123,
+             "upload-time": "2025-01-01T00:00:00.000000Z", "yanked": false,
+             "core-metadata": {"sha256": "EF01"}},
+            {"filename": "demo-0.9-py3-none-any.whl", "url": "https://u:p@cdn.example/d.whl",
+             "hashes": {}, "yanked": "broken", "dist-info-metadata": true, "requires-python": ""},
+            {"filename": "demo-0.8.tar.gz", "url": "demo-0.8.tar.gz", "hashes": {"md5": "x"},
+             "core-metadata": false, "dist-info-metadata": true}
+          ]
+        }"#;
+        let files = parse_page(body, "http://h:1/simple/demo/", "http://h:1/simple").unwrap();
+        assert_eq!(
+            files[0],
+            File {
+                filename: "demo-1.0-py3-none-any.whl".into(),
+                url: "http://h:1/files/demo-1.0-py3-none-any.whl".into(),
+                sha256: Some("abcd".into()),
+                size: Some(123),
+                upload_time: Some("2025-01-01T00:00:00.000000Z".into()),
+                requires_python: Some(">=3.9".into()),
+                yanked: false,
+                has_metadata: true,
+                metadata_sha256: Some("ef01".into()),
+                index: Some("http://h:1/simple".into()),
+            }
+        );
+        assert_eq!(files[1].url, "https://cdn.example/d.whl");
+        assert!(files[1].yanked && files[1].has_metadata);
+        assert_eq!(files[1].requires_python, None);
+        assert_eq!(files[2].url, "http://h:1/simple/demo/demo-0.8.tar.gz");
+        assert!(!files[2].has_metadata, "`core-metadata: false` wins");
+    }
+
+    #[test]
+    fn a_newer_major_api_version_is_refused() {
+        let body = br#"{"meta": {"api-version": "2.0"}, "files": []}"#;
+        assert!(parse_page(body, "http://h/simple/x/", "http://h/simple").is_err());
+        let body = br#"{"meta": {"api-version": "1.4"}, "files": []}"#;
+        assert!(parse_page(body, "http://h/simple/x/", "http://h/simple").is_ok());
+    }
+}

@@ -1,0 +1,117 @@
+//! `pylock.toml` (PEP 751): the model, the writer and the reader.
+//!
+//! This module knows the file format only; what goes into a lock is the
+//! resolver's business and what is done with it the installer's. fenv
+//! writes `lock-version = "1.0"` with every wheel of every target, reads
+//! its own output and the locks pip and uv write, and records in
+//! `[tool.fenv]` the targets and a hash of the inputs, so that
+//! `fenv lock --check` needs no network. See `docs/lock-format.md`.
+
+mod read;
+mod schema;
+pub mod timestamp;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+pub use read::parse;
+pub use schema::{FenvTool, Lock, LockedFile, LockedPackage};
+pub use write::{CREATED_BY, LOCK_VERSION, render};
+
+use crate::diagnostics::Hint;
+use crate::fs::user_display;
+
+/// The lock file's name beside the manifest.
+pub const LOCK_FILE_NAME: &str = "pylock.toml";
+
+/// What can be wrong reading or writing a lock file.
+///
+/// (`std::fs` rather than `fs_err` below: the variants already name the
+/// path, and fs-err would repeat it.)
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("failed to {action} `{}`", user_display(path))]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("`{}` line {line}: {reason}", user_display(path))]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+
+    #[error(
+        "`{}` line {line}: lock-version `{version}` is not one fenv can read (it reads 1.x)",
+        user_display(path)
+    )]
+    UnsupportedVersion {
+        path: PathBuf,
+        line: usize,
+        version: String,
+    },
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::Io { .. } => None,
+            Self::Invalid { .. } => {
+                Some("fix the file, or delete it and run `fenv lock` to write it again".into())
+            }
+            Self::UnsupportedVersion { .. } => Some(
+                "a newer tool wrote this lock; upgrade fenv, or run `fenv lock` to write a 1.0 lock".into(),
+            ),
+        }
+    }
+}
+
+/// Where the project's lock lives: `pylock.toml` beside the manifest,
+/// the name PEP 751 gives a project's default lock.
+pub fn lock_path(root: &Path) -> PathBuf {
+    root.join(LOCK_FILE_NAME)
+}
+
+/// Reads and parses the lock at `path`.
+pub fn read(path: &Path) -> Result<Lock, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text, path)
+}
+
+/// Writes `lock` to `path` atomically, so an interrupted `fenv lock`
+/// leaves the previous lock in place.
+pub fn write(path: &Path, lock: &Lock) -> Result<(), Error> {
+    crate::fs::write_atomic(path, render(lock)).map_err(|source| Error::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// `sha256:<hex>` of the file's bytes: what `pyvenv.cfg` records as
+/// `fenv.lock` to tell whether an env is in step with its lock.
+pub fn hash_file(path: &Path) -> Result<String, Error> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let digest: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(format!("sha256:{digest}"))
+}
+
+#[cfg(test)]
+mod tests;

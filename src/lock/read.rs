@@ -1,0 +1,239 @@
+//! Reading `pylock.toml`: fenv's own output and the locks pip and uv write.
+//!
+//! Unknown keys are ignored, as PEP 751 allows for minor versions; an
+//! unknown major `lock-version` is an error. Sources fenv cannot install
+//! (VCS, directories, direct archives, local paths) are refused here,
+//! naming the line, rather than dropped, so a sync never silently skips a
+//! package.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+use toml::value::Datetime;
+
+use crate::install::name::normalize;
+use crate::lock::schema::{FenvTool, Lock, LockedFile, LockedPackage};
+use crate::lock::{Error, timestamp};
+
+/// The lock in `text`, read from `file` (named in errors).
+pub fn parse(text: &str, file: &Path) -> Result<Lock, Error> {
+    let invalid = |offset: usize, reason: String| Error::Invalid {
+        path: file.to_path_buf(),
+        line: line_of(text, offset),
+        reason,
+    };
+    let raw: RawLock = toml::from_str(text).map_err(|err| {
+        invalid(
+            err.span().map_or(0, |span| span.start),
+            err.message().trim().to_string(),
+        )
+    })?;
+
+    let Some(version) = raw.lock_version else {
+        return Err(invalid(
+            0,
+            "`lock-version` is missing; this is not a PEP 751 lock".into(),
+        ));
+    };
+    if version.get_ref().split('.').next() != Some("1") {
+        return Err(Error::UnsupportedVersion {
+            path: file.to_path_buf(),
+            line: line_of(text, version.span().start),
+            version: version.into_inner(),
+        });
+    }
+
+    let packages = raw
+        .packages
+        .unwrap_or_default()
+        .into_iter()
+        .map(|package| {
+            let start = package.span().start;
+            convert_package(package.into_inner())
+                .map_err(|(offset, reason)| invalid(offset.unwrap_or(start), reason))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let fenv = raw.tool.and_then(|tool| tool.fenv).unwrap_or_default();
+    Ok(Lock {
+        requires_python: raw.requires_python,
+        environments: raw.environments.unwrap_or_default(),
+        extras: raw.extras.unwrap_or_default(),
+        dependency_groups: raw.dependency_groups.unwrap_or_default(),
+        default_groups: raw.default_groups.unwrap_or_default(),
+        packages,
+        tool: FenvTool {
+            targets: fenv.targets.unwrap_or_default(),
+            inputs_hash: fenv.inputs_hash.unwrap_or_default(),
+            inputs: fenv.inputs.unwrap_or_default(),
+        },
+    })
+}
+
+/// A byte offset (when more precise than the package's table) and a reason.
+type PackageError = (Option<usize>, String);
+
+fn convert_package(raw: RawPackage) -> Result<LockedPackage, PackageError> {
+    let name = normalize(&raw.name);
+    for (source, span) in [
+        ("vcs", raw.vcs.as_ref()),
+        ("directory", raw.directory.as_ref()),
+        ("archive", raw.archive.as_ref()),
+    ] {
+        if let Some(span) = span {
+            return Err((
+                Some(span.span().start),
+                format!("package `{name}` comes from a `{source}` source, which fenv does not support yet"),
+            ));
+        }
+    }
+    let Some(version) = raw.version else {
+        return Err((None, format!("package `{name}` has no `version`")));
+    };
+    let wheels = raw
+        .wheels
+        .unwrap_or_default()
+        .into_iter()
+        .map(|wheel| convert_file(&name, wheel))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sdist = raw.sdist.map(|sdist| convert_file(&name, sdist)).transpose()?;
+    if wheels.is_empty() && sdist.is_none() {
+        return Err((None, format!("package `{name}` has no wheels and no sdist")));
+    }
+    Ok(LockedPackage {
+        name,
+        version,
+        marker: raw.marker,
+        requires_python: raw.requires_python,
+        dependencies: raw
+            .dependencies
+            .unwrap_or_default()
+            .into_iter()
+            .map(|dependency| normalize(&dependency.name))
+            .collect(),
+        index: raw.index,
+        wheels,
+        sdist,
+    })
+}
+
+fn convert_file(package: &str, raw: Spanned<RawFile>) -> Result<LockedFile, PackageError> {
+    let at = Some(raw.span().start);
+    let raw = raw.into_inner();
+    let Some(url) = raw.url else {
+        let reason = match raw.path {
+            Some(path) => {
+                format!("a file of `{package}` is the local path `{path}`, which fenv does not support yet")
+            }
+            None => format!("a file of `{package}` has neither `url` nor `path`"),
+        };
+        return Err((at, reason));
+    };
+    // The spec lets `name` default to the last component of the URL, as
+    // uv writes it.
+    let name = match raw.name {
+        Some(name) => name,
+        None => url_file_name(&url).ok_or_else(|| (at, format!("`{url}` does not end in a file name")))?,
+    };
+    let hashes = raw
+        .hashes
+        .ok_or_else(|| (at, format!("`{name}` has no `hashes`")))?;
+    let hashes_at = Some(hashes.span().start);
+    let Some(sha256) = hashes.into_inner().remove("sha256") else {
+        return Err((
+            hashes_at,
+            format!("`{name}` has no sha256 hash; fenv checks every file with one"),
+        ));
+    };
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err((hashes_at, format!("the sha256 of `{name}` is not 64 hex digits")));
+    }
+    let upload_time = raw
+        .upload_time
+        .map(|time| {
+            let at = Some(time.span().start);
+            timestamp::datetime_to_utc(time.get_ref())
+                .ok_or_else(|| (at, format!("the upload-time of `{name}` has no time zone offset")))
+        })
+        .transpose()?;
+    Ok(LockedFile {
+        name,
+        url,
+        size: raw.size,
+        upload_time,
+        sha256: sha256.to_ascii_lowercase(),
+    })
+}
+
+/// The last path segment of `url`, without query or fragment.
+fn url_file_name(url: &str) -> Option<String> {
+    let path = url.split(['?', '#']).next()?;
+    let name = path.rsplit('/').next()?;
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+/// The 1-based line of byte `offset` in `text`.
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct RawLock {
+    lock_version: Option<Spanned<String>>,
+    environments: Option<Vec<String>>,
+    requires_python: Option<String>,
+    extras: Option<Vec<String>>,
+    dependency_groups: Option<Vec<String>>,
+    default_groups: Option<Vec<String>>,
+    packages: Option<Vec<Spanned<RawPackage>>>,
+    tool: Option<RawTools>,
+}
+
+#[derive(Deserialize)]
+struct RawTools {
+    fenv: Option<RawFenv>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+struct RawFenv {
+    targets: Option<Vec<String>>,
+    inputs_hash: Option<String>,
+    inputs: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct RawPackage {
+    name: String,
+    version: Option<String>,
+    marker: Option<String>,
+    requires_python: Option<String>,
+    dependencies: Option<Vec<RawDependency>>,
+    index: Option<String>,
+    vcs: Option<Spanned<toml::Value>>,
+    directory: Option<Spanned<toml::Value>>,
+    archive: Option<Spanned<toml::Value>>,
+    sdist: Option<Spanned<RawFile>>,
+    wheels: Option<Vec<Spanned<RawFile>>>,
+}
+
+#[derive(Deserialize)]
+struct RawDependency {
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct RawFile {
+    name: Option<String>,
+    url: Option<String>,
+    path: Option<String>,
+    size: Option<u64>,
+    upload_time: Option<Spanned<Datetime>>,
+    hashes: Option<Spanned<BTreeMap<String, String>>>,
+}

@@ -1,0 +1,380 @@
+//! The resolver: PubGrub over PEP 440 versions and PEP 508 requirements,
+//! run once per target environment, then merged into one answer that
+//! holds a single version of each package across every target.
+//!
+//! Markers are evaluated with each target's own marker values, wheels
+//! chosen by its tags, `requires-python` checked against its Python: the
+//! machine running fenv only matters for the `host` target.
+
+mod package;
+mod provider;
+pub mod target;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::Requirement;
+use pubgrub::{DefaultStringReporter, PubGrubError, Reporter};
+
+pub use package::Package;
+pub use target::{Arch, Target};
+
+use crate::diagnostics::Hint;
+use crate::index::{File, IndexClient};
+use provider::Provider;
+
+/// What can go wrong resolving.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no versions satisfy the requirements for {target}:\n{explanation}")]
+    NoSolution { target: String, explanation: String },
+
+    #[error("`{package}` has no file that installs on {target}: {found}")]
+    NoWheels {
+        package: String,
+        target: String,
+        found: String,
+    },
+
+    #[error("`{package}` {version} has only a source distribution for {target}")]
+    SdistOnly {
+        package: String,
+        version: String,
+        target: String,
+    },
+
+    #[error("the targets need different versions of `{package}`: {versions}")]
+    Diverged { package: String, versions: String },
+
+    #[error("{target} runs Python {python}, which the project's `requires-python = \"{requires}\"` excludes")]
+    PythonExcluded {
+        target: String,
+        python: String,
+        requires: String,
+    },
+
+    #[error("the metadata of `{package}` is not valid: {reason}")]
+    Metadata { package: String, reason: String },
+
+    #[error("failed to get `{package}` from the index")]
+    Index {
+        package: String,
+        #[source]
+        source: crate::index::Error,
+    },
+
+    #[error("the resolver failed: {0}")]
+    Internal(String),
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::NoSolution { .. } => Some(
+                "loosen the requirements named above, or drop the target that cannot satisfy them".into(),
+            ),
+            Self::NoWheels { .. } | Self::SdistOnly { .. } => Some(
+                "pin a version that ships wheels for this platform, add a `find-links` folder with a wheel built for it, or drop the target".into(),
+            ),
+            Self::Diverged { .. } => Some(
+                "pin that package to one version that works on every target, or lock the targets separately".into(),
+            ),
+            Self::PythonExcluded { .. } => {
+                Some("change the target's Python (for Lambda, `runtime`) or `requires-python`".into())
+            }
+            Self::Index { source, .. } => source.hint(),
+            Self::Metadata { .. } | Self::Internal(_) => None,
+        }
+    }
+}
+
+/// Where a top-level requirement comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Origin {
+    /// `[project] dependencies`, a requirements file, or a function's own.
+    Main,
+    /// `[project.optional-dependencies]`.
+    Extra(String),
+    /// `[dependency-groups]`.
+    Group(String),
+}
+
+/// One top-level requirement.
+#[derive(Debug, Clone)]
+pub struct Root {
+    pub origin: Origin,
+    pub requirement: Requirement,
+}
+
+/// Everything a resolution needs.
+#[derive(Debug)]
+pub struct Request<'a> {
+    pub roots: Vec<Root>,
+    /// `-c` constraints: limit versions without adding packages.
+    pub constraints: Vec<Requirement>,
+    pub requires_python: Option<VersionSpecifiers>,
+    pub targets: Vec<Target>,
+    /// Versions to keep when they still fit (the existing lock's pins).
+    pub preferences: HashMap<String, Version>,
+    /// Ignore files uploaded after this time (`YYYY-MM-DDTHH:MM:SS`, UTC).
+    pub exclude_newer: Option<String>,
+    /// Allow pre-releases everywhere.
+    pub prereleases: bool,
+    pub index: &'a IndexClient,
+}
+
+/// One locked package.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// Normalized name.
+    pub name: String,
+    pub version: Version,
+    /// Indexes into [`Request::targets`] of the targets that need it.
+    pub targets: Vec<usize>,
+    /// The top-level origins that reach it; `Main` means it is always needed.
+    pub origins: BTreeSet<Origin>,
+    /// Its dependencies' names (on any target).
+    pub dependencies: BTreeSet<String>,
+    pub requires_python: Option<String>,
+    /// Every file of this version that installs on one of its targets.
+    pub files: Vec<File>,
+}
+
+/// The merged answer.
+#[derive(Debug, Clone)]
+pub struct Resolution {
+    /// Sorted by name.
+    pub packages: Vec<Resolved>,
+}
+
+/// What one target's solve produced.
+struct TargetSolution {
+    versions: BTreeMap<String, Version>,
+    extras: BTreeMap<String, BTreeSet<String>>,
+    edges: BTreeMap<String, BTreeSet<String>>,
+    files: BTreeMap<String, Vec<File>>,
+    requires_python: BTreeMap<String, Option<String>>,
+}
+
+/// Resolves `request` for every target and merges the answers.
+pub fn resolve(request: &Request<'_>) -> Result<Resolution, Error> {
+    if let Some(spec) = &request.requires_python {
+        for target in &request.targets {
+            if !spec.contains(&target.python) {
+                return Err(Error::PythonExcluded {
+                    target: target.description.clone(),
+                    python: target.python.to_string(),
+                    requires: spec.to_string(),
+                });
+            }
+        }
+    }
+    let mut preferences = request.preferences.clone();
+    let mut solutions = solve_all(request, &preferences)?;
+    // Where targets disagree, the later (often narrower) target's pick is
+    // preferred everywhere, and all are solved again once.
+    let diverging = divergences(&solutions);
+    if !diverging.is_empty() {
+        for (name, picks) in &diverging {
+            if let Some((_, version)) = picks.last() {
+                preferences.insert(name.clone(), version.clone());
+            }
+        }
+        solutions = solve_all(request, &preferences)?;
+        if let Some((name, picks)) = divergences(&solutions).into_iter().next() {
+            let versions = picks
+                .iter()
+                .map(|(target, version)| format!("{} needs {version}", request.targets[*target].name))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(Error::Diverged {
+                package: name,
+                versions,
+            });
+        }
+    }
+    Ok(merge(request, &solutions))
+}
+
+fn solve_all(
+    request: &Request<'_>,
+    preferences: &HashMap<String, Version>,
+) -> Result<Vec<TargetSolution>, Error> {
+    let mut preferences = preferences.clone();
+    let mut solutions = Vec::new();
+    for target in &request.targets {
+        let provider = Provider::new(target, request, preferences.clone());
+        let names: Vec<String> = request
+            .roots
+            .iter()
+            .map(|r| crate::install::name::normalize(r.requirement.name.as_ref()))
+            .collect();
+        request.index.prefetch(&names);
+        let selected = match pubgrub::resolve(&provider, Package::Root, Version::new([0])) {
+            Ok(selected) => selected,
+            Err(err) => return Err(explain(err, target)),
+        };
+        let solution = describe(&provider, selected)?;
+        for (name, version) in &solution.versions {
+            preferences.entry(name.clone()).or_insert_with(|| version.clone());
+        }
+        solutions.push(solution);
+    }
+    Ok(solutions)
+}
+
+/// Packages whose version differs between targets, with each target's pick.
+fn divergences(solutions: &[TargetSolution]) -> Vec<(String, Vec<(usize, Version)>)> {
+    let mut picks: BTreeMap<String, Vec<(usize, Version)>> = BTreeMap::new();
+    for (index, solution) in solutions.iter().enumerate() {
+        for (name, version) in &solution.versions {
+            picks
+                .entry(name.clone())
+                .or_default()
+                .push((index, version.clone()));
+        }
+    }
+    picks
+        .into_iter()
+        .filter(|(_, picks)| picks.iter().any(|(_, v)| *v != picks[0].1))
+        .collect()
+}
+
+/// Reads the solver's answer for one target into versions, chosen extras,
+/// dependency edges and files.
+fn describe(
+    provider: &Provider<'_>,
+    selected: pubgrub::SelectedDependencies<Package, Version>,
+) -> Result<TargetSolution, Error> {
+    let mut solution = TargetSolution {
+        versions: BTreeMap::new(),
+        extras: BTreeMap::new(),
+        edges: BTreeMap::new(),
+        files: BTreeMap::new(),
+        requires_python: BTreeMap::new(),
+    };
+    for (package, version) in selected.iter() {
+        match package {
+            Package::Root => {}
+            Package::Dist(name) => {
+                solution.versions.insert(name.clone(), version.clone());
+            }
+            Package::Extra(name, extra) => {
+                solution
+                    .extras
+                    .entry(name.clone())
+                    .or_default()
+                    .insert(extra.clone());
+            }
+        }
+    }
+    for (name, version) in &solution.versions {
+        let mut edges: BTreeSet<String> = BTreeSet::new();
+        let mut add = |deps: Vec<(String, Vec<String>)>| {
+            edges.extend(deps.into_iter().map(|(dep, _)| dep).filter(|dep| dep != name));
+        };
+        add(provider.dependency_names(name, version)?);
+        for extra in solution.extras.get(name).into_iter().flatten() {
+            add(provider.extra_dependency_names(name, extra, version)?);
+        }
+        solution.edges.insert(name.clone(), edges);
+        let candidates = provider.candidates(name)?;
+        let files = candidates
+            .versions
+            .iter()
+            .find(|c| c.version == *version)
+            .map(|c| c.files.clone())
+            .unwrap_or_default();
+        solution.files.insert(name.clone(), files);
+        let metadata = provider.metadata(name, version)?;
+        solution
+            .requires_python
+            .insert(name.clone(), metadata.requires_python.clone());
+    }
+    Ok(solution)
+}
+
+/// One entry per package across targets, with the targets that need it,
+/// the origins that reach it, its dependencies and every fitting file.
+fn merge(request: &Request<'_>, solutions: &[TargetSolution]) -> Resolution {
+    let mut packages: BTreeMap<String, Resolved> = BTreeMap::new();
+    for (index, (solution, target)) in solutions.iter().zip(&request.targets).enumerate() {
+        let origins = reachability(request, target, solution);
+        for (name, version) in &solution.versions {
+            let entry = packages.entry(name.clone()).or_insert_with(|| Resolved {
+                name: name.clone(),
+                version: version.clone(),
+                targets: Vec::new(),
+                origins: BTreeSet::new(),
+                dependencies: BTreeSet::new(),
+                requires_python: solution.requires_python.get(name).cloned().flatten(),
+                files: Vec::new(),
+            });
+            entry.targets.push(index);
+            entry
+                .origins
+                .extend(origins.get(name).cloned().unwrap_or_default());
+            entry
+                .dependencies
+                .extend(solution.edges.get(name).cloned().unwrap_or_default());
+            for file in solution.files.get(name).into_iter().flatten() {
+                if !entry.files.iter().any(|f| f.filename == file.filename) {
+                    entry.files.push(file.clone());
+                }
+            }
+        }
+    }
+    let mut packages: Vec<Resolved> = packages.into_values().collect();
+    for package in &mut packages {
+        if package.origins.contains(&Origin::Main) {
+            package.origins = BTreeSet::from([Origin::Main]);
+        }
+        package.files.sort_by(|a, b| a.filename.cmp(&b.filename));
+    }
+    Resolution { packages }
+}
+
+/// For one target, which top-level origins reach each package.
+fn reachability(
+    request: &Request<'_>,
+    target: &Target,
+    solution: &TargetSolution,
+) -> HashMap<String, BTreeSet<Origin>> {
+    let mut reached: HashMap<String, BTreeSet<Origin>> = HashMap::new();
+    for root in &request.roots {
+        if !root.requirement.marker.evaluate(&target.markers, &[]) {
+            continue;
+        }
+        let start = crate::install::name::normalize(root.requirement.name.as_ref());
+        let mut stack = vec![start];
+        while let Some(name) = stack.pop() {
+            if !solution.versions.contains_key(&name) {
+                continue;
+            }
+            if reached
+                .entry(name.clone())
+                .or_default()
+                .insert(root.origin.clone())
+            {
+                stack.extend(solution.edges.get(&name).cloned().unwrap_or_default());
+            }
+        }
+    }
+    reached
+}
+
+/// A conflict in plain words, for one target.
+fn explain(err: PubGrubError<Provider<'_>>, target: &Target) -> Error {
+    match err {
+        PubGrubError::NoSolution(mut tree) => {
+            tree.collapse_no_versions();
+            Error::NoSolution {
+                target: target.description.clone(),
+                explanation: DefaultStringReporter::report(&tree),
+            }
+        }
+        PubGrubError::ErrorRetrievingDependencies { source, .. }
+        | PubGrubError::ErrorChoosingVersion { source, .. }
+        | PubGrubError::ErrorInShouldCancel(source) => source,
+    }
+}

@@ -1,0 +1,456 @@
+//! PubGrub's view of the package index for one target: which versions
+//! of a package exist there (wheels that fit the target's tags and
+//! Python, sdists only for the host), in which order to try them, and
+//! what each depends on when evaluated for that target.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::str::FromStr;
+
+use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::{ExtraName, Requirement, VersionOrUrl};
+use std::collections::BTreeMap;
+
+use pubgrub::{Dependencies, DependencyProvider, PackageResolutionStatistics, Ranges};
+
+use crate::index::{CoreMetadata, File, IndexClient};
+use crate::install::name::{WheelFilename, normalize};
+use crate::resolve::package::Package;
+use crate::resolve::target::Target;
+use crate::resolve::{Error, Request};
+
+/// The versions of one package available for the target, newest first.
+#[derive(Debug)]
+pub(crate) struct Candidates {
+    pub versions: Vec<Candidate>,
+}
+
+/// One version and the files that make it installable on the target.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    pub version: Version,
+    /// Wheels that fit (best first), then an sdist when the target may build.
+    pub files: Vec<File>,
+    pub yanked: bool,
+}
+
+/// Dependencies being gathered, ranges intersected per package.
+type Deps = BTreeMap<Package, Ranges<Version>>;
+
+pub(crate) struct Provider<'a> {
+    pub target: &'a Target,
+    pub request: &'a Request<'a>,
+    index: &'a IndexClient,
+    candidates: RefCell<HashMap<String, Rc<Candidates>>>,
+    metadata: RefCell<HashMap<(String, Version), Rc<CoreMetadata>>>,
+    /// `-c` constraints, by normalized name.
+    constraints: HashMap<String, Ranges<Version>>,
+    /// Preferred versions: the existing lock's, then other targets' picks.
+    preferences: HashMap<String, Version>,
+    /// First-seen order, for priorities.
+    seen: RefCell<HashMap<Package, usize>>,
+}
+
+impl<'a> Provider<'a> {
+    pub fn new(target: &'a Target, request: &'a Request<'a>, preferences: HashMap<String, Version>) -> Self {
+        let mut constraints: HashMap<String, Ranges<Version>> = HashMap::new();
+        for constraint in &request.constraints {
+            if !constraint.marker.evaluate(&target.markers, &[]) {
+                continue;
+            }
+            let range = requirement_range(constraint);
+            constraints
+                .entry(normalize(constraint.name.as_ref()))
+                .and_modify(|r| *r = r.intersection(&range))
+                .or_insert(range);
+        }
+        Self {
+            target,
+            request,
+            index: request.index,
+            candidates: RefCell::default(),
+            metadata: RefCell::default(),
+            constraints,
+            preferences,
+            seen: RefCell::default(),
+        }
+    }
+
+    /// The candidates of `name` for this target (cached).
+    pub fn candidates(&self, name: &str) -> Result<Rc<Candidates>, Error> {
+        if let Some(found) = self.candidates.borrow().get(name) {
+            return Ok(found.clone());
+        }
+        let files = self.index.project(name).map_err(|source| Error::Index {
+            package: name.to_string(),
+            source,
+        })?;
+        let candidates = Rc::new(self.collect(name, files));
+        self.candidates
+            .borrow_mut()
+            .insert(name.to_string(), candidates.clone());
+        Ok(candidates)
+    }
+
+    fn collect(&self, name: &str, files: Vec<File>) -> Candidates {
+        let mut by_version: HashMap<Version, Vec<(usize, File)>> = HashMap::new();
+        for file in files {
+            if let Some(cutoff) = &self.request.exclude_newer {
+                // Files without an upload time cannot be shown to be older.
+                match file.upload_time.as_deref() {
+                    Some(time) if normalize_time(time) <= *cutoff => {}
+                    _ => continue,
+                }
+            }
+            if let Some(spec) = file.requires_python.as_deref()
+                && let Ok(spec) = VersionSpecifiers::from_str(spec)
+                && !spec.contains(&self.target.python)
+            {
+                continue;
+            }
+            let (version, rank) = if let Some(wheel) = WheelFilename::parse(&file.filename) {
+                let Some(rank) = self.target.tags.rank(&wheel.tags) else {
+                    continue;
+                };
+                (wheel.version, rank)
+            } else if let Some(version) = sdist_version(name, &file.filename) {
+                if !self.target.allow_sdist {
+                    continue;
+                }
+                (version, usize::MAX)
+            } else {
+                continue;
+            };
+            let Ok(version) = Version::from_str(&version) else {
+                continue;
+            };
+            by_version.entry(version).or_default().push((rank, file));
+        }
+        let mut versions: Vec<Candidate> = by_version
+            .into_iter()
+            .map(|(version, mut files)| {
+                files.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.filename.cmp(&b.1.filename)));
+                let yanked = files.iter().all(|(_, f)| f.yanked);
+                Candidate {
+                    version,
+                    files: files.into_iter().map(|(_, f)| f).collect(),
+                    yanked,
+                }
+            })
+            .collect();
+        versions.sort_by(|a, b| b.version.cmp(&a.version));
+        Candidates { versions }
+    }
+
+    /// Why `name` has no version at all for this target: only sdists,
+    /// only wheels for other platforms or Pythons, or nothing published.
+    fn nothing_fits(&self, name: &str) -> Result<Error, Error> {
+        let files = self.index.project(name).map_err(|source| Error::Index {
+            package: name.to_string(),
+            source,
+        })?;
+        let wheels: Vec<&str> = files
+            .iter()
+            .filter(|f| WheelFilename::parse(&f.filename).is_some())
+            .map(|f| f.filename.as_str())
+            .collect();
+        let found = if files.is_empty() {
+            "the index lists no files for it".to_string()
+        } else if wheels.is_empty() {
+            "it publishes only source distributions, and fenv locks wheels for targets it cannot build on"
+                .to_string()
+        } else {
+            let mut examples: Vec<&str> = wheels.iter().rev().take(3).copied().collect();
+            examples.sort_unstable();
+            format!("none of its wheels fits (for example {})", examples.join(", "))
+        };
+        Ok(Error::NoWheels {
+            package: name.to_string(),
+            target: self.target.description.clone(),
+            found,
+        })
+    }
+
+    /// The core metadata of `name` at `version` (from its best file).
+    pub fn metadata(&self, name: &str, version: &Version) -> Result<Rc<CoreMetadata>, Error> {
+        let key = (name.to_string(), version.clone());
+        if let Some(found) = self.metadata.borrow().get(&key) {
+            return Ok(found.clone());
+        }
+        let candidates = self.candidates(name)?;
+        let candidate = candidates
+            .versions
+            .iter()
+            .find(|c| c.version == *version)
+            .ok_or_else(|| Error::Internal(format!("{name} {version} was chosen but is not a candidate")))?;
+        let file = candidate
+            .files
+            .iter()
+            .find(|f| WheelFilename::parse(&f.filename).is_some())
+            .ok_or_else(|| Error::SdistOnly {
+                package: name.to_string(),
+                version: version.to_string(),
+                target: self.target.description.clone(),
+            })?;
+        let metadata = self.index.metadata(file).map_err(|source| Error::Index {
+            package: name.to_string(),
+            source,
+        })?;
+        let metadata = Rc::new(metadata);
+        self.metadata.borrow_mut().insert(key, metadata.clone());
+        Ok(metadata)
+    }
+
+    /// The requirements that apply to this target, with extras selected.
+    fn applicable<'r>(
+        &self,
+        requirements: impl IntoIterator<Item = &'r Requirement>,
+        extras: &[ExtraName],
+    ) -> Vec<&'r Requirement> {
+        requirements
+            .into_iter()
+            .filter(|r| r.marker.evaluate(&self.target.markers, extras))
+            .collect()
+    }
+
+    /// Adds `requirement` (and its extras) to `deps`, intersecting ranges.
+    fn add(&self, deps: &mut Deps, requirement: &Requirement) -> Result<(), String> {
+        if let Some(VersionOrUrl::Url(url)) = &requirement.version_or_url {
+            return Err(format!(
+                "`{}` names a URL ({url}); fenv locks from package indexes only",
+                requirement.name
+            ));
+        }
+        let name = normalize(requirement.name.as_ref());
+        let mut range = requirement_range(requirement);
+        if let Some(constraint) = self.constraints.get(&name) {
+            range = range.intersection(constraint);
+        }
+        let mut insert = |package: Package| {
+            let entry = deps.entry(package.clone()).or_insert_with(Ranges::full);
+            *entry = entry.intersection(&range);
+            let mut seen = self.seen.borrow_mut();
+            let next = seen.len();
+            seen.entry(package).or_insert(next);
+        };
+        insert(Package::Dist(name.clone()));
+        for extra in &requirement.extras {
+            insert(Package::Extra(name.clone(), normalize(extra.as_ref())));
+        }
+        Ok(())
+    }
+
+    fn root_dependencies(&self) -> Result<Dependencies<Package, Ranges<Version>, String>, Error> {
+        let mut deps = Deps::new();
+        for root in &self.request.roots {
+            for requirement in self.applicable([&root.requirement], &[]) {
+                if let Err(reason) = self.add(&mut deps, requirement) {
+                    return Ok(Dependencies::Unavailable(reason));
+                }
+            }
+        }
+        Ok(Dependencies::Available(deps.into_iter().collect()))
+    }
+
+    fn dist_dependencies(
+        &self,
+        name: &str,
+        extra: Option<&str>,
+        version: &Version,
+    ) -> Result<Dependencies<Package, Ranges<Version>, String>, Error> {
+        let metadata = self.metadata(name, version)?;
+        if let Some(spec) = metadata.requires_python.as_deref()
+            && let Ok(spec) = VersionSpecifiers::from_str(spec)
+            && !spec.contains(&self.target.python)
+        {
+            return Ok(Dependencies::Unavailable(format!(
+                "it requires Python {spec}, and the target has {}",
+                self.target.python
+            )));
+        }
+        let requirements = parse_requires_dist(name, &metadata)?;
+        let mut deps = Deps::new();
+        let extras: Vec<ExtraName> = extra
+            .and_then(|e| ExtraName::from_str(e).ok())
+            .into_iter()
+            .collect();
+        if extra.is_some() {
+            // `name[extra]` v is `name` v plus what the extra adds.
+            deps.insert(
+                Package::Dist(name.to_string()),
+                Ranges::singleton(version.clone()),
+            );
+            let base: Vec<&Requirement> = self.applicable(&requirements, &[]);
+            for requirement in self.applicable(&requirements, &extras) {
+                if base.iter().any(|b| std::ptr::eq(*b, requirement)) {
+                    continue;
+                }
+                if let Err(reason) = self.add(&mut deps, requirement) {
+                    return Ok(Dependencies::Unavailable(reason));
+                }
+            }
+        } else {
+            for requirement in self.applicable(&requirements, &[]) {
+                if let Err(reason) = self.add(&mut deps, requirement) {
+                    return Ok(Dependencies::Unavailable(reason));
+                }
+            }
+        }
+        // Warm the index pages of what comes next, in parallel.
+        let names: Vec<String> = deps.keys().filter_map(|p| p.name().map(str::to_string)).collect();
+        self.index.prefetch(&names);
+        Ok(Dependencies::Available(deps.into_iter().collect()))
+    }
+
+    /// The dependencies `name` `version` has on this target, as names.
+    pub fn dependency_names(
+        &self,
+        name: &str,
+        version: &Version,
+    ) -> Result<Vec<(String, Vec<String>)>, Error> {
+        let metadata = self.metadata(name, version)?;
+        let requirements = parse_requires_dist(name, &metadata)?;
+        Ok(self
+            .applicable(&requirements, &[])
+            .into_iter()
+            .map(|r| {
+                (
+                    normalize(r.name.as_ref()),
+                    r.extras.iter().map(|e| normalize(e.as_ref())).collect(),
+                )
+            })
+            .collect())
+    }
+
+    /// The extra-only dependencies `name[extra]` adds on this target.
+    pub fn extra_dependency_names(
+        &self,
+        name: &str,
+        extra: &str,
+        version: &Version,
+    ) -> Result<Vec<(String, Vec<String>)>, Error> {
+        let metadata = self.metadata(name, version)?;
+        let requirements = parse_requires_dist(name, &metadata)?;
+        let extras: Vec<ExtraName> = ExtraName::from_str(extra).ok().into_iter().collect();
+        let base = self.applicable(&requirements, &[]);
+        Ok(self
+            .applicable(&requirements, &extras)
+            .into_iter()
+            .filter(|r| !base.iter().any(|b| std::ptr::eq(*b, *r)))
+            .map(|r| {
+                (
+                    normalize(r.name.as_ref()),
+                    r.extras.iter().map(|e| normalize(e.as_ref())).collect(),
+                )
+            })
+            .collect())
+    }
+}
+
+impl DependencyProvider for Provider<'_> {
+    type P = Package;
+    type V = Version;
+    type VS = Ranges<Version>;
+    type M = String;
+    type Priority = (u32, std::cmp::Reverse<usize>);
+    type Err = Error;
+
+    fn prioritize(
+        &self,
+        package: &Package,
+        _range: &Ranges<Version>,
+        stats: &PackageResolutionStatistics,
+    ) -> Self::Priority {
+        let order = self.seen.borrow().get(package).copied().unwrap_or(usize::MAX);
+        (stats.conflict_count(), std::cmp::Reverse(order))
+    }
+
+    fn choose_version(&self, package: &Package, range: &Ranges<Version>) -> Result<Option<Version>, Error> {
+        let Some(name) = package.name() else {
+            return Ok(Some(Version::new([0])));
+        };
+        let candidates = self.candidates(name)?;
+        if candidates.versions.is_empty() {
+            return Err(self.nothing_fits(name)?);
+        }
+        let usable =
+            |c: &&Candidate| range.contains(&c.version) && (!c.yanked || range.as_singleton().is_some());
+        if let Some(preferred) = self.preferences.get(name)
+            && candidates
+                .versions
+                .iter()
+                .filter(usable)
+                .any(|c| c.version == *preferred)
+        {
+            return Ok(Some(preferred.clone()));
+        }
+        // Final releases first; pre-releases only when nothing else fits
+        // or the request names one.
+        let allow_pre = self.request.prereleases || range_mentions_prerelease(range);
+        let found = candidates
+            .versions
+            .iter()
+            .filter(usable)
+            .find(|c| allow_pre || !c.version.any_prerelease())
+            .or_else(|| candidates.versions.iter().find(usable))
+            .map(|c| c.version.clone());
+        Ok(found)
+    }
+
+    fn get_dependencies(
+        &self,
+        package: &Package,
+        version: &Version,
+    ) -> Result<Dependencies<Package, Ranges<Version>, String>, Error> {
+        match package {
+            Package::Root => self.root_dependencies(),
+            Package::Dist(name) => self.dist_dependencies(name, None, version),
+            Package::Extra(name, extra) => self.dist_dependencies(name, Some(extra), version),
+        }
+    }
+}
+
+/// The version range a requirement allows.
+pub(crate) fn requirement_range(requirement: &Requirement) -> Ranges<Version> {
+    match &requirement.version_or_url {
+        Some(VersionOrUrl::VersionSpecifier(specifiers)) => Ranges::from(specifiers.clone()),
+        _ => Ranges::full(),
+    }
+}
+
+fn range_mentions_prerelease(range: &Ranges<Version>) -> bool {
+    range.iter().any(|(lower, upper)| {
+        [lower, upper].iter().any(|bound| match bound {
+            std::ops::Bound::Included(v) | std::ops::Bound::Excluded(v) => v.any_prerelease(),
+            std::ops::Bound::Unbounded => false,
+        })
+    })
+}
+
+fn parse_requires_dist(name: &str, metadata: &CoreMetadata) -> Result<Vec<Requirement>, Error> {
+    metadata
+        .requires_dist
+        .iter()
+        .map(|line| {
+            Requirement::from_str(line).map_err(|e| Error::Metadata {
+                package: name.to_string(),
+                reason: format!("`Requires-Dist: {line}` is not valid: {e}"),
+            })
+        })
+        .collect()
+}
+
+/// `name-1.0.tar.gz` / `.zip` → `1.0`.
+fn sdist_version(name: &str, filename: &str) -> Option<String> {
+    let stem = filename
+        .strip_suffix(".tar.gz")
+        .or_else(|| filename.strip_suffix(".zip"))?;
+    let (dist, version) = stem.rsplit_once('-')?;
+    (normalize(dist) == normalize(name)).then(|| version.to_string())
+}
+
+/// An upload time cut to `YYYY-MM-DDTHH:MM:SS`, comparable as text.
+pub(crate) fn normalize_time(time: &str) -> String {
+    time.replace(' ', "T").chars().take(19).collect()
+}

@@ -1,0 +1,229 @@
+//! The environments a lock is for: the host, AWS Lambda, Vercel, or a
+//! custom Python + platform. Each carries the PEP 508 marker values and
+//! the wheel tags of that environment, so that markers are evaluated and
+//! wheels chosen for where the code will run, never for the machine
+//! running fenv.
+
+use pep440_rs::Version;
+use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder};
+
+use crate::install::Tags;
+use crate::python::InterpreterInfo;
+
+/// One environment the lock must serve.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// `host`, `lambda`, `vercel` or a custom name.
+    pub name: String,
+    /// For messages: `lambda (python3.12, x86_64, glibc ≤ 2.34)`.
+    pub description: String,
+    /// The full Python version markers and `requires-python` see.
+    pub python: Version,
+    pub markers: MarkerEnvironment,
+    pub tags: Tags,
+    /// Only the host may build from sdists (its Python is at hand).
+    pub allow_sdist: bool,
+    /// The PEP 508 marker that identifies this environment in the lock.
+    pub environment: String,
+}
+
+/// Lambda's CPU architectures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arch {
+    X86_64,
+    Arm64,
+}
+
+impl Arch {
+    /// The name wheels and `platform_machine` use.
+    pub fn machine(self) -> &'static str {
+        match self {
+            Self::X86_64 => "x86_64",
+            Self::Arm64 => "aarch64",
+        }
+    }
+}
+
+impl Target {
+    /// The machine's own interpreter.
+    pub fn host(info: &InterpreterInfo) -> Result<Self, String> {
+        let m = &info.markers;
+        let markers = MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
+            implementation_name: &m.implementation_name,
+            implementation_version: &m.implementation_version,
+            os_name: &m.os_name,
+            platform_machine: &m.platform_machine,
+            platform_python_implementation: &m.platform_python_implementation,
+            platform_release: &m.platform_release,
+            platform_system: &m.platform_system,
+            platform_version: &m.platform_version,
+            python_full_version: &m.python_full_version,
+            python_version: &m.python_version,
+            sys_platform: &m.sys_platform,
+        })
+        .map_err(|e| format!("the host's marker values are not valid: {e}"))?;
+        let (major, minor) = info.minor();
+        Ok(Self {
+            name: "host".into(),
+            description: format!(
+                "host ({} {}, {} {})",
+                info.implementation,
+                info.version_string(),
+                m.sys_platform,
+                m.platform_machine
+            ),
+            python: Version::new(info.version.map(u64::from)),
+            markers,
+            tags: Tags::for_interpreter(info),
+            allow_sdist: true,
+            environment: environment_marker(&m.sys_platform, &m.platform_machine, (major, minor)),
+        })
+    }
+
+    /// AWS Lambda's `python3.X` runtime: Amazon Linux 2 (glibc 2.26) up to
+    /// 3.11, Amazon Linux 2023 (glibc 2.34) from 3.12.
+    pub fn lambda(python: (u32, u32), arch: Arch) -> Self {
+        let glibc = if python >= (3, 12) { 34 } else { 26 };
+        let platform = format!("manylinux_2_{glibc}_{}", arch.machine());
+        let mut target = Self::linux("lambda", python, arch.machine(), &platform);
+        target.description = format!(
+            "lambda (python{}.{}, {}, glibc ≤ 2.{glibc})",
+            python.0,
+            python.1,
+            match arch {
+                Arch::X86_64 => "x86_64",
+                Arch::Arm64 => "arm64",
+            }
+        );
+        target
+    }
+
+    /// Vercel's Python runtime: Amazon Linux 2023 on x86_64.
+    pub fn vercel(python: (u32, u32)) -> Self {
+        let mut target = Self::linux("vercel", python, "x86_64", "manylinux_2_34_x86_64");
+        target.description = format!("vercel (python{}.{}, x86_64)", python.0, python.1);
+        target
+    }
+
+    /// A custom target: a CPython version on a platform tag such as
+    /// `manylinux_2_28_aarch64`.
+    pub fn custom(name: &str, python: (u32, u32), platform: &str) -> Self {
+        let machine = platform
+            .rsplit_once('_')
+            .map(|(_, arch)| arch)
+            .filter(|arch| ["x86_64", "aarch64", "i686", "armv7l", "ppc64le", "s390x"].contains(arch))
+            .or_else(|| {
+                ["x86_64", "aarch64", "arm64"]
+                    .into_iter()
+                    .find(|a| platform.ends_with(a))
+            })
+            .unwrap_or("x86_64");
+        let mut target = Self::linux(name, python, machine, platform);
+        let (system, sys_platform) = if platform.starts_with("macosx") {
+            ("Darwin", "darwin")
+        } else if platform.starts_with("win") {
+            ("Windows", "win32")
+        } else {
+            ("Linux", "linux")
+        };
+        target.markers = synthetic_markers(python, machine, system, sys_platform);
+        target.environment = environment_marker(sys_platform, machine, python);
+        target.description = format!("{name} (python{}.{}, {platform})", python.0, python.1);
+        target
+    }
+
+    fn linux(name: &str, python: (u32, u32), machine: &str, platform: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            description: name.to_string(),
+            python: Version::new([u64::from(python.0), u64::from(python.1), 0]),
+            markers: synthetic_markers(python, machine, "Linux", "linux"),
+            tags: Tags::cpython_on(python, platform),
+            allow_sdist: false,
+            environment: environment_marker("linux", machine, python),
+        }
+    }
+}
+
+/// Marker values for a CPython that fenv cannot run: the patch version is
+/// taken as 0 (so `python_full_version` comparisons see the oldest patch).
+fn synthetic_markers(
+    python: (u32, u32),
+    machine: &str,
+    system: &str,
+    sys_platform: &str,
+) -> MarkerEnvironment {
+    let full = format!("{}.{}.0", python.0, python.1);
+    let short = format!("{}.{}", python.0, python.1);
+    let os_name = if sys_platform == "win32" { "nt" } else { "posix" };
+    MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
+        implementation_name: "cpython",
+        implementation_version: &full,
+        os_name,
+        platform_machine: machine,
+        platform_python_implementation: "CPython",
+        platform_release: "",
+        platform_system: system,
+        platform_version: "",
+        python_full_version: &full,
+        python_version: &short,
+        sys_platform,
+    })
+    .unwrap_or_else(|_| unreachable_markers())
+}
+
+/// `X.Y.0` always parses; this only satisfies the type.
+fn unreachable_markers() -> MarkerEnvironment {
+    MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
+        implementation_name: "cpython",
+        implementation_version: "3.0.0",
+        os_name: "posix",
+        platform_machine: "x86_64",
+        platform_python_implementation: "CPython",
+        platform_release: "",
+        platform_system: "Linux",
+        platform_version: "",
+        python_full_version: "3.0.0",
+        python_version: "3.0",
+        sys_platform: "linux",
+    })
+    .expect("a constant marker environment parses")
+}
+
+fn environment_marker(sys_platform: &str, machine: &str, python: (u32, u32)) -> String {
+    format!(
+        "sys_platform == '{sys_platform}' and platform_machine == '{machine}' and python_version == '{}.{}'",
+        python.0, python.1
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn lambda_targets_pick_their_glibc() {
+        let new = Target::lambda((3, 12), Arch::Arm64);
+        assert_eq!(new.description, "lambda (python3.12, arm64, glibc ≤ 2.34)");
+        assert_eq!(
+            new.environment,
+            "sys_platform == 'linux' and platform_machine == 'aarch64' and python_version == '3.12'"
+        );
+        let old = Target::lambda((3, 11), Arch::X86_64);
+        assert_eq!(old.description, "lambda (python3.11, x86_64, glibc ≤ 2.26)");
+        assert!(!old.allow_sdist);
+    }
+
+    #[test]
+    fn markers_are_the_targets_not_the_hosts() {
+        let lambda = Target::lambda((3, 10), Arch::X86_64);
+        let marker = |text: &str| pep508_rs::MarkerTree::from_str(text).expect("marker");
+        assert!(marker("sys_platform == 'linux' and python_version < '3.11'").evaluate(&lambda.markers, &[]));
+        assert!(!marker("sys_platform == 'win32'").evaluate(&lambda.markers, &[]));
+        let mac = Target::custom("mac", (3, 13), "macosx_14_0_arm64");
+        assert!(
+            marker("sys_platform == 'darwin' and platform_machine == 'arm64'").evaluate(&mac.markers, &[])
+        );
+    }
+}
