@@ -82,12 +82,21 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
     let discovery = Discovery::from_env(&cache, printer);
     let mut targets = Vec::new();
     for spec in &specs {
-        targets.push(match spec {
+        let target = match spec {
             TargetSpec::Host => {
                 let (found, _) =
                     select_python(manifest.settings.python.as_deref(), &manifest.root, &discovery)
                         .context("failed to find the host's Python")?;
-                Target::host(&found.info).map_err(anyhow::Error::msg)?
+                let m = &found.info.markers;
+                let environment = manifest::environment_marker(
+                    &m.sys_platform,
+                    Some(&m.platform_machine),
+                    &m.implementation_name,
+                    found.info.minor(),
+                );
+                Target::host(&found.info)
+                    .map_err(anyhow::Error::msg)?
+                    .with_environment(environment)
             }
             TargetSpec::Lambda { runtime, arch } => Target::lambda(
                 *runtime,
@@ -102,7 +111,12 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
                 python,
                 platform,
             } => Target::custom(name, *python, platform),
-        });
+        };
+        let target = match spec.environment_marker() {
+            Some(environment) => target.with_environment(environment),
+            None => target,
+        };
+        targets.push(target);
     }
 
     let index_url = settings

@@ -23,7 +23,8 @@ pub struct Target {
     pub tags: Tags,
     /// Only the host may build from sdists (its Python is at hand).
     pub allow_sdist: bool,
-    /// The PEP 508 marker that identifies this environment in the lock.
+    /// The PEP 508 marker that identifies this environment in the lock
+    /// (set with [`Target::with_environment`]).
     pub environment: String,
 }
 
@@ -62,7 +63,6 @@ impl Target {
             sys_platform: &m.sys_platform,
         })
         .map_err(|e| format!("the host's marker values are not valid: {e}"))?;
-        let (major, minor) = info.minor();
         Ok(Self {
             name: "host".into(),
             description: format!(
@@ -76,7 +76,7 @@ impl Target {
             markers,
             tags: Tags::for_interpreter(info),
             allow_sdist: true,
-            environment: environment_marker(&m.sys_platform, &m.platform_machine, (major, minor)),
+            environment: String::new(),
         })
     }
 
@@ -127,7 +127,6 @@ impl Target {
             ("Linux", "linux")
         };
         target.markers = synthetic_markers(python, machine, system, sys_platform);
-        target.environment = environment_marker(sys_platform, machine, python);
         target.description = format!("{name} (python{}.{}, {platform})", python.0, python.1);
         target
     }
@@ -140,8 +139,15 @@ impl Target {
             markers: synthetic_markers(python, machine, "Linux", "linux"),
             tags: Tags::cpython_on(python, platform),
             allow_sdist: false,
-            environment: environment_marker("linux", machine, python),
+            environment: String::new(),
         }
+    }
+
+    /// Sets the marker that names this environment in the lock (the
+    /// manifest's target description owns its spelling).
+    pub fn with_environment(mut self, environment: String) -> Self {
+        self.environment = environment;
+        self
     }
 }
 
@@ -190,13 +196,6 @@ fn unreachable_markers() -> MarkerEnvironment {
     .expect("a constant marker environment parses")
 }
 
-fn environment_marker(sys_platform: &str, machine: &str, python: (u32, u32)) -> String {
-    format!(
-        "sys_platform == '{sys_platform}' and platform_machine == '{machine}' and python_version == '{}.{}'",
-        python.0, python.1
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,10 +205,6 @@ mod tests {
     fn lambda_targets_pick_their_glibc() {
         let new = Target::lambda((3, 12), Arch::Arm64);
         assert_eq!(new.description, "lambda (python3.12, arm64, glibc ≤ 2.34)");
-        assert_eq!(
-            new.environment,
-            "sys_platform == 'linux' and platform_machine == 'aarch64' and python_version == '3.12'"
-        );
         let old = Target::lambda((3, 11), Arch::X86_64);
         assert_eq!(old.description, "lambda (python3.11, x86_64, glibc ≤ 2.26)");
         assert!(!old.allow_sdist);
