@@ -110,7 +110,10 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
                 name,
                 python,
                 platform,
-            } => Target::custom(name, *python, platform),
+            } => {
+                let (sys_platform, machine) = spec.platform_facts().unwrap_or(("linux", None));
+                Target::custom(name, *python, platform, sys_platform, machine.unwrap_or(""))
+            }
         };
         let target = match spec.environment_marker() {
             Some(environment) => target.with_environment(environment),

@@ -106,26 +106,15 @@ impl Target {
     }
 
     /// A custom target: a CPython version on a platform tag such as
-    /// `manylinux_2_28_aarch64`.
-    pub fn custom(name: &str, python: (u32, u32), platform: &str) -> Self {
-        let machine = platform
-            .rsplit_once('_')
-            .map(|(_, arch)| arch)
-            .filter(|arch| ["x86_64", "aarch64", "i686", "armv7l", "ppc64le", "s390x"].contains(arch))
-            .or_else(|| {
-                ["x86_64", "aarch64", "arm64"]
-                    .into_iter()
-                    .find(|a| platform.ends_with(a))
-            })
-            .unwrap_or("x86_64");
-        let mut target = Self::linux(name, python, machine, platform);
-        let (system, sys_platform) = if platform.starts_with("macosx") {
-            ("Darwin", "darwin")
-        } else if platform.starts_with("win") {
-            ("Windows", "win32")
-        } else {
-            ("Linux", "linux")
+    /// `manylinux_2_28_aarch64`, whose `sys.platform` and machine the
+    /// caller knows from the tag.
+    pub fn custom(name: &str, python: (u32, u32), platform: &str, sys_platform: &str, machine: &str) -> Self {
+        let system = match sys_platform {
+            "darwin" => "Darwin",
+            "win32" => "Windows",
+            _ => "Linux",
         };
+        let mut target = Self::linux(name, python, machine, platform);
         target.markers = synthetic_markers(python, machine, system, sys_platform);
         target.description = format!("{name} (python{}.{}, {platform})", python.0, python.1);
         target
@@ -216,7 +205,7 @@ mod tests {
         let marker = |text: &str| pep508_rs::MarkerTree::from_str(text).expect("marker");
         assert!(marker("sys_platform == 'linux' and python_version < '3.11'").evaluate(&lambda.markers, &[]));
         assert!(!marker("sys_platform == 'win32'").evaluate(&lambda.markers, &[]));
-        let mac = Target::custom("mac", (3, 13), "macosx_14_0_arm64");
+        let mac = Target::custom("mac", (3, 13), "macosx_14_0_arm64", "darwin", "arm64");
         assert!(
             marker("sys_platform == 'darwin' and platform_machine == 'arm64'").evaluate(&mac.markers, &[])
         );

@@ -127,13 +127,20 @@ impl TargetSpec {
     /// marker comes from the interpreter (see [`environment_marker`]).
     pub fn environment_marker(&self) -> Option<String> {
         let python = self.python()?;
-        let (sys_platform, machine) = match self {
-            Self::Host => return None,
-            Self::Lambda { arch, .. } => ("linux", Some(arch.machine())),
-            Self::Vercel { .. } => ("linux", Some("x86_64")),
-            Self::Custom { platform, .. } => platform_system(platform),
-        };
+        let (sys_platform, machine) = self.platform_facts()?;
         Some(environment_marker(sys_platform, machine, "cpython", python))
+    }
+
+    /// `sys.platform` and `platform.machine()` where the target runs;
+    /// `None` for the host (its interpreter knows), and no machine for a
+    /// platform tag that spans several (`macosx_11_0_universal2`).
+    pub fn platform_facts(&self) -> Option<(&'static str, Option<&str>)> {
+        match self {
+            Self::Host => None,
+            Self::Lambda { arch, .. } => Some(("linux", Some(arch.machine()))),
+            Self::Vercel { .. } => Some(("linux", Some("x86_64"))),
+            Self::Custom { platform, .. } => Some(platform_system(platform)),
+        }
     }
 }
 
