@@ -67,6 +67,8 @@ pub fn hints(err: &anyhow::Error) -> Vec<String> {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::lock::Error>() {
             e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::resolve::Error>() {
+            e.hint()
         } else {
             None
         };

@@ -101,7 +101,7 @@ pub struct LockArgs {
     pub check: bool,
 
     /// Ignore files uploaded after this time (`2024-06-01` or RFC 3339), for reproducible locks.
-    #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER")]
+    #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER", value_parser = parse_timestamp)]
     pub exclude_newer: Option<String>,
 
     /// The package index (the simple API's base URL) [default: the project's, else https://pypi.org/simple].
@@ -262,6 +262,15 @@ pub struct ActivateArgs {
     /// The shell to print the command for [default: the parent shell, else $SHELL].
     #[arg(long, value_name = "SHELL")]
     pub shell: Option<String>,
+}
+
+/// A timestamp argument as UTC RFC 3339, the form the lock's inputs and
+/// `[tool.fenv] exclude-newer` use; a bare date means midnight UTC.
+fn parse_timestamp(text: &str) -> Result<String, String> {
+    crate::lock::timestamp::to_utc(text).ok_or_else(|| {
+        "not an RFC 3339 timestamp with a time zone (such as `2025-01-31T00:00:00Z`) or a date (such as `2025-01-31`)"
+            .to_string()
+    })
 }
 
 #[cfg(test)]

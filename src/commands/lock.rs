@@ -23,14 +23,18 @@ use crate::resolve::{self, Arch, Origin, Request, Root, Target};
 pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
     let started = Instant::now();
     let cwd = std::env::current_dir()?;
-    let manifest = manifest::load(&cwd)?;
+    let mut manifest = manifest::load(&cwd)?;
+    apply_overrides(&mut manifest, &settings, &cwd);
     let specs = target_specs(&manifest, &settings.targets)?;
-    // The manifest's own inputs, plus the targets added on the command line.
-    let extra: Vec<String> = specs
+    // The manifest's own inputs, plus what the command line adds to them.
+    let mut extra: Vec<String> = specs
         .iter()
         .filter(|spec| !manifest.settings.targets.contains(spec))
         .map(|spec| format!("target {spec}"))
         .collect();
+    if settings.prereleases {
+        extra.push("prereleases allowed".into());
+    }
     let inputs: Vec<String> = manifest
         .inputs()
         .into_iter()
@@ -122,16 +126,14 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
         targets.push(target);
     }
 
-    let index_url = settings
+    let index_url = manifest
+        .settings
         .index_url
         .clone()
-        .or_else(|| manifest.settings.index_url.clone())
         .unwrap_or_else(|| crate::index::DEFAULT_INDEX_URL.to_string());
-    let mut find_links = manifest.settings.find_links.clone();
-    find_links.extend(settings.find_links.iter().cloned());
     let index = IndexClient::new(IndexConfig {
         index_url: index_url.clone(),
-        find_links,
+        find_links: manifest.settings.find_links.clone(),
         cache: cache.clone(),
         offline: global.offline,
         refresh: settings.refresh,
@@ -150,23 +152,24 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
             }
         }
     }
-    let exclude_newer = settings
-        .exclude_newer
-        .clone()
-        .or_else(|| manifest.settings.exclude_newer.clone());
     let request = Request {
         roots: roots(&manifest),
         constraints: manifest.constraints.clone(),
         requires_python: manifest.requires_python.clone(),
         targets,
         preferences,
-        exclude_newer: exclude_newer.as_deref().map(resolve_time),
+        exclude_newer: manifest.settings.exclude_newer.as_deref().map(resolve_time),
         prereleases: settings.prereleases,
         index: &index,
     };
     let resolution = resolve::resolve(&request).context("failed to lock the project")?;
 
-    let lock = to_lock(&manifest, &request, &resolution, &index_url, inputs, inputs_hash);
+    let tool = FenvTool {
+        targets: specs.iter().map(ToString::to_string).collect(),
+        inputs_hash,
+        inputs,
+    };
+    let lock = to_lock(&manifest, &request, &resolution, &index_url, tool);
     let rendered = lock::render(&lock);
     let changed =
         existing.is_none() || fs_err::read_to_string(&lock_path).ok().as_deref() != Some(rendered.as_str());
@@ -183,6 +186,26 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
         started.elapsed().as_millis()
     ));
     Ok(ExitStatus::Success)
+}
+
+/// The command line's index, find-links and `--exclude-newer` in place of
+/// (or beside) the manifest's, so that they count as inputs of the lock:
+/// an up-to-date lock made without them is resolved again with them, and
+/// `--check` tells a lock made with them from one made without.
+fn apply_overrides(manifest: &mut Manifest, settings: &LockSettings, cwd: &std::path::Path) {
+    let project = &mut manifest.settings;
+    if let Some(url) = &settings.index_url {
+        project.index_url = Some(url.clone());
+    }
+    if let Some(timestamp) = &settings.exclude_newer {
+        project.exclude_newer = Some(timestamp.clone());
+    }
+    for dir in &settings.find_links {
+        let dir = cwd.join(dir);
+        if !project.find_links.contains(&dir) {
+            project.find_links.push(dir);
+        }
+    }
 }
 
 /// The manifest's targets, host first, plus those named with `--target`.
@@ -245,14 +268,10 @@ fn roots(manifest: &Manifest) -> Vec<Root> {
     roots
 }
 
-/// `2024-01-02` or `2024-01-02T03:04:05Z` → `2024-01-02T03:04:05`.
+/// A UTC timestamp (`2024-01-02T03:04:05Z`, as the manifest and the
+/// command line give it) cut to the resolver's `2024-01-02T03:04:05`.
 fn resolve_time(text: &str) -> String {
-    let text = text.trim();
-    if text.len() == 10 {
-        format!("{text}T00:00:00")
-    } else {
-        text.replace(' ', "T").chars().take(19).collect()
-    }
+    text.trim().chars().take(19).collect()
 }
 
 fn to_lock(
@@ -260,8 +279,7 @@ fn to_lock(
     request: &Request<'_>,
     resolution: &resolve::Resolution,
     index_url: &str,
-    inputs: Vec<String>,
-    inputs_hash: String,
+    tool: FenvTool,
 ) -> Lock {
     let environments: Vec<String> = dedup(request.targets.iter().map(|t| t.environment.clone()));
     let packages = resolution
@@ -321,11 +339,7 @@ fn to_lock(
         dependency_groups: manifest.groups.keys().cloned().collect(),
         default_groups: Vec::new(),
         packages,
-        tool: FenvTool {
-            targets: request.targets.iter().map(|t| t.description.clone()).collect(),
-            inputs_hash,
-            inputs,
-        },
+        tool,
     }
 }
 

@@ -8,13 +8,14 @@
 
 mod package;
 mod provider;
+mod report;
 pub mod target;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::Requirement;
-use pubgrub::{DefaultStringReporter, PubGrubError, Reporter};
+use pubgrub::PubGrubError;
 
 pub use package::Package;
 pub use target::{Arch, Target};
@@ -73,9 +74,14 @@ impl Hint for Error {
             Self::NoSolution { .. } => Some(
                 "loosen the requirements named above, or drop the target that cannot satisfy them".into(),
             ),
-            Self::NoWheels { .. } | Self::SdistOnly { .. } => Some(
+            Self::NoWheels { .. } => Some(
                 "pin a version that ships wheels for this platform, add a `find-links` folder with a wheel built for it, or drop the target".into(),
             ),
+            // fenv reads dependencies from wheels only, even where it may
+            // lock an sdist.
+            Self::SdistOnly { package, version, .. } => Some(format!(
+                "fenv reads dependencies from wheels: build one (`pip wheel --no-deps {package}=={version} -w wheels`) and lock with `--find-links wheels`, or pin a version that ships wheels"
+            )),
             Self::Diverged { .. } => Some(
                 "pin that package to one version that works on every target, or lock the targets separately".into(),
             ),
@@ -366,13 +372,10 @@ fn reachability(
 /// A conflict in plain words, for one target.
 fn explain(err: PubGrubError<Provider<'_>>, target: &Target) -> Error {
     match err {
-        PubGrubError::NoSolution(mut tree) => {
-            tree.collapse_no_versions();
-            Error::NoSolution {
-                target: target.description.clone(),
-                explanation: DefaultStringReporter::report(&tree),
-            }
-        }
+        PubGrubError::NoSolution(tree) => Error::NoSolution {
+            target: target.description.clone(),
+            explanation: report::explain(&tree),
+        },
         PubGrubError::ErrorRetrievingDependencies { source, .. }
         | PubGrubError::ErrorChoosingVersion { source, .. }
         | PubGrubError::ErrorInShouldCancel(source) => source,

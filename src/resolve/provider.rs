@@ -35,6 +35,15 @@ pub(crate) struct Candidate {
     pub yanked: bool,
 }
 
+impl Candidate {
+    /// Whether a wheel of this version fits, so its metadata can be read.
+    pub fn has_wheel(&self) -> bool {
+        self.files
+            .iter()
+            .any(|f| WheelFilename::parse(&f.filename).is_some())
+    }
+}
+
 /// Dependencies being gathered, ranges intersected per package.
 type Deps = BTreeMap<Package, Ranges<Version>>;
 
@@ -376,6 +385,15 @@ impl DependencyProvider for Provider<'_> {
         }
         let usable =
             |c: &&Candidate| range.contains(&c.version) && (!c.yanked || range.as_singleton().is_some());
+        // A version with only an sdist (the host's) has no metadata fenv can
+        // read: it is taken only when no version with a wheel fits, and then
+        // fails naming itself.
+        let readable = candidates
+            .versions
+            .iter()
+            .filter(usable)
+            .any(Candidate::has_wheel);
+        let usable = |c: &&Candidate| usable(c) && (c.has_wheel() || !readable);
         if let Some(preferred) = self.preferences.get(name)
             && candidates
                 .versions

@@ -7,6 +7,7 @@ mod common;
 mod create;
 mod index;
 mod install;
+mod lock;
 mod parity;
 mod python;
 mod seed;

@@ -22,6 +22,7 @@ pub struct WheelBuilder {
     unlisted: Vec<String>,
     wheel_version: String,
     requires: Vec<String>,
+    requires_python: Option<String>,
     symlinks: Vec<(String, String)>,
 }
 
@@ -38,6 +39,7 @@ impl WheelBuilder {
             unlisted: Vec::new(),
             wheel_version: "1.0".to_string(),
             requires: Vec::new(),
+            requires_python: None,
             symlinks: Vec::new(),
         }
     }
@@ -74,6 +76,13 @@ impl WheelBuilder {
     #[allow(dead_code)]
     pub fn requires(mut self, requirement: &str) -> Self {
         self.requires.push(requirement.to_string());
+        self
+    }
+
+    /// A `Requires-Python` line in METADATA.
+    #[allow(dead_code)]
+    pub fn requires_python(mut self, specifiers: &str) -> Self {
+        self.requires_python = Some(specifiers.to_string());
         self
     }
 
@@ -127,6 +136,9 @@ impl WheelBuilder {
             "Metadata-Version: 2.1\nName: {}\nVersion: {}\n",
             self.name, self.version
         );
+        if let Some(specifiers) = &self.requires_python {
+            metadata.push_str(&format!("Requires-Python: {specifiers}\n"));
+        }
         for requirement in &self.requires {
             metadata.push_str(&format!("Requires-Dist: {requirement}\n"));
         }

@@ -1,0 +1,1196 @@
+//! `fenv lock`: the real binary resolving a project against an index on
+//! 127.0.0.1 that serves wheels made by the wheel builder. Each test is a
+//! small dependency graph and the `pylock.toml` (or the error) it must
+//! give; the host is the pyenv CPython 3.12 that `.python-version` names.
+//!
+//! The live tests at the end lock real projects against the public index
+//! (`FENV_LIVE_TESTS=1`), check every pinned file's hash against what the
+//! index serves, and install the lock with uv.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, SystemTime};
+
+use sha2::{Digest, Sha256};
+
+use crate::common::{TestContext, live_tests, pyenv_python, require, run, run_err, run_ok};
+use crate::support::index::{Publish, TestIndex};
+use crate::support::wheel::WheelBuilder;
+
+/// The `python_version` every non-host target below shares with the host.
+const HOST_MINOR: &str = "3.12";
+
+/// The marker `environments` holds for Lambda on x86_64 with `minor`.
+fn linux_environment(minor: &str) -> String {
+    format!(
+        "sys_platform == 'linux' and platform_machine == 'x86_64' and implementation_name == 'cpython' and python_version == '{minor}'"
+    )
+}
+
+/// What the host interpreter reports about itself.
+struct Host {
+    /// `host (cpython 3.12.1, linux x86_64)`, as errors name the target.
+    description: String,
+    /// Its marker in `environments`.
+    environment: String,
+}
+
+impl Host {
+    fn of(python: &Path) -> Self {
+        let out = run_ok(Command::new(python).args([
+            "-c",
+            "import platform, sys; print(sys.platform, platform.machine(), platform.python_version())",
+        ]));
+        let facts: Vec<&str> = out.split_whitespace().collect();
+        let [sys_platform, machine, version] = facts[..] else {
+            panic!("unexpected interpreter facts: {out}")
+        };
+        Self {
+            description: format!("host (cpython {version}, {sys_platform} {machine})"),
+            environment: format!(
+                "sys_platform == '{sys_platform}' and platform_machine == '{machine}' and implementation_name == 'cpython' and python_version == '{HOST_MINOR}'"
+            ),
+        }
+    }
+}
+
+/// A project in a sandbox, with its own index and a folder of wheels.
+struct Project {
+    ctx: TestContext,
+    index: TestIndex,
+    host: Host,
+}
+
+impl Project {
+    /// An empty project whose host is the pyenv CPython 3.12, or `None`
+    /// (a skip) without one.
+    fn new() -> Option<Self> {
+        let python = require("pyenv CPython 3.12", pyenv_python(HOST_MINOR))?;
+        let ctx = TestContext::new();
+        ctx.write(".python-version", format!("{HOST_MINOR}\n"));
+        Some(Self {
+            ctx,
+            index: TestIndex::start(),
+            host: Host::of(&python),
+        })
+    }
+
+    /// Writes `pyproject.toml`: `dependencies` plus any further TOML.
+    fn pyproject(&self, dependencies: &[&str], rest: &str) {
+        let list: Vec<String> = dependencies.iter().map(|d| format!("{d:?}")).collect();
+        self.ctx.write(
+            "pyproject.toml",
+            format!(
+                "[project]\nname = \"app\"\nversion = \"0\"\ndependencies = [{}]\n{rest}",
+                list.join(", ")
+            ),
+        );
+    }
+
+    fn wheels(&self) -> PathBuf {
+        self.ctx.root().join("wheels")
+    }
+
+    /// A pure wheel of `name` `version` requiring `requires`.
+    fn wheel(&self, name: &str, version: &str, requires: &[&str]) -> WheelBuilder {
+        let module = name.replace('-', "_");
+        let mut builder = WheelBuilder::new(name, version).file(&format!("{module}/__init__.py"), "");
+        for requirement in requires {
+            builder = builder.requires(requirement);
+        }
+        builder
+    }
+
+    /// Publishes a pure wheel of `name` `version` requiring `requires`.
+    fn publish(&self, name: &str, version: &str, requires: &[&str]) -> PathBuf {
+        self.publish_as(self.wheel(name, version, requires), Publish::new())
+    }
+
+    /// Builds and publishes `wheel` as `options` say.
+    fn publish_as(&self, wheel: WheelBuilder, options: Publish) -> PathBuf {
+        let path = wheel.build(&self.wheels());
+        self.index.publish_as(&path, options);
+        path
+    }
+
+    /// `fenv lock ARGS` against the project's index.
+    fn lock(&self, args: &[&str]) -> Command {
+        let mut cmd = self.ctx.fenv();
+        cmd.arg("lock").args(args).env("FENV_INDEX_URL", self.index.url());
+        cmd
+    }
+
+    /// Runs `fenv lock ARGS`, asserts success, returns its stderr.
+    #[track_caller]
+    fn lock_ok(&self, args: &[&str]) -> String {
+        run_ok_stderr(&mut self.lock(args))
+    }
+
+    /// Runs `fenv lock ARGS`, asserts it exits 1, returns its stderr lines.
+    #[track_caller]
+    fn lock_err(&self, args: &[&str]) -> Vec<String> {
+        lines(&run_err(&mut self.lock(args), 1))
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        self.ctx.path("pylock.toml")
+    }
+
+    /// The text of `pylock.toml`.
+    fn locked(&self) -> String {
+        std::fs::read_to_string(self.lock_path()).expect("pylock.toml was written")
+    }
+
+    /// One line per locked package: `name version` and `; marker`.
+    fn pins(&self) -> Vec<String> {
+        parsed(&self.locked())
+            .packages
+            .iter()
+            .map(|p| match &p.marker {
+                Some(marker) => format!("{} {} ; {marker}", p.name, p.version),
+                None => format!("{} {}", p.name, p.version),
+            })
+            .collect()
+    }
+
+    /// The package `name` of `pylock.toml`.
+    fn package(&self, name: &str) -> fenv::lock::LockedPackage {
+        parsed(&self.locked())
+            .packages
+            .into_iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("`{name}` is not locked:\n{}", self.locked()))
+    }
+
+    /// The index requests made since the first `before`.
+    fn requests_since(&self, before: usize) -> Vec<String> {
+        self.index.requests()[before..].to_vec()
+    }
+
+    /// `[[packages.wheels]]` as fenv writes it for `path`, served by this
+    /// index and uploaded at `upload_time` (UTC, as written).
+    fn wheel_table(&self, path: &Path, upload_time: &str) -> String {
+        let bytes = std::fs::read(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy();
+        format!(
+            "[[packages.wheels]]\nname = \"{name}\"\nupload-time = {upload_time}\nurl = \"http://{}/files/{name}\"\nsize = {}\nhashes = {{ sha256 = \"{}\" }}\n",
+            self.index.address(),
+            bytes.len(),
+            sha256_hex(&bytes)
+        )
+    }
+}
+
+fn parsed(text: &str) -> fenv::lock::Lock {
+    fenv::lock::parse(text, Path::new("pylock.toml")).expect("fenv reads its own lock")
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs `cmd`, asserts it succeeded, and returns its stderr.
+#[track_caller]
+fn run_ok_stderr(cmd: &mut Command) -> String {
+    let output = run(cmd);
+    assert!(
+        output.status.success(),
+        "{cmd:?} failed\n--- stderr\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stderr).unwrap()
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines().map(str::to_string).collect()
+}
+
+fn mtime(path: &Path) -> SystemTime {
+    std::fs::metadata(path).unwrap().modified().unwrap()
+}
+
+/// Asserts two texts are equal, showing the first line that differs.
+#[track_caller]
+fn assert_text(actual: &str, expected: &str) {
+    if actual == expected {
+        return;
+    }
+    let first = actual
+        .lines()
+        .zip(expected.lines())
+        .position(|(a, e)| a != e)
+        .unwrap_or_else(|| actual.lines().count().min(expected.lines().count()));
+    panic!(
+        "the texts differ at line {}:\n  actual:   {:?}\n  expected: {:?}\n--- actual\n{actual}",
+        first + 1,
+        actual.lines().nth(first),
+        expected.lines().nth(first),
+    );
+}
+
+/// The summary line with its timing cut: `Locked 3 packages for host`.
+fn summary(stderr: &str) -> String {
+    let line = stderr.lines().last().unwrap_or_default();
+    line.rsplit_once(" in ")
+        .map_or(line, |(head, _)| head)
+        .to_string()
+}
+
+// ---------------------------------------------------------------------
+// Graphs
+
+#[test]
+fn a_chain_is_locked_whole_with_every_file_checkable() {
+    let Some(p) = Project::new() else { return };
+    let at = |minute: u32| Publish::new().upload_time(&format!("2024-05-01T10:{minute:02}:00.250000Z"));
+    let a = p.publish_as(p.wheel("a", "1.0", &["b>=1"]), at(1));
+    let b = p.publish_as(p.wheel("b", "1.0", &["c"]), at(2));
+    let c = p.publish_as(p.wheel("c", "1.0", &[]), at(3));
+    p.pyproject(&["a"], "");
+
+    let stderr = p.lock_ok(&[]);
+
+    assert_eq!(summary(&stderr), "Locked 3 packages for host");
+    let text = p.locked();
+    // The index, from `FENV_INDEX_URL` here, is one of the inputs.
+    let index = p.index.url();
+    let mut manifest = fenv::project::manifest::load(p.ctx.work()).unwrap();
+    manifest.settings.index_url = Some(index.clone());
+    let hash = manifest.inputs_hash(&[]);
+    let expected = format!(
+        r#"lock-version = "1.0"
+environments = [
+    "{env}",
+]
+extras = []
+dependency-groups = []
+default-groups = []
+created-by = "fenv"
+
+[[packages]]
+name = "a"
+version = "1.0"
+dependencies = [
+    {{ name = "b" }},
+]
+index = "{index}"
+
+{a}
+[[packages]]
+name = "b"
+version = "1.0"
+dependencies = [
+    {{ name = "c" }},
+]
+index = "{index}"
+
+{b}
+[[packages]]
+name = "c"
+version = "1.0"
+index = "{index}"
+
+{c}
+[tool.fenv]
+targets = [
+    "host",
+]
+inputs-hash = "{hash}"
+inputs = [
+    "dependency a",
+    "target host",
+    "index-url {index}",
+]
+"#,
+        env = p.host.environment,
+        a = p.wheel_table(&a, "2024-05-01T10:01:00.25Z"),
+        b = p.wheel_table(&b, "2024-05-01T10:02:00.25Z"),
+        c = p.wheel_table(&c, "2024-05-01T10:03:00.25Z"),
+    );
+    assert_text(&text, &expected);
+}
+
+#[test]
+fn a_diamond_settles_on_the_one_version_both_sides_allow() {
+    let Some(p) = Project::new() else { return };
+    p.publish("a", "1.0", &["b>=1", "c>=1"]);
+    p.publish("b", "1.0", &["d>=1,<2.6"]);
+    p.publish("c", "1.0", &["d>=2,!=2.5"]);
+    for version in ["1.0", "2.0", "2.5", "3.0"] {
+        p.publish("d", version, &[]);
+    }
+    p.pyproject(&["a"], "");
+
+    p.lock_ok(&[]);
+
+    assert_eq!(p.pins(), ["a 1.0", "b 1.0", "c 1.0", "d 2.0"]);
+    let dependencies = |name: &str| p.package(name).dependencies;
+    assert_eq!(dependencies("a"), ["b", "c"]);
+    assert_eq!(dependencies("b"), ["d"]);
+    assert_eq!(dependencies("c"), ["d"]);
+    assert!(dependencies("d").is_empty());
+}
+
+#[test]
+fn extras_of_a_dependency_and_of_the_project() {
+    let Some(p) = Project::new() else { return };
+    p.publish("a", "1.0", &["b", "x-only; extra == 'x'", "y-only; extra == 'y'"]);
+    p.publish("b", "1.0", &[]);
+    p.publish("x-only", "1.0", &["x-dep"]);
+    p.publish("x-dep", "1.0", &[]);
+    p.publish("y-only", "1.0", &[]);
+    p.publish("aws", "1.0", &["b"]);
+    p.pyproject(
+        &["a[x]"],
+        "[project.optional-dependencies]\nAWS_Tools = [\"aws\"]\n",
+    );
+
+    p.lock_ok(&[]);
+
+    // `a[x]` pulls what the extra adds (and what that needs), not `y`'s;
+    // the project's own extra is marked, and `b`, which `a` needs too,
+    // is not.
+    assert_eq!(
+        p.pins(),
+        [
+            "a 1.0",
+            "aws 1.0 ; 'aws-tools' in extras",
+            "b 1.0",
+            "x-dep 1.0",
+            "x-only 1.0",
+        ]
+    );
+    assert_eq!(p.package("a").dependencies, ["b", "x-only"]);
+    let lock = parsed(&p.locked());
+    assert_eq!(lock.extras, ["aws-tools"]);
+    assert!(lock.dependency_groups.is_empty());
+}
+
+#[test]
+fn dependency_groups_and_their_includes_are_marked() {
+    let Some(p) = Project::new() else { return };
+    for name in ["app-dep", "pytest", "ruff", "shared"] {
+        p.publish(name, "1.0", &[]);
+    }
+    p.publish("mypy", "1.0", &["typing-extensions"]);
+    p.publish("typing-extensions", "1.0", &[]);
+    p.pyproject(
+        &["app-dep", "shared"],
+        r#"
+[dependency-groups]
+lint = ["ruff", "mypy"]
+dev = ["pytest", "shared", { include-group = "lint" }]
+"#,
+    );
+
+    p.lock_ok(&[]);
+
+    let both = "('dev' in dependency_groups) or ('lint' in dependency_groups)";
+    assert_eq!(
+        p.pins(),
+        [
+            "app-dep 1.0".to_string(),
+            format!("mypy 1.0 ; {both}"),
+            "pytest 1.0 ; 'dev' in dependency_groups".to_string(),
+            format!("ruff 1.0 ; {both}"),
+            // In a group, but also a main dependency: always installed.
+            "shared 1.0".to_string(),
+            format!("typing-extensions 1.0 ; {both}"),
+        ]
+    );
+    let lock = parsed(&p.locked());
+    assert_eq!(lock.dependency_groups, ["dev", "lint"]);
+    assert!(lock.default_groups.is_empty());
+}
+
+#[test]
+fn markers_are_evaluated_for_each_target_not_the_machine() {
+    let Some(p) = Project::new() else { return };
+    p.publish(
+        "a",
+        "1.0",
+        &[
+            "mac-only; sys_platform == 'darwin'",
+            "backport; python_version < '3.12'",
+            "linux-only; sys_platform == 'linux'",
+        ],
+    );
+    for name in ["mac-only", "backport", "linux-only"] {
+        p.publish(name, "1.0", &[]);
+    }
+    p.pyproject(
+        &["a"],
+        r#"
+[tool.fenv]
+targets = ["lambda"]
+
+[tool.fenv.target.lambda]
+runtime = "python3.11"
+
+[tool.fenv.target.mac]
+python = "3.12"
+platform = "macosx_14_0_arm64"
+"#,
+    );
+
+    p.lock_ok(&[]);
+
+    // `backport` is needed on the 3.11 Lambda only, so it carries that
+    // target's marker; nothing here runs macOS.
+    let lambda = linux_environment("3.11");
+    assert_eq!(
+        p.pins(),
+        [
+            "a 1.0".to_string(),
+            format!("backport 1.0 ; {lambda}"),
+            "linux-only 1.0".to_string(),
+        ]
+    );
+    let lock = parsed(&p.locked());
+    assert_eq!(lock.environments, [p.host.environment.clone(), lambda.clone()]);
+    assert_eq!(lock.tool.targets, ["host", "lambda (python3.11, x86_64)"]);
+    assert_eq!(p.package("a").dependencies, ["backport", "linux-only"]);
+
+    // A macOS target gets the darwin-only package, and only it does.
+    p.lock_ok(&["--target", "mac"]);
+    let mac = "sys_platform == 'darwin' and platform_machine == 'arm64' and implementation_name == 'cpython' and python_version == '3.12'";
+    assert_eq!(
+        p.pins(),
+        [
+            "a 1.0".to_string(),
+            format!("backport 1.0 ; {lambda}"),
+            format!("linux-only 1.0 ; ({}) or ({lambda})", p.host.environment),
+            format!("mac-only 1.0 ; {mac}"),
+        ]
+    );
+}
+
+#[test]
+fn one_version_serves_every_target_where_one_can() {
+    let Some(p) = Project::new() else { return };
+    p.publish("a", "1.0", &[]);
+    p.publish_as(p.wheel("a", "2.0", &[]), Publish::new().requires_python(">=3.12"));
+    p.pyproject(
+        &["a"],
+        "[tool.fenv]\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.11\"\n",
+    );
+
+    p.lock_ok(&[]);
+
+    // The host alone would take 2.0, but 1.0 fits both.
+    assert_eq!(p.pins(), ["a 1.0"]);
+}
+
+#[test]
+fn targets_that_need_different_versions_fail_naming_them() {
+    let Some(p) = Project::new() else { return };
+    p.publish_as(p.wheel("a", "1.0", &[]), Publish::new().requires_python("<3.12"));
+    p.publish_as(p.wheel("a", "2.0", &[]), Publish::new().requires_python(">=3.12"));
+    p.pyproject(
+        &["a"],
+        "[tool.fenv]\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.11\"\n",
+    );
+
+    assert_eq!(
+        p.lock_err(&[]),
+        [
+            "error: failed to lock the project: the targets need different versions of `a`: host needs 2.0, lambda needs 1.0",
+            "hint: pin that package to one version that works on every target, or lock the targets separately",
+        ]
+    );
+    assert!(!p.lock_path().exists());
+}
+
+// ---------------------------------------------------------------------
+// Which versions are candidates
+
+#[test]
+fn versions_whose_requires_python_excludes_the_target_are_skipped() {
+    let Some(p) = Project::new() else { return };
+    p.publish_as(
+        p.wheel("a", "1.0", &[]).requires_python(">=3.8"),
+        Publish::new().requires_python(">=3.8"),
+    );
+    p.publish_as(
+        p.wheel("a", "2.0", &[]).requires_python(">=3.13"),
+        Publish::new().requires_python(">=3.13"),
+    );
+    // Only the metadata says so (an index that leaves the key out).
+    p.publish_as(p.wheel("a", "1.5", &[]).requires_python(">=3.13"), Publish::new());
+    p.pyproject(&["a"], "");
+
+    p.lock_ok(&[]);
+
+    assert_eq!(p.pins(), ["a 1.0"]);
+    assert_eq!(p.package("a").requires_python.as_deref(), Some(">=3.8"));
+}
+
+#[test]
+fn yanked_versions_are_skipped_unless_pinned_exactly() {
+    let Some(p) = Project::new() else { return };
+    p.publish("a", "1.0", &[]);
+    p.publish_as(p.wheel("a", "2.0", &[]), Publish::new().yanked());
+    p.pyproject(&["a"], "");
+    p.lock_ok(&[]);
+    assert_eq!(p.pins(), ["a 1.0"]);
+
+    p.pyproject(&["a>=1.5"], "");
+    assert_eq!(
+        p.lock_err(&[]),
+        [
+            format!(
+                "error: failed to lock the project: no versions satisfy the requirements for {}:",
+                p.host.description
+            ),
+            "Because there is no usable version of a>=1.5 and your project depends on a>=1.5, your project's requirements cannot be satisfied.".to_string(),
+            "hint: loosen the requirements named above, or drop the target that cannot satisfy them".to_string(),
+        ]
+    );
+
+    p.pyproject(&["a==2.0"], "");
+    p.lock_ok(&[]);
+    assert_eq!(p.pins(), ["a 2.0"]);
+}
+
+#[test]
+fn pre_releases_only_when_asked_for_or_nothing_else_fits() {
+    let Some(p) = Project::new() else { return };
+    p.publish("a", "1.0", &[]);
+    p.publish("a", "2.0b1", &[]);
+    p.publish("only-pre", "1.0rc1", &[]);
+    p.pyproject(&["a", "only-pre"], "");
+
+    p.lock_ok(&[]);
+    // Nothing but a pre-release of `only-pre` exists: it is taken.
+    assert_eq!(p.pins(), ["a 1.0", "only-pre 1.0rc1"]);
+
+    p.pyproject(&["a>=2.0b1", "only-pre"], "");
+    p.lock_ok(&[]);
+    assert_eq!(p.pins(), ["a 2.0b1", "only-pre 1.0rc1"]);
+
+    // `--prerelease` allows them everywhere.
+    let q = Project::new().unwrap();
+    q.publish("a", "1.0", &[]);
+    q.publish("a", "2.0b1", &[]);
+    q.pyproject(&["a"], "");
+    q.lock_ok(&["--prerelease"]);
+    assert_eq!(q.pins(), ["a 2.0b1"]);
+}
+
+// ---------------------------------------------------------------------
+// Errors
+
+#[test]
+fn a_conflict_is_explained_for_the_target_where_it_happens() {
+    let Some(p) = Project::new() else { return };
+    p.publish("a", "1.0", &["b>=2; python_version < '3.12'"]);
+    p.publish("b", "1.0", &[]);
+    p.publish("b", "2.0", &[]);
+    p.pyproject(
+        &["a", "b<2"],
+        "[tool.fenv]\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.11\"\n",
+    );
+
+    assert_eq!(
+        p.lock_err(&[]),
+        [
+            "error: failed to lock the project: no versions satisfy the requirements for lambda (python3.11, x86_64, glibc ≤ 2.26):",
+            "Because a depends on b>=2 and your project depends on a, your project depends on b>=2.",
+            "And because your project depends on b<2, your project's requirements cannot be satisfied.",
+            "hint: loosen the requirements named above, or drop the target that cannot satisfy them",
+        ]
+    );
+    assert!(!p.lock_path().exists());
+
+    // The host alone has no conflict.
+    p.pyproject(&["a", "b<2"], "");
+    p.lock_ok(&[]);
+    assert_eq!(p.pins(), ["a 1.0", "b 1.0"]);
+}
+
+/// An sdist (its content does not matter: fenv never builds it).
+fn sdist(dir: &Path, name: &str, version: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    // PEP 625: the name normalized with underscores.
+    let path = dir.join(format!("{}-{version}.tar.gz", name.replace('-', "_")));
+    std::fs::write(&path, format!("sdist of {name} {version}")).unwrap();
+    path
+}
+
+#[test]
+fn a_package_with_only_an_sdist_cannot_be_locked_for_lambda() {
+    let Some(p) = Project::new() else { return };
+    // Only the 3.11 Lambda needs it, so the host does not fail first.
+    p.publish("a", "1.0", &["sdist-only; python_version < '3.12'"]);
+    p.index.publish(&sdist(&p.wheels(), "sdist-only", "1.0"));
+    p.pyproject(
+        &["a"],
+        "[tool.fenv]\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.11\"\n",
+    );
+
+    assert_eq!(
+        p.lock_err(&[]),
+        [
+            "error: failed to lock the project: `sdist-only` has no file that installs on lambda (python3.11, x86_64, glibc ≤ 2.26): it publishes only source distributions, and fenv locks wheels for targets it cannot build on",
+            "hint: pin a version that ships wheels for this platform, add a `find-links` folder with a wheel built for it, or drop the target",
+        ]
+    );
+}
+
+#[test]
+fn an_sdist_only_package_fails_on_the_host_too() {
+    let Some(p) = Project::new() else { return };
+    p.index.publish(&sdist(&p.wheels(), "sdist-only", "1.0"));
+    p.pyproject(&["sdist-only"], "");
+
+    assert_eq!(
+        p.lock_err(&[]),
+        [
+            format!(
+                "error: failed to lock the project: `sdist-only` 1.0 has only a source distribution for {}",
+                p.host.description
+            ),
+            // fenv reads dependencies from wheels only.
+            "hint: fenv reads dependencies from wheels: build one (`pip wheel --no-deps sdist-only==1.0 -w wheels`) and lock with `--find-links wheels`, or pin a version that ships wheels".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn the_host_falls_back_to_a_version_with_wheels_and_locks_its_sdist() {
+    let Some(p) = Project::new() else { return };
+    let wheel = p.publish("a", "1.0", &[]);
+    p.index.publish(&sdist(&p.wheels(), "a", "1.0"));
+    p.index.publish(&sdist(&p.wheels(), "a", "2.0"));
+    p.pyproject(&["a"], "");
+
+    p.lock_ok(&[]);
+
+    // 2.0 has no wheel to read its metadata from; 1.0's sdist is locked
+    // beside its wheel for installers that build.
+    assert_eq!(p.pins(), ["a 1.0"]);
+    let a = p.package("a");
+    assert_eq!(a.wheels.len(), 1);
+    assert_eq!(a.wheels[0].name, wheel.file_name().unwrap().to_string_lossy());
+    assert_eq!(a.sdist.map(|s| s.name).as_deref(), Some("a-1.0.tar.gz"));
+}
+
+#[test]
+fn platform_wheels_must_fit_the_targets_glibc() {
+    let Some(p) = Project::new() else { return };
+    let linux = p.publish_as(
+        p.wheel("native", "1.0", &[])
+            .tag("cp38-abi3-manylinux_2_28_x86_64"),
+        Publish::new(),
+    );
+    p.publish_as(
+        p.wheel("native", "1.0", &[]).tag("cp38-abi3-macosx_11_0_arm64"),
+        Publish::new(),
+    );
+    p.publish_as(
+        p.wheel("native", "1.0", &[]).tag("cp38-abi3-win_amd64"),
+        Publish::new(),
+    );
+    p.pyproject(&["native"], "[tool.fenv]\ntargets = [\"lambda\"]\n");
+
+    // Lambda python3.12 runs glibc 2.34: the manylinux_2_28 wheel fits,
+    // and it is the only wheel the lock keeps.
+    p.lock_ok(&[]);
+    let native = p.package("native");
+    let names: Vec<&str> = native.wheels.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(names, [linux.file_name().unwrap().to_str().unwrap()]);
+    assert_eq!(native.marker, None);
+
+    // python3.11 runs on glibc 2.26: nothing fits.
+    p.pyproject(
+        &["native"],
+        "[tool.fenv]\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.11\"\n",
+    );
+    assert_eq!(
+        p.lock_err(&[]),
+        [
+            "error: failed to lock the project: `native` has no file that installs on lambda (python3.11, x86_64, glibc ≤ 2.26): none of its wheels fits (for example native-1.0-cp38-abi3-macosx_11_0_arm64.whl, native-1.0-cp38-abi3-manylinux_2_28_x86_64.whl, native-1.0-cp38-abi3-win_amd64.whl)",
+            "hint: pin a version that ships wheels for this platform, add a `find-links` folder with a wheel built for it, or drop the target",
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------
+// Stable locks
+
+#[test]
+fn a_relock_keeps_the_pins_until_asked_to_upgrade() {
+    let Some(p) = Project::new() else { return };
+    p.publish("a", "1.0", &["b"]);
+    p.publish("b", "1.0", &[]);
+    p.publish("c", "1.0", &[]);
+    p.pyproject(&["a"], "");
+    p.lock_ok(&[]);
+    assert_eq!(p.pins(), ["a 1.0", "b 1.0"]);
+
+    // Newer releases appear: the lock stands.
+    p.publish("a", "1.1", &["b"]);
+    p.publish("b", "1.1", &[]);
+    assert_eq!(lines(&p.lock_ok(&[])), ["`pylock.toml` is up to date"]);
+    assert_eq!(p.pins(), ["a 1.0", "b 1.0"]);
+    // The project changes in another way: the pins still stand.
+    p.pyproject(&["a", "c"], "");
+    // Pages are revalidated on every request from here on.
+    let fresh = |args: &[&str]| {
+        run_ok_stderr(p.lock(args).env("FENV_INDEX_FRESHNESS", "0"));
+        p.pins()
+    };
+    assert_eq!(fresh(&[]), ["a 1.0", "b 1.0", "c 1.0"]);
+
+    // `-P a` moves `a` alone.
+    assert_eq!(fresh(&["-P", "a"]), ["a 1.1", "b 1.0", "c 1.0"]);
+    // A pin the inputs no longer allow moves too, and only it.
+    p.pyproject(&["a", "c", "b>=1.1"], "");
+    p.publish("a", "1.2", &["b"]);
+    assert_eq!(fresh(&[]), ["a 1.1", "b 1.1", "c 1.0"]);
+    // `--upgrade` moves everything.
+    assert_eq!(fresh(&["--upgrade"]), ["a 1.2", "b 1.1", "c 1.0"]);
+}
+
+#[test]
+fn exclude_newer_ignores_later_uploads() {
+    let Some(p) = Project::new() else { return };
+    p.publish_as(
+        p.wheel("a", "1.0", &[]),
+        Publish::new().upload_time("2024-01-01T00:00:00Z"),
+    );
+    p.publish_as(
+        p.wheel("a", "2.0", &[]),
+        Publish::new().upload_time("2024-06-01T00:00:00.000000Z"),
+    );
+    p.pyproject(&["a"], "");
+    let pins_with = |args: &[&str]| {
+        std::fs::remove_file(p.lock_path()).ok();
+        p.lock_ok(args);
+        p.pins()
+    };
+
+    assert_eq!(pins_with(&["--exclude-newer", "2024-03-01"]), ["a 1.0"]);
+    assert_eq!(
+        p.package("a").wheels[0].upload_time.as_deref(),
+        Some("2024-01-01T00:00:00Z")
+    );
+    // The cut-off is inclusive, and offsets are converted to UTC.
+    assert_eq!(pins_with(&["--exclude-newer", "2024-06-01T00:00:00Z"]), ["a 2.0"]);
+    assert_eq!(
+        pins_with(&["--exclude-newer", "2024-06-01T01:00:00+02:00"]),
+        ["a 1.0"]
+    );
+    // From the settings too, where it is an input of the lock.
+    p.pyproject(&["a"], "[tool.fenv]\nexclude-newer = 2024-05-31T23:59:59Z\n");
+    assert_eq!(pins_with(&[]), ["a 1.0"]);
+    assert!(
+        parsed(&p.locked())
+            .tool
+            .inputs
+            .contains(&"exclude-newer 2024-05-31T23:59:59Z".to_string())
+    );
+}
+
+#[test]
+fn exclude_newer_must_be_a_timestamp() {
+    let Some(p) = Project::new() else { return };
+    p.publish("a", "1.0", &[]);
+    p.pyproject(&["a"], "");
+    let err = run_err(&mut p.lock(&["--exclude-newer", "last tuesday"]), 2);
+    assert_eq!(
+        err.lines().next(),
+        Some(
+            "error: invalid value 'last tuesday' for '--exclude-newer <TIMESTAMP>': not an RFC 3339 timestamp with a time zone (such as `2025-01-31T00:00:00Z`) or a date (such as `2025-01-31`)"
+        )
+    );
+    assert!(!p.lock_path().exists());
+}
+
+#[test]
+fn a_flag_that_changes_the_result_is_not_ignored_by_an_up_to_date_lock() {
+    let Some(p) = Project::new() else { return };
+    p.publish_as(
+        p.wheel("a", "1.0", &[]),
+        Publish::new().upload_time("2024-01-01T00:00:00Z"),
+    );
+    p.publish_as(
+        p.wheel("a", "2.0", &[]),
+        Publish::new().upload_time("2024-06-01T00:00:00Z"),
+    );
+    p.publish("a", "3.0b1", &[]);
+    p.pyproject(&["a"], "");
+    p.lock_ok(&[]);
+    assert_eq!(p.pins(), ["a 2.0"]);
+
+    // Each flag is an input of the lock: the lock made without it is not
+    // up to date, and the one made with it says so.
+    let inputs = || parsed(&p.locked()).tool.inputs;
+    p.lock_ok(&["--exclude-newer", "2024-03-01"]);
+    assert_eq!(p.pins(), ["a 1.0"]);
+    assert!(inputs().contains(&"exclude-newer 2024-03-01T00:00:00Z".to_string()));
+    assert_eq!(
+        lines(&p.lock_ok(&["--check", "--exclude-newer", "2024-03-01"])),
+        ["`pylock.toml` is up to date"]
+    );
+    p.lock_ok(&["--prerelease", "--upgrade"]);
+    assert_eq!(p.pins(), ["a 3.0b1"]);
+    assert_eq!(inputs().last().map(String::as_str), Some("prereleases allowed"));
+    assert_eq!(
+        p.lock_err(&["--check"]),
+        [
+            "error: `pylock.toml` does not match the project's inputs",
+            "  - prereleases allowed",
+            "hint: run `fenv lock` and commit the result",
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------
+// The cache, the network and the file
+
+#[test]
+fn offline_locks_from_a_warm_cache_without_a_request() {
+    let Some(p) = Project::new() else { return };
+    p.publish("a", "1.0", &["b"]);
+    p.publish("b", "1.0", &[]);
+    p.pyproject(&["a"], "");
+    p.lock_ok(&[]);
+    let online = p.locked();
+    std::fs::remove_file(p.lock_path()).unwrap();
+
+    let before = p.index.requests().len();
+    let stderr = run_ok_stderr(p.lock(&[]).arg("--offline"));
+
+    assert_eq!(summary(&stderr), "Locked 2 packages for host");
+    assert_eq!(p.requests_since(before), Vec::<String>::new());
+    assert_eq!(p.locked(), online);
+}
+
+#[test]
+fn offline_with_a_cold_cache_fails_naming_what_is_missing() {
+    let Some(p) = Project::new() else { return };
+    p.publish("a", "1.0", &[]);
+    p.pyproject(&["a"], "");
+
+    let err = run_err(p.lock(&[]).arg("--offline"), 1);
+
+    assert_eq!(
+        lines(&err),
+        [
+            "error: failed to lock the project: failed to get `a` from the index: failed to get the files of `a` from the index: the index page of `a` is not in the cache, and `--offline` forbids the network",
+            "hint: run once without `--offline` to fill the cache, then retry offline",
+        ]
+    );
+    assert_eq!(p.index.requests(), Vec::<String>::new());
+    assert!(!p.lock_path().exists());
+}
+
+#[test]
+fn two_fresh_locks_are_byte_identical() {
+    let Some(first) = Project::new() else { return };
+    // Published out of order, with several files per version.
+    first.publish("zeta", "1.0", &["alpha>=1", "Mid_Pkg"]);
+    first.publish("alpha", "2.0", &[]);
+    first.publish_as(
+        first
+            .wheel("mid-pkg", "1.0", &[])
+            .tag("cp38-abi3-manylinux_2_17_x86_64"),
+        Publish::new(),
+    );
+    first.publish("mid-pkg", "1.0", &[]);
+    first.publish("alpha", "1.0", &[]);
+    first.pyproject(
+        &["zeta", "alpha"],
+        "[tool.fenv]\ntargets = [\"lambda\", \"vercel\"]\n",
+    );
+    first.lock_ok(&[]);
+
+    // A second checkout elsewhere, with its own cache, same index.
+    let second = TestContext::new();
+    for file in [".python-version", "pyproject.toml"] {
+        std::fs::copy(first.ctx.path(file), second.path(file)).unwrap();
+    }
+    run_ok_stderr(second.fenv().arg("lock").env("FENV_INDEX_URL", first.index.url()));
+
+    let one = std::fs::read(first.lock_path()).unwrap();
+    let two = std::fs::read(second.path("pylock.toml")).unwrap();
+    assert!(
+        one == two,
+        "the locks differ:\n{}\n---\n{}",
+        first.locked(),
+        String::from_utf8_lossy(&two)
+    );
+    assert_eq!(first.pins(), ["alpha 2.0", "mid-pkg 1.0", "zeta 1.0"]);
+    assert_eq!(first.package("mid-pkg").wheels.len(), 2);
+}
+
+#[test]
+fn an_up_to_date_lock_is_left_alone_without_a_request() {
+    let Some(p) = Project::new() else { return };
+    p.publish("a", "1.0", &[]);
+    p.pyproject(&["a"], "");
+    p.lock_ok(&[]);
+    let written = mtime(&p.lock_path());
+    let text = p.locked();
+    std::thread::sleep(Duration::from_millis(20));
+
+    let before = p.index.requests().len();
+    let stderr = p.lock_ok(&[]);
+
+    assert_eq!(lines(&stderr), ["`pylock.toml` is up to date"]);
+    assert_eq!(p.requests_since(before), Vec::<String>::new());
+    assert_eq!(mtime(&p.lock_path()), written);
+
+    // Re-resolving to the same answer does not rewrite the file either.
+    let stderr = p.lock_ok(&["--upgrade"]);
+    assert_eq!(summary(&stderr), "Kept 1 packages for host");
+    assert_eq!(mtime(&p.lock_path()), written);
+    assert_eq!(p.locked(), text);
+}
+
+#[test]
+fn check_is_the_ci_gate() {
+    let Some(p) = Project::new() else { return };
+    p.publish("a", "1.0", &[]);
+    p.publish("b", "1.0", &[]);
+    p.pyproject(&["a"], "");
+
+    assert_eq!(
+        p.lock_err(&["--check"]),
+        ["error: there is no `pylock.toml` to check; run `fenv lock`",]
+    );
+
+    p.lock_ok(&[]);
+    let text = p.locked();
+    let before = p.index.requests().len();
+    assert_eq!(lines(&p.lock_ok(&["--check"])), ["`pylock.toml` is up to date"]);
+
+    // Reordering and reformatting changes nothing.
+    p.ctx.write(
+        "pyproject.toml",
+        "[project]\nversion = \"0\"\nname = \"app\"\ndependencies = [\n  \"a\",\n]\n",
+    );
+    assert_eq!(lines(&p.lock_ok(&["--check"])), ["`pylock.toml` is up to date"]);
+
+    p.pyproject(&["a>=1", "b"], "[tool.fenv]\ntargets = [\"lambda\"]\n");
+    assert_eq!(
+        p.lock_err(&["--check"]),
+        [
+            "error: `pylock.toml` does not match the project's inputs",
+            "  - dependency a",
+            "  + dependency a>=1",
+            "  + dependency b",
+            "  + target lambda (python3.12, x86_64)",
+            "hint: run `fenv lock` and commit the result",
+        ]
+    );
+    // A target named on the command line is an input too.
+    p.pyproject(&["a"], "");
+    assert_eq!(
+        p.lock_err(&["--check", "--target", "vercel"]),
+        [
+            "error: `pylock.toml` does not match the project's inputs",
+            "  + target vercel (python3.12)",
+            "hint: run `fenv lock` and commit the result",
+        ]
+    );
+    assert_eq!(p.requests_since(before), Vec::<String>::new());
+    assert_eq!(p.locked(), text);
+}
+
+#[test]
+fn index_failures_are_retried_then_named_with_the_package() {
+    let Some(p) = Project::new() else { return };
+    p.publish("a", "1.0", &["b"]);
+    p.publish("b", "1.0", &[]);
+    p.pyproject(&["a"], "");
+
+    // Two 500s in a row are retried away.
+    p.index.fail("/simple/a/", 2);
+    p.lock_ok(&[]);
+    assert_eq!(p.pins(), ["a 1.0", "b 1.0"]);
+
+    // An index that keeps failing is named, with the package and the URL.
+    std::fs::remove_file(p.lock_path()).unwrap();
+    p.index.fail("/simple/b/", 100);
+    assert_eq!(
+        p.lock_err(&["--refresh"]),
+        [
+            format!(
+                "error: failed to lock the project: failed to get `b` from the index: failed to get the files of `b` from the index: failed to fetch `{}/b/` after 3 attempts: HTTP 500",
+                p.index.url()
+            ),
+            "hint: check the network connection and the index URL (`FENV_INDEX_URL`)".to_string(),
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------
+// Live: the public index (`FENV_LIVE_TESTS=1`)
+
+/// The projects the live tests lock: popular, with deep graphs, extras,
+/// platform wheels (pydantic-core) and large index pages (botocore).
+const LIVE_PROJECTS: [&str; 5] = ["requests", "fastapi", "boto3", "pydantic", "httpx"];
+
+/// A project of [`LIVE_PROJECTS`] for the host and Lambda (python3.12,
+/// x86_64), or `None` (a skip) when live tests are off.
+fn live_project() -> Option<(TestContext, PathBuf)> {
+    if !live_tests() {
+        eprintln!("skipped: set FENV_LIVE_TESTS=1 to test against the public index");
+        return None;
+    }
+    let python = require("pyenv CPython 3.12", pyenv_python(HOST_MINOR))?;
+    let ctx = TestContext::new();
+    ctx.write(".python-version", format!("{HOST_MINOR}\n"));
+    let dependencies: Vec<String> = LIVE_PROJECTS.iter().map(|p| format!("{p:?}")).collect();
+    ctx.write(
+        "pyproject.toml",
+        format!(
+            "[project]\nname = \"live\"\nversion = \"0\"\ndependencies = [{}]\n\n[tool.fenv]\ntargets = [\"lambda\"]\n\n[tool.fenv.target.lambda]\nruntime = \"python3.12\"\narch = \"x86_64\"\n",
+            dependencies.join(", ")
+        ),
+    );
+    Some((ctx, python))
+}
+
+/// Runs `make()`'s command until it succeeds, three times at most, with
+/// a growing pause: the network may fail for a moment.
+#[track_caller]
+fn with_retries(what: &str, mut make: impl FnMut() -> Command) -> Output {
+    let mut last = String::new();
+    for attempt in 0..3 {
+        let output = run(&mut make());
+        if output.status.success() {
+            return output;
+        }
+        last = String::from_utf8_lossy(&output.stderr).into_owned();
+        std::thread::sleep(Duration::from_secs(2 << attempt));
+    }
+    panic!("{what} failed three times; the last time:\n{last}");
+}
+
+/// Locks the live project and returns the lock.
+fn live_lock(ctx: &TestContext) -> fenv::lock::Lock {
+    let output = with_retries("fenv lock", || {
+        let mut cmd = ctx.fenv();
+        cmd.arg("lock");
+        cmd
+    });
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        summary(&stderr).ends_with("packages for host, lambda"),
+        "{stderr}"
+    );
+    let lock = parsed(&std::fs::read_to_string(ctx.path("pylock.toml")).unwrap());
+    let names: Vec<&str> = lock.packages.iter().map(|p| p.name.as_str()).collect();
+    for project in LIVE_PROJECTS
+        .iter()
+        .chain(&["botocore", "pydantic-core", "starlette", "urllib3"])
+    {
+        assert!(names.contains(project), "{project} is not in the lock: {names:?}");
+    }
+    lock
+}
+
+/// What the public index serves for each of `names`: filename → (sha256,
+/// size, url), read with Python's own urllib, not with fenv.
+const INDEX_FILES_PY: &str = r#"
+import json, sys, time, urllib.request
+
+def page(name):
+    request = urllib.request.Request(
+        f"https://pypi.org/simple/{name}/",
+        headers={"Accept": "application/vnd.pypi.simple.v1+json"},
+    )
+    for attempt in range(4):
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.load(response)
+        except OSError:
+            if attempt == 3:
+                raise
+            time.sleep(2 << attempt)
+
+out = {}
+for name in sys.argv[1:]:
+    out[name] = {
+        f["filename"]: [f["hashes"].get("sha256"), f.get("size"), f["url"]]
+        for f in page(name)["files"]
+    }
+json.dump(out, sys.stdout)
+"#;
+
+#[test]
+fn live_every_pinned_file_matches_the_index() {
+    let Some((ctx, python)) = live_project() else {
+        return;
+    };
+    let lock = live_lock(&ctx);
+    let names: Vec<&str> = lock.packages.iter().map(|p| p.name.as_str()).collect();
+    let served: serde_json::Value = serde_json::from_str(&run_ok(
+        Command::new(&python).arg("-c").arg(INDEX_FILES_PY).args(&names),
+    ))
+    .unwrap();
+
+    let mut checked = 0;
+    for package in &lock.packages {
+        let files = package.wheels.iter().chain(&package.sdist);
+        for file in files {
+            let expected = &served[&package.name][&file.name];
+            assert!(
+                !expected.is_null(),
+                "{} is not on the index's page of {}",
+                file.name,
+                package.name
+            );
+            assert_eq!(expected[0].as_str(), Some(file.sha256.as_str()), "{}", file.name);
+            assert_eq!(expected[1].as_u64(), file.size, "{}", file.name);
+            assert_eq!(expected[2].as_str(), Some(file.url.as_str()), "{}", file.name);
+            checked += 1;
+        }
+        assert!(!package.wheels.is_empty(), "{} has no wheel", package.name);
+        assert_eq!(package.index.as_deref(), Some("https://pypi.org/simple"));
+    }
+    assert!(checked >= lock.packages.len());
+    // Lambda python3.12 on x86_64 is the host here: one environment.
+    assert_eq!(lock.tool.targets, ["host", "lambda (python3.12, x86_64)"]);
+}
+
+#[test]
+fn live_uv_installs_the_host_part_of_the_lock() {
+    let Some((ctx, python)) = live_project() else {
+        return;
+    };
+    live_lock(&ctx);
+
+    // uv from the public index, in a scratch env fenv makes.
+    let tools = ctx.root().join("tools");
+    run_ok(ctx.fenv().args(["create", "-q", "-p"]).arg(&python).arg(&tools));
+    with_retries("pip install uv", || {
+        let mut cmd = ctx.command(tools.join("bin/python"));
+        cmd.args(["-m", "pip", "install", "-q", "uv"]);
+        cmd
+    });
+    let env = ctx.root().join("env");
+    run_ok(
+        ctx.fenv()
+            .args(["create", "-q", "--without-pip", "-p"])
+            .arg(&python)
+            .arg(&env),
+    );
+
+    with_retries("uv pip sync pylock.toml", || {
+        let mut cmd = ctx.command(tools.join("bin/uv"));
+        cmd.args(["pip", "sync", "--python"])
+            .arg(env.join("bin/python"))
+            .arg("pylock.toml");
+        cmd
+    });
+
+    let imported = run_ok(ctx.command(env.join("bin/python")).args([
+        "-c",
+        "import requests, fastapi, boto3, pydantic, httpx; print('ok')",
+    ]));
+    assert_eq!(imported, "ok\n");
+}
