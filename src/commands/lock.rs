@@ -178,10 +178,11 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
             .with_context(|| format!("failed to write `{}`", user_display(&lock_path)))?;
     }
     let names: Vec<&str> = request.targets.iter().map(|t| t.name.as_str()).collect();
+    let count = resolution.packages.len();
     printer.info(format!(
-        "{} {} packages for {} in {} ms",
+        "{} {count} package{} for {} in {} ms",
         if changed { "Locked" } else { "Kept" },
-        resolution.packages.len(),
+        if count == 1 { "" } else { "s" },
         names.join(", "),
         started.elapsed().as_millis()
     ));

@@ -944,7 +944,7 @@ fn an_up_to_date_lock_is_left_alone_without_a_request() {
 
     // Re-resolving to the same answer does not rewrite the file either.
     let stderr = p.lock_ok(&["--upgrade"]);
-    assert_eq!(summary(&stderr), "Kept 1 packages for host");
+    assert_eq!(summary(&stderr), "Kept 1 package for host");
     assert_eq!(mtime(&p.lock_path()), written);
     assert_eq!(p.locked(), text);
 }
