@@ -60,6 +60,15 @@ pub fn user_display(path: &Path) -> String {
     shown.display().to_string()
 }
 
+/// The operating system's error without the path that fs-err and
+/// tempfile add to their messages: fenv's own errors name the path once.
+pub fn bare(err: io::Error) -> io::Error {
+    match err.raw_os_error() {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => err,
+    }
+}
+
 /// Whether `dir` holds no entries at all (a missing dir counts as empty).
 pub fn is_empty_dir(dir: &Path) -> io::Result<bool> {
     match std::fs::read_dir(dir) {

@@ -73,10 +73,7 @@ impl Error {
         let path = path.into();
         move |source| {
             // fs-err repeats the path in its message; keep the OS error only.
-            let source = match source.raw_os_error() {
-                Some(code) => std::io::Error::from_raw_os_error(code),
-                None => source,
-            };
+            let source = crate::fs::bare(source);
             Self::Io { action, path, source }
         }
     }

@@ -592,13 +592,9 @@ fn set_mode(path: &Path, mode: u32) -> Result<(), Error> {
 /// An [`Error::Io`] whose message names the path once: fs-err and
 /// tempfile add it to their messages, ours already has it.
 fn io_error(action: &'static str, path: &Path, err: io::Error) -> Error {
-    let source = match err.raw_os_error() {
-        Some(code) => io::Error::from_raw_os_error(code),
-        None => err,
-    };
     Error::Io {
         action,
         path: path.to_path_buf(),
-        source,
+        source: crate::fs::bare(err),
     }
 }
