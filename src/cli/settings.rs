@@ -96,7 +96,7 @@ impl CreateSettings {
 }
 
 /// What `fenv lock` was asked to do.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct LockSettings {
     pub targets: Vec<String>,
     pub upgrade: bool,

@@ -23,34 +23,16 @@ use crate::resolve::{self, Arch, Origin, Request, Root, Target};
 pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
     let started = Instant::now();
     let cwd = std::env::current_dir()?;
-    let mut manifest = manifest::load(&cwd)?;
-    apply_overrides(&mut manifest, &settings, &cwd);
-    let specs = target_specs(&manifest, &settings.targets)?;
-    // The manifest's own inputs, plus what the command line adds to them.
-    let mut extra: Vec<String> = specs
-        .iter()
-        .filter(|spec| !manifest.settings.targets.contains(spec))
-        .map(|spec| format!("target {spec}"))
-        .collect();
-    if settings.prereleases {
-        extra.push("prereleases allowed".into());
-    }
-    let inputs: Vec<String> = manifest
-        .inputs()
-        .into_iter()
-        .chain(extra.iter().cloned())
-        .collect();
-    let inputs_hash = manifest.inputs_hash(&extra.iter().map(String::as_str).collect::<Vec<_>>());
-    let lock_path = lock::lock_path(&manifest.root);
-    let existing = if lock_path.is_file() {
-        let text = fs_err::read_to_string(&lock_path)?;
-        Some(lock::parse(&text, &lock_path)?)
-    } else {
-        None
-    };
-    let up_to_date = existing
-        .as_ref()
-        .is_some_and(|l| l.tool.inputs_hash == inputs_hash);
+    let Checked {
+        manifest,
+        specs,
+        extra,
+        lock_path,
+        existing,
+        freshness,
+    } = check(&cwd, &settings)?;
+    let (inputs, inputs_hash) = inputs_of(&manifest, &extra);
+    let up_to_date = freshness == Some(Freshness::UpToDate);
 
     // `--check`: the CI gate; never touches the network.
     if settings.check {
@@ -63,13 +45,15 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
                 printer.info(format!("`{}` is up to date", user_display(&lock_path)));
                 Ok(ExitStatus::Success)
             }
-            Some(old) => {
+            Some(_) => {
                 printer.error(format!(
                     "`{}` does not match the project's inputs",
                     user_display(&lock_path)
                 ));
-                for line in diff(&old.tool.inputs, &inputs) {
-                    printer.info(line);
+                if let Some(Freshness::Stale(lines)) = freshness {
+                    for line in lines {
+                        printer.info(line);
+                    }
                 }
                 printer.error_hint("run `fenv lock` and commit the result");
                 Ok(ExitStatus::Failure)
@@ -219,6 +203,84 @@ fn target_specs(manifest: &Manifest, extra: &[String]) -> Result<Vec<TargetSpec>
         }
     }
     Ok(specs)
+}
+
+/// The project as `settings` amend it, and how its lock stands.
+pub(super) struct Checked {
+    /// The manifest with the command line's overrides applied.
+    pub manifest: Manifest,
+    pub specs: Vec<TargetSpec>,
+    /// What the command line adds to the manifest's inputs.
+    pub extra: Vec<String>,
+    pub lock_path: std::path::PathBuf,
+    /// The lock, when there is one.
+    pub existing: Option<Lock>,
+    /// How `existing` stands against the inputs; `None` without a lock.
+    pub freshness: Option<Freshness>,
+}
+
+/// Reads the project at `cwd` and its lock and compares them: the logic
+/// of `fenv lock --check`, which `fenv sync` shares. Needs no network.
+pub(super) fn check(cwd: &std::path::Path, settings: &LockSettings) -> Result<Checked> {
+    let mut manifest = manifest::load(cwd)?;
+    apply_overrides(&mut manifest, settings, cwd);
+    let specs = target_specs(&manifest, &settings.targets)?;
+    // The manifest's own inputs, plus what the command line adds to them.
+    let extra: Vec<String> = specs
+        .iter()
+        .filter(|spec| !manifest.settings.targets.contains(spec))
+        .map(|spec| format!("target {spec}"))
+        .chain(settings.prereleases.then(|| "prereleases allowed".to_string()))
+        .collect();
+    let lock_path = lock::lock_path(&manifest.root);
+    let existing = if lock_path.is_file() {
+        let text = fs_err::read_to_string(&lock_path)?;
+        Some(lock::parse(&text, &lock_path)?)
+    } else {
+        None
+    };
+    let freshness = existing.as_ref().map(|old| freshness(old, &manifest, &extra));
+    Ok(Checked {
+        manifest,
+        specs,
+        extra,
+        lock_path,
+        existing,
+        freshness,
+    })
+}
+
+/// How a lock stands against the project's inputs: what `fenv lock
+/// --check` reports and `fenv sync --frozen` requires, decided without
+/// the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Freshness {
+    /// The lock was resolved from exactly these inputs.
+    UpToDate,
+    /// The inputs changed: `- removed` / `+ added` lines saying how.
+    Stale(Vec<String>),
+}
+
+/// Compares `lock` with the manifest's inputs plus `extra` (what the
+/// command line adds to them, such as `target lambda`).
+fn freshness(lock: &Lock, manifest: &Manifest, extra: &[String]) -> Freshness {
+    let (inputs, inputs_hash) = inputs_of(manifest, extra);
+    if lock.tool.inputs_hash == inputs_hash {
+        Freshness::UpToDate
+    } else {
+        Freshness::Stale(diff(&lock.tool.inputs, &inputs))
+    }
+}
+
+/// The readable input lines and their hash, as `[tool.fenv]` records them.
+fn inputs_of(manifest: &Manifest, extra: &[String]) -> (Vec<String>, String) {
+    let inputs = manifest
+        .inputs()
+        .into_iter()
+        .chain(extra.iter().cloned())
+        .collect();
+    let hash = manifest.inputs_hash(&extra.iter().map(String::as_str).collect::<Vec<_>>());
+    (inputs, hash)
 }
 
 /// `- removed` / `+ added` lines between two input lists.

@@ -34,6 +34,16 @@ impl PyvenvCfg {
         self.entries.push((key.into(), value.into()));
     }
 
+    /// Sets `key` in place when present, else appends it, so that a key
+    /// fenv updates (`fenv.lock`) stays after `fenv = …`.
+    pub fn set(&mut self, key: &str, value: impl Into<String>) {
+        let value = value.into();
+        match self.entries.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            Some(entry) => entry.1 = value,
+            None => self.entries.push((key.to_string(), value)),
+        }
+    }
+
     /// The first value of `key`, compared case-insensitively as CPython does.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.entries
