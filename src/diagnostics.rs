@@ -69,6 +69,8 @@ pub fn hints(err: &anyhow::Error) -> Vec<String> {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::resolve::Error>() {
             e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::sync::Error>() {
+            e.hint()
         } else {
             None
         };

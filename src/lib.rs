@@ -18,6 +18,7 @@ pub mod printer;
 pub mod project;
 pub mod python;
 pub mod resolve;
+pub mod sync;
 pub mod venv;
 
 use std::ffi::OsString;

@@ -159,4 +159,16 @@ mod tests {
         assert_eq!(cfg.get("prompt"), Some("'a = b'"));
         assert_eq!(cfg.get("missing"), None);
     }
+
+    #[test]
+    fn set_replaces_in_place_or_appends() {
+        let mut cfg = PyvenvCfg::parse("home = /usr/bin\nfenv = 0.1.0\nseed = pip\n");
+        cfg.set("fenv.lock", "sha256:aa");
+        cfg.set("fenv.lock", "sha256:bb");
+        cfg.set("HOME", "/opt/bin");
+        assert_eq!(
+            cfg.render(),
+            "home = /opt/bin\nfenv = 0.1.0\nseed = pip\nfenv.lock = sha256:bb\n"
+        );
+    }
 }

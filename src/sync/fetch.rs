@@ -1,0 +1,98 @@
+//! Getting every wheel a plan installs into the wheel store, verified,
+//! before the environment is touched (DESIGN principle 4).
+//!
+//! A wheel already unpacked in the store under the locked sha256 is used
+//! as it is; any other is downloaded (a few at a time, each checked
+//! against the lock's size and sha256 by [`IndexClient::download`]) and
+//! added to the store. The first failure stops the others and is
+//! returned, naming the package.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+use crate::index::{self, IndexClient};
+use crate::install::{UnpackedWheel, WheelStore};
+use crate::sync::{Error, Selected};
+
+/// At most this many downloads at once: enough to hide latency, few
+/// enough to be polite to an index.
+pub const DEFAULT_JOBS: usize = 8;
+
+/// Every wheel of `wanted` unpacked in `store`, by normalized name.
+pub fn fetch(
+    wanted: &[&Selected],
+    store: &WheelStore,
+    index: &IndexClient,
+    jobs: usize,
+) -> Result<HashMap<String, UnpackedWheel>, Error> {
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<(usize, Result<UnpackedWheel, Error>)>> = Mutex::default();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, wanted.len().max(1)) {
+            scope.spawn(|| {
+                while !failed.load(Ordering::Relaxed) {
+                    let at = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(selected) = wanted.get(at) else {
+                        break;
+                    };
+                    let result = fetch_one(selected, store, index);
+                    if result.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    results
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((at, result));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
+    // Report the first failure in lock order, so the message is stable.
+    results.sort_by_key(|(at, _)| *at);
+    let mut out = HashMap::new();
+    for (at, result) in results {
+        out.insert(wanted[at].name.clone(), result?);
+    }
+    Ok(out)
+}
+
+/// One wheel: from the store, else downloaded, verified and added.
+fn fetch_one(selected: &Selected, store: &WheelStore, index: &IndexClient) -> Result<UnpackedWheel, Error> {
+    let wheel = &selected.wheel;
+    if let Some(found) = store.cached(&wheel.sha256) {
+        return Ok(found);
+    }
+    let download_error = |source| Error::Download {
+        package: selected.name.clone(),
+        version: selected.version.clone(),
+        source,
+    };
+    let scratch = store.scratch_dir();
+    let dir = tempfile::Builder::new()
+        .prefix(".fenv-download-")
+        .tempdir_in(scratch)
+        .map_err(|source| {
+            download_error(index::Error::Io {
+                action: "create a folder in",
+                path: scratch.to_path_buf(),
+                source,
+            })
+        })?;
+    let file = index::File {
+        filename: wheel.name.clone(),
+        url: wheel.url.clone(),
+        sha256: Some(wheel.sha256.clone()),
+        size: wheel.size,
+        upload_time: wheel.upload_time.clone(),
+        ..index::File::default()
+    };
+    let path = index.download(&file, dir.path()).map_err(download_error)?;
+    store.add(&path).map_err(|source| Error::Store {
+        package: selected.name.clone(),
+        version: selected.version.clone(),
+        source,
+    })
+}

@@ -1,0 +1,122 @@
+//! Syncing an environment to a lock: which locked packages apply to the
+//! environment's interpreter ([`select`]), what to install, replace and
+//! remove ([`plan`]), and getting every wheel into the store, verified,
+//! before the environment is touched ([`fetch`]).
+//!
+//! This module decides and fetches; changing the environment is the
+//! installer's job ([`crate::install`]) and the order of the steps the
+//! command's (`commands/sync.rs`).
+
+pub mod fetch;
+pub mod plan;
+pub mod select;
+
+pub use fetch::fetch;
+pub use plan::{Plan, plan};
+pub use select::{Selected, select};
+
+use std::path::PathBuf;
+
+use crate::diagnostics::Hint;
+use crate::fs::user_display;
+
+/// The `pyvenv.cfg` key recording the lock an environment was synced from.
+pub const LOCK_KEY: &str = "fenv.lock";
+
+/// What can stop a sync before the environment is touched.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("there is no lock at `{}`", user_display(path))]
+    MissingLock { path: PathBuf },
+
+    #[error(
+        "`{}` does not match the project's inputs, and `--frozen` forbids locking again",
+        user_display(path)
+    )]
+    StaleLock { path: PathBuf },
+
+    #[error("this lock was not made for {environment}")]
+    NotForThisEnvironment {
+        environment: String,
+        targets: Vec<String>,
+    },
+
+    #[error("the lock requires Python `{requires}`, but the environment runs {python}")]
+    PythonMismatch { requires: String, python: String },
+
+    #[error("`{package}` {version} requires Python `{requires}`, but the environment runs {python}")]
+    PackagePythonMismatch {
+        package: String,
+        version: String,
+        requires: String,
+        python: String,
+    },
+
+    #[error("the marker `{marker}` in the lock is not valid: {reason}")]
+    InvalidMarker { marker: String, reason: String },
+
+    #[error("the lock names `{package}` twice for this environment ({first} and {second})")]
+    Ambiguous {
+        package: String,
+        first: String,
+        second: String,
+    },
+
+    #[error("`{package}` {version} is locked only as a source distribution, which fenv cannot build yet")]
+    SdistOnly { package: String, version: String },
+
+    #[error("no wheel of `{package}` {version} in the lock fits {environment}")]
+    NoCompatibleWheel {
+        package: String,
+        version: String,
+        environment: String,
+    },
+
+    #[error("failed to download `{package}` {version}")]
+    Download {
+        package: String,
+        version: String,
+        #[source]
+        source: crate::index::Error,
+    },
+
+    #[error("failed to add `{package}` {version} to the wheel store")]
+    Store {
+        package: String,
+        version: String,
+        #[source]
+        source: crate::install::Error,
+    },
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::MissingLock { .. } => Some("run `fenv lock` and commit `pylock.toml`".into()),
+            Self::StaleLock { .. } => {
+                Some("run `fenv lock` and commit the result, or drop `--frozen` to lock on the way".into())
+            }
+            Self::NotForThisEnvironment { targets, .. } => Some(format!(
+                "the lock is for {}; run `fenv lock --target host` to lock for this environment as well",
+                if targets.is_empty() {
+                    "other environments".to_string()
+                } else {
+                    targets.join(", ")
+                }
+            )),
+            Self::PythonMismatch { .. } | Self::PackagePythonMismatch { .. } => Some(
+                "recreate the environment with a Python the lock supports (`fenv create --clear -p …`)"
+                    .into(),
+            ),
+            Self::InvalidMarker { .. } | Self::Ambiguous { .. } => {
+                Some("run `fenv lock` to write the lock again".into())
+            }
+            Self::SdistOnly { .. } | Self::NoCompatibleWheel { .. } => Some(
+                "lock with a Python for which the package publishes wheels, or pin a version that has them"
+                    .into(),
+            ),
+            Self::Download { source, .. } => source.hint(),
+            Self::Store { source, .. } => source.hint(),
+        }
+    }
+}
