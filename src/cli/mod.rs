@@ -72,6 +72,9 @@ pub enum Command {
     /// Resolve the project's dependencies for every target into `pylock.toml`.
     Lock(LockArgs),
 
+    /// Make an environment hold exactly the lock's packages; create it if missing.
+    Sync(SyncArgs),
+
     /// List what is installed in an environment, like `pip freeze`.
     Freeze(FreezeArgs),
 
@@ -136,6 +139,38 @@ pub struct FreezeArgs {
     /// which `pip freeze` leaves out.
     #[arg(long)]
     pub all: bool,
+}
+
+/// `fenv sync`
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The environment [default: the project's `[tool.fenv] env`, else `.venv` beside the manifest].
+    #[arg(long, value_name = "DIR")]
+    pub env: Option<PathBuf>,
+
+    /// The lock to install [default: the project's `pylock.toml`].
+    #[arg(long, value_name = "FILE")]
+    pub lock: Option<PathBuf>,
+
+    /// Never resolve: fail if the lock is missing or does not match the project's inputs.
+    #[arg(long)]
+    pub frozen: bool,
+
+    /// Print what would change, change nothing, and exit 1 if anything would.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The Python for a new environment [default: `.python-version`, else the project's `requires-python`].
+    #[arg(short, long, value_name = "REQUEST")]
+    pub python: Option<String>,
+
+    /// The package index, as for `fenv lock`; part of the lock's inputs.
+    #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]
+    pub index_url: Option<String>,
+
+    /// Ignore files uploaded after this time, as for `fenv lock`; part of the lock's inputs.
+    #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER", value_parser = parse_timestamp)]
+    pub exclude_newer: Option<String>,
 }
 
 /// `fenv cache …`

@@ -135,3 +135,42 @@ impl LockSettings {
         }
     }
 }
+
+/// What `fenv sync` was asked to do.
+#[derive(Debug, Clone)]
+pub struct SyncSettings {
+    pub env: Option<PathBuf>,
+    pub lock: Option<PathBuf>,
+    pub frozen: bool,
+    pub dry_run: bool,
+    pub python: Option<String>,
+    /// How the lock is checked, and made again when stale: the overrides
+    /// `fenv lock` would be given, so both agree on the lock's inputs.
+    pub lock_settings: LockSettings,
+}
+
+impl SyncSettings {
+    pub fn resolve(args: crate::cli::SyncArgs) -> Self {
+        let crate::cli::SyncArgs {
+            env,
+            lock,
+            frozen,
+            dry_run,
+            python,
+            index_url,
+            exclude_newer,
+        } = args;
+        Self {
+            env,
+            lock,
+            frozen,
+            dry_run,
+            python,
+            lock_settings: LockSettings {
+                index_url,
+                exclude_newer,
+                ..LockSettings::default()
+            },
+        }
+    }
+}

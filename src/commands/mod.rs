@@ -7,13 +7,14 @@ mod create;
 mod freeze;
 mod lock;
 mod python;
+mod sync;
 
 use std::path::Path;
 
 use anyhow::Result;
 
 use crate::cache::Cache;
-use crate::cli::settings::{CreateSettings, GlobalSettings, LockSettings};
+use crate::cli::settings::{CreateSettings, GlobalSettings, LockSettings, SyncSettings};
 use crate::cli::{CacheCommand, Cli, Command, PythonCommand};
 use crate::diagnostics::ExitStatus;
 use crate::printer::Printer;
@@ -28,6 +29,7 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Python(PythonCommand::Find(args)) => python::find(args.request.as_deref(), &global, printer),
         Command::Activate(args) => activate::activate(&args.dir, args.shell.as_deref(), printer),
         Command::Lock(args) => lock::lock(LockSettings::resolve(args), &global, printer),
+        Command::Sync(args) => sync::sync(SyncSettings::resolve(args), &global, printer),
         Command::Freeze(args) => freeze::freeze(args.env.as_deref(), args.json, args.all, printer),
         Command::Cache(CacheCommand::Dir) => cache::dir(&global, printer),
         Command::Cache(CacheCommand::Clean { package }) => cache::clean(package.as_deref(), &global, printer),

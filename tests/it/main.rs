@@ -13,3 +13,4 @@ mod python;
 mod seed;
 #[path = "../support/mod.rs"]
 mod support;
+mod sync;

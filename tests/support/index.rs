@@ -165,6 +165,21 @@ impl TestIndex {
         self.publish_as(path, Publish::new())
     }
 
+    /// Serves `bytes` for the file `filename` from now on, while its page
+    /// keeps the sha256 and size of what was published: a tampered mirror.
+    pub fn tamper(&self, filename: &str, bytes: Vec<u8>) -> &Self {
+        let mut state = self.state.lock().unwrap();
+        let served = state
+            .projects
+            .values_mut()
+            .flatten()
+            .find(|served| served.filename == filename)
+            .expect("the file was published");
+        served.bytes = Arc::new(bytes);
+        drop(state);
+        self
+    }
+
     /// Serves a wheel with a `requires-python` and a yanked flag.
     pub fn publish_with(&self, path: &Path, requires_python: Option<&str>, yanked: bool) -> &Self {
         let mut options = Publish::new();

@@ -1,0 +1,297 @@
+//! `fenv sync`: the real binary installing a `pylock.toml` (written by
+//! the real `fenv lock`) from an index on 127.0.0.1 into a real
+//! environment of the pyenv CPython 3.12 that `.python-version` names.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::SystemTime;
+
+use crate::common::{TestContext, pyenv_python, require, run, run_err, run_ok};
+use crate::support::index::TestIndex;
+use crate::support::wheel::WheelBuilder;
+
+const HOST_MINOR: &str = "3.12";
+
+/// A project with its own index: `app` depends on `a`, which needs `b`.
+struct Project {
+    ctx: TestContext,
+    index: TestIndex,
+}
+
+impl Project {
+    /// The project, published and locked; `None` (a skip) without CPython 3.12.
+    fn locked() -> Option<Self> {
+        require("pyenv CPython 3.12", pyenv_python(HOST_MINOR))?;
+        let ctx = TestContext::new();
+        ctx.write(".python-version", format!("{HOST_MINOR}\n"));
+        let project = Self {
+            ctx,
+            index: TestIndex::start(),
+        };
+        project.publish("a", "1.0", &["b>=1"]);
+        project.publish("b", "1.0", &[]);
+        project.pyproject(&["a"]);
+        run_ok(&mut project.fenv(&["lock"]));
+        Some(project)
+    }
+
+    fn pyproject(&self, dependencies: &[&str]) {
+        let list: Vec<String> = dependencies.iter().map(|d| format!("{d:?}")).collect();
+        self.ctx.write(
+            "pyproject.toml",
+            format!(
+                "[project]\nname = \"app\"\nversion = \"0\"\ndependencies = [{}]\n",
+                list.join(", ")
+            ),
+        );
+    }
+
+    /// Builds a pure wheel of `name` `version` and serves it.
+    fn publish(&self, name: &str, version: &str, requires: &[&str]) -> PathBuf {
+        let path = self.wheel(name, version, requires);
+        self.index.publish(&path);
+        path
+    }
+
+    /// Builds a pure wheel without serving it.
+    fn wheel(&self, name: &str, version: &str, requires: &[&str]) -> PathBuf {
+        let mut builder = WheelBuilder::new(name, version).file(&format!("{name}/__init__.py"), "");
+        for requirement in requires {
+            builder = builder.requires(requirement);
+        }
+        builder.build(&self.ctx.root().join("wheels"))
+    }
+
+    /// `fenv ARGS` against the project's index.
+    fn fenv(&self, args: &[&str]) -> Command {
+        let mut cmd = self.ctx.fenv();
+        cmd.args(args).env("FENV_INDEX_URL", self.index.url());
+        cmd
+    }
+
+    /// Runs `fenv sync ARGS`, asserts success, returns stderr.
+    #[track_caller]
+    fn sync_ok(&self, args: &[&str]) -> String {
+        let output = run(self.fenv(&["sync"]).args(args));
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "fenv sync failed\n--- stderr\n{stderr}");
+        stderr
+    }
+
+    fn env(&self) -> PathBuf {
+        self.ctx.path(".venv")
+    }
+
+    fn python(&self) -> PathBuf {
+        self.env().join("bin").join("python")
+    }
+
+    /// `fenv freeze --all` without the seed packages, sorted.
+    fn frozen(&self) -> Vec<String> {
+        let out = run_ok(&mut self.fenv(&["freeze", "--all", "--env", ".venv"]));
+        let seeds = self.seeds();
+        out.lines()
+            .filter(|line| {
+                let name = line.split("==").next().unwrap_or_default().to_lowercase();
+                !seeds.contains(&name)
+            })
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The `seed` key of `pyvenv.cfg`.
+    fn seeds(&self) -> Vec<String> {
+        self.cfg_value("seed")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn cfg_value(&self, key: &str) -> Option<String> {
+        let text = std::fs::read_to_string(self.env().join("pyvenv.cfg")).unwrap();
+        text.lines().find_map(|line| {
+            let (k, v) = line.split_once('=')?;
+            (k.trim() == key).then(|| v.trim().to_string())
+        })
+    }
+
+    /// `python -m pip install --no-deps --no-index WHEEL` into the env.
+    fn pip_install(&self, wheel: &Path) {
+        run_ok(
+            Command::new(self.python())
+                .args(["-m", "pip", "install", "-q", "--no-deps", "--no-index"])
+                .arg(wheel),
+        );
+    }
+
+    fn pip_check(&self) {
+        run_ok(Command::new(self.python()).args(["-m", "pip", "check"]));
+    }
+}
+
+/// Every file and link under `dir` with its size and mtime: what "the
+/// environment is unchanged" means.
+fn fingerprint(dir: &Path) -> BTreeMap<PathBuf, (u64, SystemTime)> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current).unwrap().flatten() {
+            let path = entry.path();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() {
+                stack.push(path.clone());
+            }
+            if path.file_name().is_some_and(|n| n == ".fenv.lock") {
+                continue;
+            }
+            out.insert(path, (meta.len(), meta.modified().unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn sync_into_a_fresh_env_installs_exactly_the_lock() {
+    let Some(project) = Project::locked() else { return };
+    let stderr = project.sync_ok(&[]);
+    assert!(stderr.contains("+2 ~0 -0"), "{stderr}");
+    project.pip_check();
+    assert_eq!(project.frozen(), ["a==1.0", "b==1.0"]);
+    assert!(project.seeds().contains(&"pip".to_string()));
+    // The lock's hash is recorded after fenv's own line.
+    let cfg = std::fs::read_to_string(project.env().join("pyvenv.cfg")).unwrap();
+    let keys: Vec<&str> = cfg.lines().filter_map(|l| l.split(" = ").next()).collect();
+    let fenv_at = keys.iter().position(|k| *k == "fenv").unwrap();
+    let lock_at = keys.iter().position(|k| *k == "fenv.lock").unwrap();
+    assert!(lock_at > fenv_at, "{cfg}");
+    assert!(project.cfg_value("fenv.lock").unwrap().starts_with("sha256:"));
+}
+
+#[test]
+fn sync_removes_extras_replaces_versions_and_keeps_seeds() {
+    let Some(project) = Project::locked() else { return };
+    project.sync_ok(&[]);
+    let extra = project.wheel("extra", "3.0", &[]);
+    let b2 = project.wheel("b", "2.0", &[]);
+    project.pip_install(&extra);
+    project.pip_install(&b2);
+    // pip records where it installed them from: `b @ file:///…`.
+    let frozen = project.frozen();
+    assert!(
+        frozen[1].starts_with("b @ ") && frozen[2].starts_with("extra @ "),
+        "{frozen:?}"
+    );
+
+    let stderr = project.sync_ok(&[]);
+    assert!(stderr.contains("+0 ~1 -1"), "{stderr}");
+    assert_eq!(project.frozen(), ["a==1.0", "b==1.0"]);
+    let all = run_ok(&mut project.fenv(&["freeze", "--all", "--env", ".venv"]));
+    assert!(all.lines().any(|l| l.starts_with("pip==")), "{all}");
+    project.pip_check();
+}
+
+#[test]
+fn a_second_sync_touches_nothing() {
+    let Some(project) = Project::locked() else { return };
+    project.sync_ok(&[]);
+    let before = fingerprint(&project.env());
+    let stderr = project.sync_ok(&[]);
+    assert!(stderr.contains("+0 ~0 -0"), "{stderr}");
+    assert_eq!(fingerprint(&project.env()), before);
+}
+
+#[test]
+fn a_tampered_wheel_is_refused_and_the_env_left_alone() {
+    let Some(project) = Project::locked() else { return };
+    project.sync_ok(&[]);
+    // A new version of `a` is locked, then the index serves other bytes.
+    let a2 = project.publish("a", "2.0", &["b>=1"]);
+    run_ok(&mut project.fenv(&["lock", "--refresh", "--upgrade-package", "a"]));
+    let original = std::fs::read(&a2).unwrap();
+    let filename = a2.file_name().unwrap().to_string_lossy().into_owned();
+    let mut same_size = original.clone();
+    let last = same_size.len() - 1;
+    same_size[last] ^= 0xff;
+    let mut longer = original.clone();
+    longer.extend_from_slice(b"junk");
+    for (bytes, expect) in [(same_size, "sha256"), (longer, "bytes")] {
+        project.index.tamper(&filename, bytes);
+        let before = fingerprint(&project.env());
+        let stderr = run_err(&mut project.fenv(&["sync"]), 1);
+        assert!(stderr.contains("`a` 2.0"), "{stderr}");
+        assert!(stderr.contains(&format!("/{filename}")), "{stderr}");
+        assert!(stderr.contains(expect), "{stderr}");
+        assert!(stderr.contains("nothing was changed"), "{stderr}");
+        assert_eq!(fingerprint(&project.env()), before, "{stderr}");
+    }
+    assert_eq!(project.frozen(), ["a==1.0", "b==1.0"]);
+}
+
+#[test]
+fn frozen_refuses_a_stale_or_missing_lock() {
+    let Some(project) = Project::locked() else { return };
+    project.pyproject(&["a", "b"]);
+    let stderr = run_err(&mut project.fenv(&["sync", "--frozen"]), 1);
+    assert!(stderr.contains("does not match the project's inputs"), "{stderr}");
+    assert!(stderr.contains("+ dependency b"), "{stderr}");
+    assert!(!project.env().exists());
+
+    // Without `--frozen`, the lock is made again first, and the user told.
+    let stderr = project.sync_ok(&[]);
+    assert!(stderr.contains("locking again"), "{stderr}");
+    assert_eq!(project.frozen(), ["a==1.0", "b==1.0"]);
+
+    std::fs::remove_file(project.ctx.path("pylock.toml")).unwrap();
+    let stderr = run_err(&mut project.fenv(&["sync", "--frozen"]), 1);
+    assert!(stderr.contains("there is no lock"), "{stderr}");
+}
+
+#[test]
+fn dry_run_exits_1_and_changes_nothing() {
+    let Some(project) = Project::locked() else { return };
+    let output = run(&mut project.fenv(&["sync", "--dry-run"]));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!project.env().exists());
+
+    project.sync_ok(&[]);
+    project.pip_install(&project.wheel("extra", "3.0", &[]));
+    let before = fingerprint(&project.env());
+    let output = run(&mut project.fenv(&["sync", "--dry-run"]));
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), " - extra==3.0\n");
+    assert_eq!(fingerprint(&project.env()), before);
+
+    project.sync_ok(&[]);
+    let output = run(&mut project.fenv(&["sync", "--dry-run"]));
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn two_concurrent_syncs_both_end_in_a_correct_env() {
+    let Some(project) = Project::locked() else { return };
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            project
+                .fenv(&["sync"])
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+    }
+    project.pip_check();
+    assert_eq!(project.frozen(), ["a==1.0", "b==1.0"]);
+}
+
+#[test]
+fn quiet_sync_prints_nothing() {
+    let Some(project) = Project::locked() else { return };
+    let output = run(&mut project.fenv(&["sync", "-q"]));
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
