@@ -65,10 +65,35 @@ fn fetch_one(selected: &Selected, store: &WheelStore, index: &IndexClient) -> Re
     if let Some(found) = store.cached(&wheel.sha256) {
         return Ok(found);
     }
-    let download_error = |source| Error::Download {
-        package: selected.name.clone(),
-        version: selected.version.clone(),
-        source,
+    let (package, version) = (selected.name.clone(), selected.version.clone());
+    let download_error = |source| match source {
+        index::Error::HashMismatch {
+            url,
+            expected,
+            actual,
+        } => Error::HashMismatch {
+            package: package.clone(),
+            version: version.clone(),
+            url,
+            expected,
+            actual,
+        },
+        index::Error::SizeMismatch {
+            url,
+            expected,
+            actual,
+        } => Error::SizeMismatch {
+            package: package.clone(),
+            version: version.clone(),
+            url,
+            expected,
+            actual,
+        },
+        source => Error::Download {
+            package: package.clone(),
+            version: version.clone(),
+            source,
+        },
     };
     let scratch = store.scratch_dir();
     let dir = tempfile::Builder::new()

@@ -72,6 +72,24 @@ pub enum Error {
         environment: String,
     },
 
+    #[error("`{package}` {version}: `{url}` has sha256 {actual}, but the lock says {expected}")]
+    HashMismatch {
+        package: String,
+        version: String,
+        url: String,
+        expected: String,
+        actual: String,
+    },
+
+    #[error("`{package}` {version}: `{url}` has {actual} bytes, but the lock says {expected}")]
+    SizeMismatch {
+        package: String,
+        version: String,
+        url: String,
+        expected: u64,
+        actual: u64,
+    },
+
     #[error("failed to download `{package}` {version}")]
     Download {
         package: String,
@@ -113,6 +131,10 @@ impl Hint for Error {
             }
             Self::SdistOnly { .. } | Self::NoCompatibleWheel { .. } => Some(
                 "lock with a Python for which the package publishes wheels, or pin a version that has them"
+                    .into(),
+            ),
+            Self::HashMismatch { .. } | Self::SizeMismatch { .. } => Some(
+                "the file was corrupted or tampered with; if the package was re-published, run `fenv lock --refresh`"
                     .into(),
             ),
             Self::Download { source, .. } => source.hint(),

@@ -231,4 +231,127 @@ mod tests {
             assert_eq!(rewrite_collections(marker), expected, "{marker}");
         }
     }
+
+    use crate::resolve::{Arch, Target};
+
+    fn wheel(name: &str) -> LockedFile {
+        LockedFile {
+            name: name.into(),
+            url: format!("https://example.org/{name}"),
+            sha256: "0".repeat(64),
+            ..LockedFile::default()
+        }
+    }
+
+    fn package(name: &str, marker: Option<&str>, wheels: &[&str]) -> LockedPackage {
+        LockedPackage {
+            name: name.into(),
+            version: "1.0".into(),
+            marker: marker.map(str::to_string),
+            wheels: wheels.iter().map(|w| wheel(w)).collect(),
+            sdist: wheels.is_empty().then(|| wheel(&format!("{name}-1.0.tar.gz"))),
+            ..LockedPackage::default()
+        }
+    }
+
+    fn select_for(target: &Target, lock: &Lock) -> Result<Vec<Selected>, Error> {
+        select(
+            lock,
+            &Environment {
+                description: &target.description,
+                python: &target.python,
+                markers: &target.markers,
+                tags: &target.tags,
+            },
+        )
+    }
+
+    #[test]
+    fn markers_gate_packages_and_tags_pick_the_wheel() {
+        let lambda = Target::lambda((3, 12), Arch::X86_64);
+        let lock = Lock {
+            requires_python: Some(">=3.10".into()),
+            environments: vec![
+                "sys_platform == 'linux'".into(),
+                "sys_platform == 'darwin'".into(),
+            ],
+            packages: vec![
+                package(
+                    "native",
+                    None,
+                    &[
+                        "native-1.0-cp312-cp312-macosx_11_0_arm64.whl",
+                        "native-1.0-py3-none-any.whl",
+                        "native-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+                    ],
+                ),
+                package(
+                    "mac-only",
+                    Some("sys_platform == 'darwin'"),
+                    &["mac_only-1.0-py3-none-any.whl"],
+                ),
+                package(
+                    "dev-tool",
+                    Some("(sys_platform == 'linux') and ('dev' in dependency_groups)"),
+                    &["dev_tool-1.0-py3-none-any.whl"],
+                ),
+            ],
+            ..Lock::default()
+        };
+        let selected = select_for(&lambda, &lock).unwrap();
+        let chosen: Vec<(&str, &str)> = selected
+            .iter()
+            .map(|s| (s.name.as_str(), s.wheel.name.as_str()))
+            .collect();
+        assert_eq!(
+            chosen,
+            [
+                ("dev-tool", "dev_tool-1.0-py3-none-any.whl"),
+                (
+                    "native",
+                    "native-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_lock_for_other_environments_or_pythons_is_refused() {
+        let lambda = Target::lambda((3, 12), Arch::X86_64);
+        let lock = Lock {
+            environments: vec!["sys_platform == 'darwin'".into()],
+            tool: crate::lock::FenvTool {
+                targets: vec!["host".into()],
+                ..Default::default()
+            },
+            ..Lock::default()
+        };
+        let err = select_for(&lambda, &lock).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "this lock was not made for lambda (python3.12, x86_64, glibc ≤ 2.34)"
+        );
+        let lock = Lock {
+            requires_python: Some(">=3.13".into()),
+            ..Lock::default()
+        };
+        assert!(matches!(
+            select_for(&lambda, &lock),
+            Err(Error::PythonMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn an_sdist_only_package_is_an_error_naming_it() {
+        let lambda = Target::lambda((3, 12), Arch::X86_64);
+        let lock = Lock {
+            packages: vec![package("built", None, &[])],
+            ..Lock::default()
+        };
+        let err = select_for(&lambda, &lock).unwrap_err();
+        assert!(
+            matches!(err, Error::SdistOnly { ref package, .. } if package == "built"),
+            "{err}"
+        );
+    }
 }

@@ -223,6 +223,7 @@ fn a_tampered_wheel_is_refused_and_the_env_left_alone() {
         assert!(stderr.contains("`a` 2.0"), "{stderr}");
         assert!(stderr.contains(&format!("/{filename}")), "{stderr}");
         assert!(stderr.contains(expect), "{stderr}");
+        assert!(stderr.contains("but the lock says"), "{stderr}");
         assert!(stderr.contains("nothing was changed"), "{stderr}");
         assert_eq!(fingerprint(&project.env()), before, "{stderr}");
     }
