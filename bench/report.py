@@ -42,13 +42,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="add a column: each median divided by NAME's median")
     p.add_argument("--goal", nargs=3, action="append", default=[],
                    metavar=("SUBJECT", "PEER", "MAX"),
-                   help="state whether median(SUBJECT)/median(PEER) <= MAX")
+                   help="state whether median(SUBJECT)/median(PEER) <= MAX "
+                        "(a MAX written '<N' means strictly below N)")
+    p.add_argument("--compare", nargs=2, action="append", default=[],
+                   metavar=("SUBJECT", "PEER"),
+                   help="state median(SUBJECT)/median(PEER), without a goal")
     p.add_argument("--files", action="append", default=[], metavar="NAME=PATH",
                    help="add a column: entries (files and symlinks) under PATH")
+    p.add_argument("--column", nargs=2, action="append", default=[],
+                   metavar=("HEADER", "NAME=TEXT"),
+                   help="add a column HEADER (after the others) with TEXT in NAME's row")
     p.add_argument("--version", action="append", default=[], metavar="TOOL=TEXT")
     p.add_argument("--env", action="append", default=[], metavar="VAR",
                    help="record this environment variable's value")
     p.add_argument("--note", action="append", default=[])
+    p.add_argument("--load", help="how busy the machine was during the timed run, as text")
     return p.parse_args(argv)
 
 
@@ -86,6 +94,21 @@ def ms(seconds: float) -> str:
     return f"{v:.1f}" if v < 100 else f"{v:.0f}"
 
 
+def ratio(value: float) -> str:
+    """A ratio with two decimals, or two significant digits below 0.1."""
+    if value >= 0.1 or value == 0:
+        return f"{value:.2f}×"
+    return f"{value:.2g}×"
+
+
+def parse_goal(limit: str) -> tuple[str, float]:
+    """'0.5' means at most 0.5; '<0.01' means strictly below 0.01."""
+    limit = limit.strip()
+    if limit.startswith("<"):
+        return "<", float(limit[1:])
+    return "≤", float(limit)
+
+
 def shorten(cmd: str, python: str | None) -> str:
     if python:
         cmd = cmd.replace(python, "$PY")
@@ -95,7 +118,10 @@ def shorten(cmd: str, python: str | None) -> str:
 def render(a: argparse.Namespace) -> str:
     results = json.loads(a.json.read_text())["results"]
     by_name = {r["command"]: r for r in results}
-    for name in a.ratio_to + [g[0] for g in a.goal] + [g[1] for g in a.goal]:
+    names = a.ratio_to + [g[0] for g in a.goal] + [g[1] for g in a.goal]
+    names += [n for c in a.compare for n in c]
+    names += [c[1].partition("=")[0] for c in a.column]
+    for name in names:
         if name not in by_name:
             sys.exit(f"error: no result named {name!r} in {a.json}")
     files = dict(f.split("=", 1) for f in a.files)
@@ -112,18 +138,32 @@ def render(a: argparse.Namespace) -> str:
     out.append("")
 
     for subject, peer, limit in a.goal:
-        ratio = by_name[subject]["median"] / by_name[peer]["median"]
-        verdict = "met" if ratio <= float(limit) else "NOT met"
-        out.append(f"**Goal:** `{subject}` ≤ {float(limit):g}× `{peer}` (medians) — "
-                   f"**{verdict}: {ratio:.2f}×**.")
+        value = by_name[subject]["median"] / by_name[peer]["median"]
+        op, bound = parse_goal(limit)
+        met = value < bound if op == "<" else value <= bound
+        verdict = "met" if met else "NOT met"
+        out.append(f"**Goal:** `{subject}` {op} {bound:g}× `{peer}` (medians) — "
+                   f"**{verdict}: {value:.3g}×**.")
+        out.append("")
+
+    if a.compare:
+        for subject, peer in a.compare:
+            value = by_name[subject]["median"] / by_name[peer]["median"]
+            out.append(f"- `{subject}` ÷ `{peer}` (medians): {value:.3g}×")
         out.append("")
 
     head = ["command", "median ms", "min–max ms", "user+sys ms"]
     head += [f"× {n}" for n in a.ratio_to]
     if files:
         head.append("files")
+    columns: dict[str, dict[str, str]] = {}
+    for header, cell in a.column:
+        name, _, text = cell.partition("=")
+        columns.setdefault(header, {})[name] = text
+    head += list(columns)
     out.append("| " + " | ".join(head) + " |")
-    out.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
+    align = ["---"] + ["---:"] * (len(head) - 1 - len(columns)) + ["---"] * len(columns)
+    out.append("|" + "|".join(align) + "|")
     for r in results:
         row = [
             f"`{r['command']}`",
@@ -131,10 +171,11 @@ def render(a: argparse.Namespace) -> str:
             f"{ms(r['min'])}–{ms(r['max'])}",
             ms(r["user"] + r["system"]),
         ]
-        row += [f"{r['median'] / by_name[n]['median']:.2f}×" for n in a.ratio_to]
+        row += [ratio(r["median"] / by_name[n]["median"]) for n in a.ratio_to]
         if files:
             path = files.get(r["command"])
             row.append(str(count_entries(path)) if path and os.path.isdir(path) else "")
+        row += [cells.get(r["command"], "") for cells in columns.values()]
         out.append("| " + " | ".join(row) + " |")
     out.append("")
 
@@ -147,10 +188,11 @@ def render(a: argparse.Namespace) -> str:
                 for r in results if r["command"] in commands]
         out.append("```")
         out.append("")
-    out += [f"{n}" for n in a.note]
-    if a.note:
-        out.append("")
+    for n in a.note:  # one paragraph each
+        out += [n, ""]
     out.append(f"- Machine: {machine()}")
+    if a.load:
+        out.append(f"- Machine load during the timed run: {a.load}")
     if a.version:
         out.append("- Versions: " + "; ".join(v.split("=", 1)[1] for v in a.version))
     if a.env:
