@@ -91,10 +91,14 @@ impl Hint for Error {
             Self::Reserved { .. } => Some("this wheel is broken or hostile; do not install it".into()),
             Self::NoRecord { .. } => Some("remove it with the tool that installed it".into()),
             Self::NotInstalled { .. } => Some("`fenv freeze` lists what is installed".into()),
-            Self::Link { .. } => Some(
-                "the cache and the environment may be on different filesystems; try `--link-mode copy`"
-                    .into(),
-            ),
+            Self::Link { mode, .. } => Some(match *mode {
+                "clone" => {
+                    "this filesystem cannot clone files (Btrfs and XFS can); try `--link-mode hardlink` or `copy`"
+                        .into()
+                }
+                "hardlink" => "hardlinks need the cache and the environment on one filesystem; try `--link-mode copy` or put the cache beside the environment (`FENV_CACHE_DIR`)".into(),
+                _ => "try `--link-mode copy`".into(),
+            }),
             Self::Io { .. } => None,
         }
     }
