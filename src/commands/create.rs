@@ -3,13 +3,12 @@
 
 use anyhow::{Context, Result};
 
-use crate::cache::Cache;
 use crate::cli::settings::{CreateSettings, GlobalSettings};
-use crate::commands::{Selected, open_cache, select_python};
+use crate::commands::{Selected, Store, open_cache, open_store, select_python};
 use crate::diagnostics::ExitStatus;
 use crate::fs::user_display;
 use crate::index::IndexClient;
-use crate::install::{Linker, WheelStore};
+use crate::install::Linker;
 use crate::printer::Printer;
 use crate::python::Discovery;
 use crate::venv::activate::Shell;
@@ -29,18 +28,11 @@ pub fn create(settings: CreateSettings, global: &GlobalSettings, printer: &Print
     let cache = open_cache(global, printer);
     let discovery = Discovery::from_env(&cache, printer);
     // Without a usable cache, seeding still works from a throwaway store.
-    let scratch;
-    let store_cache = if cache.root().is_some() {
-        &cache
-    } else {
-        scratch = tempfile::tempdir().context("failed to create a temporary folder")?;
-        &Cache::resolve(Some(scratch.path()))
-    };
-    let store = WheelStore::new(store_cache).context("failed to open the wheel cache")?;
+    let Store { store, .. } = &open_store(&cache)?;
     let linker = Linker::new(link_mode);
     let index = (!global.offline).then(IndexClient::from_env);
     let seeder = Seeder {
-        store: &store,
+        store,
         linker: &linker,
         compile_bytecode,
         index: index.as_ref(),

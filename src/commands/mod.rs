@@ -56,6 +56,29 @@ fn open_cache(global: &GlobalSettings, printer: &Printer) -> Cache {
     }
 }
 
+/// The wheel store, in the cache or — when the cache cannot be used — in a
+/// throwaway folder, so installing still works, only without reuse.
+struct Store {
+    store: crate::install::WheelStore,
+    /// Kept alive as long as the store lives in it.
+    _scratch: Option<tempfile::TempDir>,
+}
+
+fn open_store(cache: &Cache) -> Result<Store> {
+    use anyhow::Context;
+    let (cache, scratch) = if cache.root().is_some() {
+        (cache.clone(), None)
+    } else {
+        let scratch = tempfile::tempdir().context("failed to create a temporary folder")?;
+        (Cache::resolve(Some(scratch.path())), Some(scratch))
+    };
+    let store = crate::install::WheelStore::new(&cache).context("failed to open the wheel cache")?;
+    Ok(Store {
+        store,
+        _scratch: scratch,
+    })
+}
+
 /// Why an interpreter was chosen, for the user.
 enum Selected {
     Requested,

@@ -13,12 +13,12 @@ use anyhow::{Context, Result};
 use crate::cache::Cache;
 use crate::cli::settings::{GlobalSettings, SyncSettings};
 use crate::commands::lock::{Freshness, check};
-use crate::commands::{open_cache, select_python};
+use crate::commands::{Store, open_cache, open_store, select_python};
 use crate::diagnostics::ExitStatus;
 use crate::fs::user_display;
 use crate::index::{IndexClient, IndexConfig};
 use crate::install::name::normalize;
-use crate::install::{self, InstallOptions, Linker, Target as InstallTarget, WheelStore};
+use crate::install::{self, InstallOptions, Linker, Target as InstallTarget};
 use crate::lock;
 use crate::printer::Printer;
 use crate::project::manifest::{self, Manifest};
@@ -123,14 +123,7 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
     }
 
     // Step 6: every wheel in the store and verified before anything changes.
-    let scratch;
-    let store_cache = if cache.root().is_some() {
-        &cache
-    } else {
-        scratch = tempfile::tempdir().context("failed to create a temporary folder")?;
-        &Cache::resolve(Some(scratch.path()))
-    };
-    let store = WheelStore::new(store_cache).context("failed to open the wheel cache")?;
+    let Store { store, .. } = &open_store(&cache)?;
     let mut index_config = IndexConfig::from_env(cache.clone());
     index_config.offline = global.offline;
     if let Some(url) = &settings.lock_settings.index_url {
@@ -139,7 +132,7 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
     }
     let index = IndexClient::new(index_config);
     let wanted: Vec<&sync::Selected> = plan.wheels().collect();
-    let wheels = sync::fetch(&wanted, &store, &index, sync::fetch::DEFAULT_JOBS)
+    let wheels = sync::fetch(&wanted, store, &index, sync::fetch::DEFAULT_JOBS)
         .with_context(|| format!("failed to sync `{}`; nothing was changed", user_display(&env)))?;
 
     // Step 7: change the environment: remove, replace, install.
@@ -227,18 +220,11 @@ fn create_env(
     let discovery = Discovery::from_env(cache, printer);
     let (found, _) = select_python(python, root, &discovery)
         .with_context(|| format!("failed to find a Python for `{}`", user_display(env)))?;
-    let scratch;
-    let store_cache = if cache.root().is_some() {
-        cache
-    } else {
-        scratch = tempfile::tempdir().context("failed to create a temporary folder")?;
-        &Cache::resolve(Some(scratch.path()))
-    };
-    let store = WheelStore::new(store_cache).context("failed to open the wheel cache")?;
+    let Store { store, .. } = &open_store(cache)?;
     let linker = Linker::new(None);
     let index = (!global.offline).then(IndexClient::from_env);
     let seeder = Seeder {
-        store: &store,
+        store,
         linker: &linker,
         compile_bytecode: false,
         index: index.as_ref(),
