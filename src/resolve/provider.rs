@@ -91,18 +91,22 @@ impl<'a> Provider<'a> {
         if let Some(found) = self.candidates.borrow().get(name) {
             return Ok(found.clone());
         }
-        let files = self.index.project(name).map_err(|source| Error::Index {
+        let files = self.index.project_shared(name).map_err(|source| Error::Index {
             package: name.to_string(),
             source,
         })?;
-        let candidates = Rc::new(self.collect(name, files));
+        let candidates = Rc::new(self.collect(name, &files));
         self.candidates
             .borrow_mut()
             .insert(name.to_string(), candidates.clone());
         Ok(candidates)
     }
 
-    fn collect(&self, name: &str, files: Vec<File>) -> Candidates {
+    fn collect(&self, name: &str, files: &[File]) -> Candidates {
+        // Big projects list tens of thousands of files that share a few
+        // `requires-python` strings and tag triples: decide each once.
+        let mut python_fits: HashMap<&str, bool> = HashMap::new();
+        let mut tag_ranks: HashMap<&str, Option<usize>> = HashMap::new();
         let mut by_version: HashMap<Version, Vec<(usize, File)>> = HashMap::new();
         for file in files {
             if let Some(cutoff) = &self.request.exclude_newer {
@@ -112,17 +116,22 @@ impl<'a> Provider<'a> {
                     _ => continue,
                 }
             }
-            if let Some(spec) = file.requires_python.as_deref()
-                && let Ok(spec) = VersionSpecifiers::from_str(spec)
-                && !spec.contains(&self.target.python)
-            {
-                continue;
+            if let Some(spec) = file.requires_python.as_deref() {
+                let fits = *python_fits.entry(spec).or_insert_with(|| {
+                    VersionSpecifiers::from_str(spec).map_or(true, |spec| spec.contains(&self.target.python))
+                });
+                if !fits {
+                    continue;
+                }
             }
-            let (version, rank) = if let Some(wheel) = WheelFilename::parse(&file.filename) {
-                let Some(rank) = self.target.tags.rank(&wheel.tags) else {
+            let (version, rank) = if let Some((version, tags)) = split_wheel_name(&file.filename) {
+                let rank = *tag_ranks.entry(tags).or_insert_with(|| {
+                    WheelFilename::parse(&file.filename).and_then(|wheel| self.target.tags.rank(&wheel.tags))
+                });
+                let Some(rank) = rank else {
                     continue;
                 };
-                (wheel.version, rank)
+                (version, rank)
             } else if let Some(version) = sdist_version(name, &file.filename) {
                 if !self.target.allow_sdist {
                     continue;
@@ -131,10 +140,10 @@ impl<'a> Provider<'a> {
             } else {
                 continue;
             };
-            let Ok(version) = Version::from_str(&version) else {
+            let Ok(version) = Version::from_str(version) else {
                 continue;
             };
-            by_version.entry(version).or_default().push((rank, file));
+            by_version.entry(version).or_default().push((rank, file.clone()));
         }
         let mut versions: Vec<Candidate> = by_version
             .into_iter()
@@ -459,16 +468,47 @@ fn parse_requires_dist(name: &str, metadata: &CoreMetadata) -> Result<Vec<Requir
         .collect()
 }
 
+/// A wheel file name's version and its `python-abi-platform` tag part,
+/// without allocating: `a-1.0-py3-none-any.whl` → (`1.0`, `py3-none-any`).
+fn split_wheel_name(filename: &str) -> Option<(&str, &str)> {
+    let stem = filename.strip_suffix(".whl")?;
+    let mut parts = stem.rsplitn(4, '-');
+    let (_platform, _abi, _python, rest) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let tags = &stem[rest.len() + 1..];
+    // `rest` is `name-version` or `name-version-build`.
+    let mut rest_parts = rest.split('-');
+    let (_name, version) = (rest_parts.next()?, rest_parts.next()?);
+    Some((version, tags))
+}
+
 /// `name-1.0.tar.gz` / `.zip` → `1.0`.
-fn sdist_version(name: &str, filename: &str) -> Option<String> {
+fn sdist_version<'f>(name: &str, filename: &'f str) -> Option<&'f str> {
     let stem = filename
         .strip_suffix(".tar.gz")
         .or_else(|| filename.strip_suffix(".zip"))?;
     let (dist, version) = stem.rsplit_once('-')?;
-    (normalize(dist) == normalize(name)).then(|| version.to_string())
+    (normalize(dist) == normalize(name)).then_some(version)
 }
 
 /// An upload time cut to `YYYY-MM-DDTHH:MM:SS`, comparable as text.
 pub(crate) fn normalize_time(time: &str) -> String {
     time.replace(' ', "T").chars().take(19).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_wheel_name;
+
+    #[test]
+    fn wheel_names_split_without_parsing() {
+        assert_eq!(
+            split_wheel_name("a-1.0-py3-none-any.whl"),
+            Some(("1.0", "py3-none-any"))
+        );
+        assert_eq!(
+            split_wheel_name("numpy-2.1.0-1-cp312-cp312-manylinux_2_17_x86_64.whl"),
+            Some(("2.1.0", "cp312-cp312-manylinux_2_17_x86_64"))
+        );
+        assert_eq!(split_wheel_name("a-1.0.tar.gz"), None);
+    }
 }
