@@ -16,15 +16,18 @@ pub enum ExitStatus {
     Failure,
     /// The command line could not be understood.
     Usage,
+    /// `fenv run` could not find the command (the shells' 127).
+    CommandNotFound,
 }
 
 impl ExitStatus {
-    /// The process exit code (0, 1 or 2).
+    /// The process exit code (0, 1, 2, or 127 for a command not found).
     pub fn code(self) -> u8 {
         match self {
             Self::Success => 0,
             Self::Failure => 1,
             Self::Usage => 2,
+            Self::CommandNotFound => 127,
         }
     }
 }
@@ -70,6 +73,8 @@ pub fn hints(err: &anyhow::Error) -> Vec<String> {
         } else if let Some(e) = cause.downcast_ref::<crate::resolve::Error>() {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::sync::Error>() {
+            e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::venv::run::Error>() {
             e.hint()
         } else {
             None

@@ -75,6 +75,9 @@ pub enum Command {
     /// Make an environment hold exactly the lock's packages; create it if missing.
     Sync(SyncArgs),
 
+    /// Run a command in the environment, as if it were activated; sync it first.
+    Run(RunArgs),
+
     /// List what is installed in an environment, like `pip freeze`.
     Freeze(FreezeArgs),
 
@@ -171,6 +174,35 @@ pub struct SyncArgs {
     /// Ignore files uploaded after this time, as for `fenv lock`; part of the lock's inputs.
     #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER", value_parser = parse_timestamp)]
     pub exclude_newer: Option<String>,
+}
+
+/// `fenv run`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The environment [default: the project's, else $VIRTUAL_ENV].
+    #[arg(long, value_name = "DIR")]
+    pub env: Option<PathBuf>,
+
+    /// Do not sync the environment to the project's lock first.
+    #[arg(long)]
+    pub no_sync: bool,
+
+    /// The package index, as for `fenv sync`; part of the lock's inputs.
+    #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]
+    pub index_url: Option<String>,
+
+    /// Ignore files uploaded after this time, as for `fenv sync`; part of the lock's inputs.
+    #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER", value_parser = parse_timestamp)]
+    pub exclude_newer: Option<String>,
+
+    /// The command and its arguments, passed on as they are (after `--`).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 /// `fenv cache …`

@@ -7,6 +7,7 @@ mod create;
 mod freeze;
 mod lock;
 mod python;
+mod run;
 mod sync;
 
 use std::path::Path;
@@ -30,6 +31,7 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Activate(args) => activate::activate(&args.dir, args.shell.as_deref(), printer),
         Command::Lock(args) => lock::lock(LockSettings::resolve(args), &global, printer),
         Command::Sync(args) => sync::sync(SyncSettings::resolve(args), &global, printer),
+        Command::Run(args) => run::run(args, &global, printer),
         Command::Freeze(args) => freeze::freeze(args.env.as_deref(), args.json, args.all, printer),
         Command::Cache(CacheCommand::Dir) => cache::dir(&global, printer),
         Command::Cache(CacheCommand::Clean { package }) => cache::clean(package.as_deref(), &global, printer),

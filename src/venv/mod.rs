@@ -5,6 +5,7 @@ pub mod activate;
 pub mod cfg;
 pub mod create;
 pub mod layout;
+pub mod run;
 pub mod seed;
 
 use std::path::PathBuf;

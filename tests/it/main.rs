@@ -10,6 +10,7 @@ mod install;
 mod lock;
 mod parity;
 mod python;
+mod run;
 mod seed;
 #[path = "../support/mod.rs"]
 mod support;

@@ -1,0 +1,96 @@
+//! `fenv run`: a command in the environment, as if it were activated.
+//!
+//! The environment is `--env`, else the project's (as `fenv sync` finds
+//! it), else `$VIRTUAL_ENV`. In a project with a lock it is synced first
+//! (unless `--no-sync`), which creates it when missing. Then fenv replaces
+//! itself with the command (`exec`), no shell in between, so the exit code
+//! and signals are the command's own.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::Result;
+
+use crate::cli::RunArgs;
+use crate::cli::settings::{GlobalSettings, LockSettings, SyncSettings};
+use crate::diagnostics::{self, ExitStatus};
+use crate::lock;
+use crate::printer::Printer;
+use crate::project::manifest;
+use crate::venv::run::{Error, activate, find_program};
+
+pub fn run(args: RunArgs, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
+    let cwd = std::env::current_dir()?;
+    let manifest = match manifest::load(&cwd) {
+        Ok(manifest) => Some(manifest),
+        Err(manifest::Error::NotFound { .. }) => None,
+        Err(err) => return Err(err.into()),
+    };
+    let env = match (&args.env, &manifest) {
+        (Some(env), _) => crate::fs::absolute(env)?,
+        (None, Some(manifest)) => crate::fs::absolute(&match &manifest.settings.env {
+            Some(env) => manifest.root.join(env),
+            None => manifest.root.join(".venv"),
+        })?,
+        (None, None) => match std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty()) {
+            Some(env) => crate::fs::absolute(&PathBuf::from(env))?,
+            None => return Err(Error::NoEnvironment.into()),
+        },
+    };
+
+    // A project with a lock: the environment made to match it first.
+    let locked = manifest
+        .as_ref()
+        .is_some_and(|m| lock::lock_path(&m.root).is_file());
+    if locked && !args.no_sync {
+        let settings = SyncSettings {
+            env: Some(env.clone()),
+            lock: None,
+            frozen: false,
+            dry_run: false,
+            python: None,
+            lock_settings: LockSettings {
+                index_url: args.index_url.clone(),
+                exclude_newer: args.exclude_newer.clone(),
+                ..LockSettings::default()
+            },
+        };
+        match super::sync::sync(settings, global, printer)? {
+            ExitStatus::Success => {}
+            other => return Ok(other),
+        }
+    }
+    if !env.join("pyvenv.cfg").is_file() {
+        return Err(Error::MissingEnvironment { path: env, locked }.into());
+    }
+
+    let (program, rest) = args.command.split_first().expect("clap requires a command");
+    let mut cmd = Command::new(program);
+    cmd.args(rest);
+    let path = activate(&mut cmd, &env, std::env::var_os("PATH").as_deref());
+    if find_program(program, &path).is_none() {
+        return not_found(program.clone(), env.join("bin"), printer);
+    }
+    // Whatever fenv printed must be out before the process is replaced.
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // `exec` returns only when it failed.
+    let source = cmd.exec();
+    if source.kind() == std::io::ErrorKind::NotFound {
+        return not_found(program.clone(), env.join("bin"), printer);
+    }
+    Err(Error::Exec {
+        program: program.clone(),
+        source,
+    }
+    .into())
+}
+
+/// Reports a command that is not there, and exits 127 as shells do.
+fn not_found(program: OsString, bin: PathBuf, printer: &Printer) -> Result<ExitStatus> {
+    diagnostics::report(&Error::CommandNotFound { program, bin }.into(), printer);
+    Ok(ExitStatus::CommandNotFound)
+}
