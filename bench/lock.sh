@@ -128,6 +128,9 @@ PRE_PC=(rm -f "$O_PC")
 # Fill the warm caches (online), each tool once with the command it is timed
 # with, then check that every tool pins the same 24 packages.
 bench_log "warming caches (network)"
+"${PRE_UV[@]}"
+"${PRE_UV_OFF[@]}"
+"${PRE_PC[@]}" # or pip-compile would reuse its earlier pins and hashes
 (cd "$PROJ" && "$FENV" lock -v --cache-dir "$C_FENV") 2>&1 | sed 's/^/    /' >&2
 (cd "$PROJ_LAMBDA" && "$FENV" lock --cache-dir "$C_FENV") 2>&1 | sed 's/^/    /' >&2
 "${CMD_UV[@]}"
@@ -141,7 +144,8 @@ bench_log "pip-compile received $PC_MB MB"
 cp "$LOCK" "$OUT/fenv-pylock.toml"
 cp "$LOCK_LAMBDA" "$OUT/fenv-lambda-pylock.toml"
 
-# Pins and sha256 hashes in one output: "24 3.12 355 …" -> printed as "PINS HASHES".
+# What each tool pinned (normalized `name==version`, sorted) and how many
+# sha256 hashes its output holds.
 pins() { # KIND FILE -> one `name==version` a line, sorted
     "$PY" -B - "$@" <<'EOF'
 import re, sys, tomllib
