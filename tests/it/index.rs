@@ -113,6 +113,11 @@ fn wheel_with_metadata_first(dir: &Path, metadata: &str, payload: usize) -> Path
     path
 }
 
+/// The wheel whose metadata [`demo_metadata`] describes.
+fn demo_wheel(sandbox: &Sandbox) -> PathBuf {
+    sandbox.wheel("demo", "1.0", &["idna>=2", "six; python_version < \"3\""])
+}
+
 fn demo_metadata() -> CoreMetadata {
     CoreMetadata {
         name: "demo".into(),
@@ -174,7 +179,7 @@ fn a_page_lists_every_file_with_what_the_index_says() {
 fn advertised_metadata_comes_from_the_metadata_file() {
     let sandbox = Sandbox::new();
     let index = TestIndex::start();
-    index.publish(&sandbox.wheel("demo", "1.0", &["idna>=2", "six; python_version < \"3\""]));
+    index.publish(&demo_wheel(&sandbox));
     index.publish_as(
         &sandbox.wheel("legacy", "1.0", &[]),
         Publish::new().metadata(Metadata::Legacy),
@@ -203,7 +208,7 @@ fn unadvertised_metadata_comes_from_one_range_read() {
     let sandbox = Sandbox::new();
     let index = TestIndex::start();
     index.publish_as(
-        &sandbox.wheel("demo", "1.0", &["idna>=2", "six; python_version < \"3\""]),
+        &demo_wheel(&sandbox),
         Publish::new().metadata(Metadata::Unadvertised),
     );
     let client = sandbox.client(sandbox.config(&index.url()));
@@ -226,10 +231,7 @@ fn unadvertised_metadata_comes_from_one_range_read() {
 fn a_dangling_metadata_file_falls_back_and_a_tampered_one_fails() {
     let sandbox = Sandbox::new();
     let index = TestIndex::start();
-    index.publish_as(
-        &sandbox.wheel("demo", "1.0", &["idna>=2", "six; python_version < \"3\""]),
-        Publish::new().metadata(Metadata::Dangling),
-    );
+    index.publish_as(&demo_wheel(&sandbox), Publish::new().metadata(Metadata::Dangling));
     index.publish_as(
         &sandbox.wheel("evil", "1.0", &[]),
         Publish::new().metadata(Metadata::Tampered),
@@ -298,10 +300,7 @@ fn a_refused_range_uses_the_whole_wheel_it_got() {
     let sandbox = Sandbox::new();
     let index = TestIndex::start();
     index.refuse_ranges();
-    index.publish_as(
-        &sandbox.wheel("demo", "1.0", &["idna>=2", "six; python_version < \"3\""]),
-        Publish::new().metadata(Metadata::Missing),
-    );
+    index.publish_as(&demo_wheel(&sandbox), Publish::new().metadata(Metadata::Missing));
     let client = sandbox.client(sandbox.config(&index.url()));
     let files = client.project("demo").unwrap();
 
@@ -323,7 +322,7 @@ fn metadata_is_cached_by_the_wheel_hash() {
     let sandbox = Sandbox::new();
     let index = TestIndex::start();
     index.publish_as(
-        &sandbox.wheel("demo", "1.0", &["idna>=2", "six; python_version < \"3\""]),
+        &demo_wheel(&sandbox),
         Publish::new().metadata(Metadata::Unadvertised),
     );
     let first = sandbox.client(sandbox.config(&index.url()));
@@ -684,7 +683,7 @@ fn prefetch_warms_pages_in_parallel() {
 fn the_client_is_shared_across_threads() {
     let sandbox = Sandbox::new();
     let index = TestIndex::start();
-    index.publish(&sandbox.wheel("demo", "1.0", &["idna>=2", "six; python_version < \"3\""]));
+    index.publish(&demo_wheel(&sandbox));
     index.delay("/simple/", Duration::from_millis(200));
     let client = sandbox.client(sandbox.config(&index.url()));
 
