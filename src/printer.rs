@@ -3,7 +3,9 @@
 //! Data goes to stdout, progress, hints and errors to stderr. `-q` silences
 //! everything but data and errors; `-v` adds detail. Colour is used only on
 //! stderr's `error:`/`warning:`/`hint:` prefixes, and only when stderr is a
-//! terminal (or `--color always`), never when `NO_COLOR` is set.
+//! terminal (or `--color always`), never when `NO_COLOR` is set. Progress
+//! bars are drawn only on a terminal at normal verbosity; elsewhere the
+//! commands print plain lines instead.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::{IsTerminal, Write};
@@ -23,6 +25,8 @@ pub enum Verbosity {
 pub struct Printer {
     verbosity: Verbosity,
     color: bool,
+    /// Progress bars: only on a terminal, only at normal verbosity.
+    progress: bool,
 }
 
 impl Printer {
@@ -42,7 +46,39 @@ impl Printer {
                 std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
             }
         };
-        Self { verbosity, color }
+        let progress = verbosity == Verbosity::Normal
+            && std::io::stderr().is_terminal()
+            && std::env::var_os("TERM").is_none_or(|term| term != "dumb");
+        Self {
+            verbosity,
+            color,
+            progress,
+        }
+    }
+
+    /// The same printer without progress bars, for CI logs.
+    pub fn without_progress(mut self) -> Self {
+        self.progress = false;
+        self
+    }
+
+    /// Whether progress bars are drawn; when not, callers print plain lines.
+    pub fn shows_progress(&self) -> bool {
+        self.progress
+    }
+
+    /// A progress bar of `len` steps on stderr, or nothing when progress
+    /// is not shown.
+    pub fn progress(&self, len: usize, message: &'static str) -> Progress {
+        if !self.progress || len == 0 {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new(len as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len}") {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(message);
+        Progress(Some(bar))
     }
 
     /// A printer for library callers and tests: normal verbosity, no colour.
@@ -50,6 +86,7 @@ impl Printer {
         Self {
             verbosity: Verbosity::Normal,
             color: false,
+            progress: false,
         }
     }
 
@@ -107,6 +144,26 @@ impl Printer {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
             text.to_string()
+        }
+    }
+}
+
+/// A progress bar that may not be drawn; cheap to clone into threads.
+#[derive(Debug, Clone)]
+pub struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    /// One step done.
+    pub fn inc(&self) {
+        if let Some(bar) = &self.0 {
+            bar.inc(1);
+        }
+    }
+
+    /// Removes the bar, leaving the terminal as it was.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
         }
     }
 }

@@ -78,6 +78,9 @@ pub enum Command {
     /// Run a command in the environment, as if it were activated; sync it first.
     Run(RunArgs),
 
+    /// Report how the environment and the lock differ from what they should be.
+    Check(CheckArgs),
+
     /// List what is installed in an environment, like `pip freeze`.
     Freeze(FreezeArgs),
 
@@ -127,6 +130,30 @@ pub struct LockArgs {
     pub prerelease: bool,
 }
 
+/// `fenv check`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The environment [default: the project's `[tool.fenv] env`, else `.venv` beside the manifest].
+    #[arg(long, value_name = "DIR")]
+    pub env: Option<PathBuf>,
+
+    /// The lock to check against [default: the project's `pylock.toml`].
+    #[arg(long, value_name = "FILE")]
+    pub lock: Option<PathBuf>,
+
+    /// Print the findings as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// The package index, as for `fenv lock`; part of the lock's inputs.
+    #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]
+    pub index_url: Option<String>,
+
+    /// Ignore files uploaded after this time, as for `fenv lock`; part of the lock's inputs.
+    #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER", value_parser = parse_timestamp)]
+    pub exclude_newer: Option<String>,
+}
+
 /// `fenv freeze`
 #[derive(Debug, Args)]
 pub struct FreezeArgs {
@@ -162,6 +189,10 @@ pub struct SyncArgs {
     /// Print what would change, change nothing, and exit 1 if anything would.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Print the plan and the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 
     /// The Python for a new environment [default: `.python-version`, else the project's `requires-python`].
     #[arg(short, long, value_name = "REQUEST")]

@@ -143,6 +143,7 @@ pub struct SyncSettings {
     pub lock: Option<PathBuf>,
     pub frozen: bool,
     pub dry_run: bool,
+    pub json: bool,
     pub python: Option<String>,
     /// How the lock is checked, and made again when stale: the overrides
     /// `fenv lock` would be given, so both agree on the lock's inputs.
@@ -156,6 +157,7 @@ impl SyncSettings {
             lock,
             frozen,
             dry_run,
+            json,
             python,
             index_url,
             exclude_newer,
@@ -165,7 +167,40 @@ impl SyncSettings {
             lock,
             frozen,
             dry_run,
+            json,
             python,
+            lock_settings: LockSettings {
+                index_url,
+                exclude_newer,
+                ..LockSettings::default()
+            },
+        }
+    }
+}
+
+/// What `fenv check` was asked to do.
+#[derive(Debug, Clone)]
+pub struct CheckSettings {
+    pub env: Option<PathBuf>,
+    pub lock: Option<PathBuf>,
+    pub json: bool,
+    /// The overrides `fenv lock` would be given, so both agree on the inputs.
+    pub lock_settings: LockSettings,
+}
+
+impl CheckSettings {
+    pub fn resolve(args: crate::cli::CheckArgs) -> Self {
+        let crate::cli::CheckArgs {
+            env,
+            lock,
+            json,
+            index_url,
+            exclude_newer,
+        } = args;
+        Self {
+            env,
+            lock,
+            json,
             lock_settings: LockSettings {
                 index_url,
                 exclude_newer,

@@ -51,6 +51,7 @@ pub fn run(args: RunArgs, global: &GlobalSettings, printer: &Printer) -> Result<
             lock: None,
             frozen: false,
             dry_run: false,
+            json: false,
             python: None,
             lock_settings: LockSettings {
                 index_url: args.index_url.clone(),

@@ -4,11 +4,15 @@
 //! (created like `fenv create` when missing), a file lock on it, the plan
 //! (lock vs environment), every wheel fetched and verified, and only then
 //! the environment changed and the lock's hash recorded in `pyvenv.cfg`.
+//! `fenv check` and `fenv ci` reuse the first steps ([`locate`],
+//! [`env_dir`], [`EnvState`]) so all three agree on what "in sync" means.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use serde::Serialize;
 
 use crate::cache::Cache;
 use crate::cli::settings::{GlobalSettings, SyncSettings};
@@ -18,111 +22,72 @@ use crate::diagnostics::ExitStatus;
 use crate::fs::user_display;
 use crate::index::{IndexClient, IndexConfig};
 use crate::install::name::normalize;
-use crate::install::{self, InstallOptions, Linker, Target as InstallTarget};
-use crate::lock;
+use crate::install::{self, Distribution, InstallOptions, Linker, Target as InstallTarget};
+use crate::lock::{self, Lock};
 use crate::printer::Printer;
 use crate::project::manifest::{self, Manifest};
 use crate::python::{Discovery, InterpreterInfo};
 use crate::resolve::Target;
 use crate::sync::select::Environment;
-use crate::sync::{self, LOCK_KEY};
+use crate::sync::{self, LOCK_KEY, Plan, Selected, pending};
 use crate::venv::cfg::PyvenvCfg;
 use crate::venv::{self, CreateOptions, InterpreterLink, Layout, OnExisting, Seed, Seeder};
 
 pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
     let started = Instant::now();
-    let cwd = std::env::current_dir()?;
-    // A lock given with `--lock` may be installed outside any project.
-    let manifest = match manifest::load(&cwd) {
-        Ok(manifest) => Some(manifest),
-        Err(err) if settings.lock.is_some() => {
-            printer.verbose(format!("no project: {err}"));
-            None
-        }
-        Err(err) => return Err(err.into()),
-    };
-    let root = manifest.as_ref().map_or(cwd.clone(), |m| m.root.clone());
-    let lock_path = match &settings.lock {
-        Some(path) => crate::fs::absolute(path)?,
-        None => lock::lock_path(&root),
-    };
+    let located = locate(settings.lock.as_deref(), printer)?;
 
     // Step 1: a lock in step with the project's inputs.
-    if let Some(manifest) = &manifest
-        && lock_path == lock::lock_path(&manifest.root)
-        && let Some(status) = ensure_fresh(&cwd, &settings, global, printer)?
+    if located.is_project_lock()
+        && let Some(status) = ensure_fresh(&located.cwd, &settings, global, printer)?
     {
         return Ok(status);
     }
+    let lock_path = &located.lock_path;
     if !lock_path.is_file() {
-        return Err(sync::Error::MissingLock { path: lock_path }.into());
+        return Err(sync::Error::MissingLock {
+            path: lock_path.clone(),
+        }
+        .into());
     }
-    let locked = lock::read(&lock_path)?;
-    let lock_hash = lock::hash_file(&lock_path)?;
+    let locked = lock::read(lock_path)?;
+    let lock_hash = lock::hash_file(lock_path)?;
 
     // Step 2: the environment, created as `fenv create` would when missing.
-    let env = crate::fs::absolute(&env_dir(settings.env.as_deref(), manifest.as_ref(), &root))?;
+    let env = crate::fs::absolute(&env_dir(settings.env.as_deref(), &located))?;
     let cache = open_cache(global, printer);
+    let mut report = Report::new(&env, lock_path, &lock_hash, settings.dry_run);
     if !env.join("pyvenv.cfg").is_file() {
+        report.created = true;
         if settings.dry_run {
-            printer.data(format!(" + virtual environment at `{}`", user_display(&env)));
-            return Ok(ExitStatus::Failure);
+            printer.info(format!(" + virtual environment at `{}`", user_display(&env)));
+            return report.finish(&Plan::default(), started, settings.json, printer);
         }
-        create_env(&env, &root, settings.python.as_deref(), &cache, global, printer)?;
+        create_env(
+            &env,
+            &located.root,
+            settings.python.as_deref(),
+            &cache,
+            global,
+            printer,
+        )?;
     }
 
     // Step 3: one sync of this environment at a time.
     let _guard = lock_env(&env)?;
 
-    // Step 4: the lock's packages for the environment's interpreter.
-    let (info, _) = crate::python::cache::query_cached(&cache, &env.join("bin").join("python"))
-        .with_context(|| format!("failed to query the Python of `{}`", user_display(&env)))?;
-    let target = Target::host(&info).map_err(anyhow::Error::msg)?;
-    let environment = Environment {
-        description: &target.description,
-        python: &target.python,
-        markers: &target.markers,
-        tags: &target.tags,
-    };
-    let selected = sync::select(&locked, &environment)
-        .with_context(|| format!("failed to sync `{}`", user_display(&env)))?;
-
-    // Step 5: the plan: the environment against the selection.
-    let cfg_path = env.join("pyvenv.cfg");
-    let mut cfg = PyvenvCfg::parse(&fs_err::read_to_string(&cfg_path)?);
-    let layout = Layout::for_interpreter(&info);
-    let site_packages = env.join(&layout.site_packages);
-    let installed = install::installed(&site_packages)?;
-    let seeds: Vec<String> = cfg
-        .get("seed")
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(normalize)
-        .collect();
-    let plan = sync::plan(&installed, &selected, &seeds);
+    // Step 4: the plan: the environment against the lock's packages for it.
+    let state = EnvState::read(&env, &locked, &cache)?;
+    report.python = state.info.version_string();
+    let plan = &state.plan;
     if settings.dry_run {
-        for line in plan.lines() {
-            printer.data(line);
-        }
-        printer.info(format!("Would change {} (dry run)", plan.summary()));
-        return Ok(if plan.is_empty() {
-            ExitStatus::Success
-        } else {
-            ExitStatus::Failure
-        });
+        return report.finish(plan, started, settings.json, printer);
     }
-    let recorded = cfg.get(LOCK_KEY) == Some(lock_hash.as_str());
-    if plan.is_empty() && recorded {
-        printer.info(format!(
-            "{} in {} ms (`{}` already matches the lock)",
-            plan.summary(),
-            started.elapsed().as_millis(),
-            user_display(&env)
-        ));
-        return Ok(ExitStatus::Success);
+    if plan.is_empty() && state.cfg.get(LOCK_KEY) == Some(lock_hash.as_str()) && state.pending.is_none() {
+        return report.finish(plan, started, settings.json, printer);
     }
 
-    // Step 6: every wheel in the store and verified before anything changes.
+    // Step 5: every wheel in the store and verified before anything changes.
     let Store { store, .. } = &open_store(&cache)?;
     let mut index_config = IndexConfig::from_env(cache.clone());
     index_config.offline = global.offline;
@@ -131,24 +96,262 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
         index_config.index_url.clone_from(url);
     }
     let index = IndexClient::new(index_config);
-    let wanted: Vec<&sync::Selected> = plan.wheels().collect();
-    let wheels = sync::fetch(&wanted, store, &index, sync::fetch::DEFAULT_JOBS)
-        .with_context(|| format!("failed to sync `{}`; nothing was changed", user_display(&env)))?;
+    let wanted: Vec<&Selected> = plan.wheels().collect();
+    let progress = printer.progress(wanted.len(), "Fetching");
+    let fetched = sync::fetch(&wanted, store, &index, sync::fetch::DEFAULT_JOBS, &progress);
+    progress.finish();
+    let wheels =
+        fetched.with_context(|| format!("failed to sync `{}`; nothing was changed", user_display(&env)))?;
 
-    // Step 7: change the environment: remove, replace, install.
-    apply(&plan, &wheels, &env, &layout, &info, &cfg, printer)
+    // Step 6: change the environment, with a record of what is changing
+    // until the lock's hash is written, so that a killed sync is repaired.
+    let mut touched = plan.touched();
+    touched.extend(state.pending.iter().flatten().cloned());
+    touched.sort();
+    touched.dedup();
+    pending::write(&env, touched.iter().map(String::as_str))
+        .with_context(|| format!("failed to write `{}`", user_display(&pending::path(&env))))?;
+    apply(plan, &wheels, &state, printer)
         .with_context(|| format!("failed to sync `{}`", user_display(&env)))?;
 
-    // Step 8: record the lock, so that the next sync can stop early.
+    // Step 7: record the lock, so that the next sync can stop early.
+    let mut cfg = state.cfg.clone();
     cfg.set(LOCK_KEY, &lock_hash);
+    let cfg_path = env.join("pyvenv.cfg");
     crate::fs::write_atomic(&cfg_path, cfg.render())
         .with_context(|| format!("failed to write `{}`", user_display(&cfg_path)))?;
-    printer.info(format!(
-        "{} in {} ms",
-        plan.summary(),
-        started.elapsed().as_millis()
-    ));
-    Ok(ExitStatus::Success)
+    pending::clear(&env)
+        .with_context(|| format!("failed to remove `{}`", user_display(&pending::path(&env))))?;
+    report.finish(plan, started, settings.json, printer)
+}
+
+/// The project (if any) and the lock that sync, check and ci work from.
+pub(crate) struct Located {
+    pub cwd: PathBuf,
+    pub manifest: Option<Manifest>,
+    /// The project's root, else the current directory.
+    pub root: PathBuf,
+    pub lock_path: PathBuf,
+}
+
+impl Located {
+    /// Whether the lock is the project's own, so its inputs can be checked.
+    pub fn is_project_lock(&self) -> bool {
+        self.manifest
+            .as_ref()
+            .is_some_and(|m| self.lock_path == lock::lock_path(&m.root))
+    }
+}
+
+/// The project around the current directory and its lock, or `lock`;
+/// a lock given explicitly may be used outside any project.
+pub(crate) fn locate(lock: Option<&Path>, printer: &Printer) -> Result<Located> {
+    let cwd = std::env::current_dir()?;
+    let manifest = match manifest::load(&cwd) {
+        Ok(manifest) => Some(manifest),
+        Err(err) if lock.is_some() => {
+            printer.verbose(format!("no project: {err}"));
+            None
+        }
+        Err(err) => return Err(err.into()),
+    };
+    let root = manifest.as_ref().map_or(cwd.clone(), |m| m.root.clone());
+    let lock_path = match lock {
+        Some(path) => crate::fs::absolute(path)?,
+        None => lock::lock_path(&root),
+    };
+    Ok(Located {
+        cwd,
+        manifest,
+        root,
+        lock_path,
+    })
+}
+
+/// `--env`, else the project's `[tool.fenv] env`, else `.venv` at the root.
+pub(crate) fn env_dir(requested: Option<&Path>, located: &Located) -> PathBuf {
+    if let Some(env) = requested {
+        return env.to_path_buf();
+    }
+    match located.manifest.as_ref().and_then(|m| m.settings.env.as_ref()) {
+        Some(env) => located.root.join(env),
+        None => located.root.join(".venv"),
+    }
+}
+
+/// An environment as a sync sees it: its interpreter, what it holds, and
+/// the plan that takes it to the lock.
+pub(crate) struct EnvState {
+    pub env: PathBuf,
+    pub info: InterpreterInfo,
+    pub layout: Layout,
+    pub cfg: PyvenvCfg,
+    pub installed: Vec<Distribution>,
+    /// What a stopped sync was changing, when one stopped.
+    pub pending: Option<Vec<String>>,
+    pub plan: Plan,
+}
+
+impl EnvState {
+    pub fn read(env: &Path, locked: &Lock, cache: &Cache) -> Result<Self> {
+        let (info, _) = crate::python::cache::query_cached(cache, &env.join("bin").join("python"))
+            .with_context(|| format!("failed to query the Python of `{}`", user_display(env)))?;
+        let target = Target::host(&info).map_err(anyhow::Error::msg)?;
+        let environment = Environment {
+            description: &target.description,
+            python: &target.python,
+            markers: &target.markers,
+            tags: &target.tags,
+        };
+        let selected = sync::select(locked, &environment)
+            .with_context(|| format!("failed to sync `{}`", user_display(env)))?;
+        let cfg_path = env.join("pyvenv.cfg");
+        let cfg = PyvenvCfg::parse(&fs_err::read_to_string(&cfg_path)?);
+        let layout = Layout::for_interpreter(&info);
+        let installed = install::installed(&env.join(&layout.site_packages))?;
+        let seeds: Vec<String> = cfg
+            .get("seed")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(normalize)
+            .collect();
+        let pending = pending::read(env)
+            .with_context(|| format!("failed to read `{}`", user_display(&pending::path(env))))?;
+        // Half-written installs (no RECORD yet) and whatever a stopped
+        // sync was changing are installed again.
+        let suspect: Vec<String> = installed
+            .iter()
+            .filter(|dist| !dist.dist_info.join("RECORD").is_file())
+            .map(Distribution::normalized_name)
+            .chain(pending.iter().flatten().cloned())
+            .collect();
+        let plan = sync::plan(&installed, &selected, &seeds, &suspect);
+        Ok(Self {
+            env: env.to_path_buf(),
+            info,
+            layout,
+            cfg,
+            installed,
+            pending,
+            plan,
+        })
+    }
+
+    pub fn site_packages(&self) -> PathBuf {
+        self.env.join(&self.layout.site_packages)
+    }
+}
+
+/// What a sync did or would do, for people (one line a change and a
+/// summary) and for `--json`.
+#[derive(Debug, Serialize)]
+struct Report {
+    env: PathBuf,
+    lock: PathBuf,
+    lock_hash: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    python: String,
+    dry_run: bool,
+    /// The environment was (or, in a dry run, would be) created.
+    created: bool,
+    changes: Vec<Change>,
+    unchanged: usize,
+    summary: String,
+    elapsed_ms: u128,
+}
+
+#[derive(Debug, Serialize)]
+struct Change {
+    action: &'static str,
+    name: String,
+    version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<String>,
+}
+
+impl Report {
+    fn new(env: &Path, lock: &Path, lock_hash: &str, dry_run: bool) -> Self {
+        Self {
+            env: env.to_path_buf(),
+            lock: lock.to_path_buf(),
+            lock_hash: lock_hash.to_string(),
+            python: String::new(),
+            dry_run,
+            created: false,
+            changes: Vec::new(),
+            unchanged: 0,
+            summary: String::new(),
+            elapsed_ms: 0,
+        }
+    }
+
+    /// Prints the changes and the summary (or the JSON); a dry run that
+    /// would change anything exits 1.
+    fn finish(mut self, plan: &Plan, started: Instant, json: bool, printer: &Printer) -> Result<ExitStatus> {
+        let wheel = |selected: &Selected| Some(selected.wheel.name.clone());
+        for selected in &plan.install {
+            self.changes.push(Change {
+                action: "install",
+                name: selected.name.clone(),
+                version: selected.version.clone(),
+                from: None,
+                file: wheel(selected),
+            });
+        }
+        for (action, pairs) in [("replace", &plan.replace), ("repair", &plan.repair)] {
+            for (old, selected) in pairs {
+                self.changes.push(Change {
+                    action,
+                    name: selected.name.clone(),
+                    version: selected.version.clone(),
+                    from: Some(old.version.clone()),
+                    file: wheel(selected),
+                });
+            }
+        }
+        for old in &plan.remove {
+            self.changes.push(Change {
+                action: "remove",
+                name: old.normalized_name(),
+                version: old.version.clone(),
+                from: None,
+                file: None,
+            });
+        }
+        self.unchanged = plan.unchanged;
+        self.summary = plan.summary();
+        self.elapsed_ms = started.elapsed().as_millis();
+        let would_change = self.created || !plan.is_empty();
+        if json {
+            printer.data(serde_json::to_string_pretty(&self)?);
+        } else if self.dry_run {
+            for line in plan.lines() {
+                printer.data(line);
+            }
+        } else {
+            for line in plan.lines() {
+                printer.info(line);
+            }
+        }
+        let env = user_display(&self.env);
+        if self.dry_run {
+            printer.info(format!("Would change {} (dry run)", self.summary));
+        } else if plan.is_empty() {
+            printer.info(format!(
+                "{} in {} ms (`{env}` already matches the lock)",
+                self.summary, self.elapsed_ms
+            ));
+        } else {
+            printer.info(format!("{} in {} ms", self.summary, self.elapsed_ms));
+        }
+        Ok(if self.dry_run && would_change {
+            ExitStatus::Failure
+        } else {
+            ExitStatus::Success
+        })
+    }
 }
 
 /// Checks the lock against the inputs: `--frozen` fails on a missing or
@@ -193,17 +396,6 @@ fn ensure_fresh(
     match super::lock::lock(settings.lock_settings.clone(), global, printer)? {
         ExitStatus::Success => Ok(None),
         other => Ok(Some(other)),
-    }
-}
-
-/// `--env`, else the project's `[tool.fenv] env`, else `.venv` at the root.
-fn env_dir(requested: Option<&Path>, manifest: Option<&Manifest>, root: &Path) -> PathBuf {
-    if let Some(env) = requested {
-        return env.to_path_buf();
-    }
-    match manifest.and_then(|m| m.settings.env.as_ref()) {
-        Some(env) => root.join(env),
-        None => root.join(".venv"),
     }
 }
 
@@ -253,7 +445,7 @@ fn create_env(
 
 /// An exclusive lock on `<env>/.fenv.lock`, held until dropped, so that
 /// two syncs of one environment run one after the other.
-fn lock_env(env: &Path) -> Result<std::fs::File> {
+pub(crate) fn lock_env(env: &Path) -> Result<std::fs::File> {
     let path = env.join(".fenv.lock");
     let file = std::fs::OpenOptions::new()
         .create(true)
@@ -263,22 +455,26 @@ fn lock_env(env: &Path) -> Result<std::fs::File> {
         .with_context(|| format!("failed to open `{}`", user_display(&path)))?;
     file.lock()
         .with_context(|| format!("failed to lock `{}`", user_display(&path)))?;
+    // Old versions a killed replace moved aside; nothing refers to them.
+    for entry in std::fs::read_dir(env).into_iter().flatten().flatten() {
+        if entry.file_name().to_string_lossy().starts_with(".fenv-replace-") {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
     Ok(file)
 }
 
-/// Removes, replaces and installs what `plan` says, from `wheels`.
+/// Removes, repairs, replaces and installs what `plan` says, from `wheels`.
 fn apply(
-    plan: &sync::Plan,
-    wheels: &std::collections::HashMap<String, install::UnpackedWheel>,
-    env: &Path,
-    layout: &Layout,
-    info: &InterpreterInfo,
-    cfg: &PyvenvCfg,
+    plan: &Plan,
+    wheels: &HashMap<String, install::UnpackedWheel>,
+    state: &EnvState,
     printer: &Printer,
 ) -> Result<()> {
-    let site_packages = env.join(&layout.site_packages);
-    let relocatable = cfg.get("relocatable") == Some("true");
-    let target = InstallTarget::venv(env, env, layout, info, relocatable);
+    let env = &state.env;
+    let site_packages = state.site_packages();
+    let relocatable = state.cfg.get("relocatable") == Some("true");
+    let target = InstallTarget::venv(env, env, &state.layout, &state.info, relocatable);
     let linker = Linker::new(None);
     let options = InstallOptions {
         linker: &linker,
@@ -290,27 +486,32 @@ fn apply(
             .get(name)
             .with_context(|| format!("the wheel of `{name}` was not fetched"))
     };
-    for dist in &plan.remove {
-        install::uninstall(&site_packages, env, &dist.name)?;
-        printer.verbose(format!("removed {} {}", dist.name, dist.version));
-    }
-    for (old, selected) in &plan.replace {
-        install::replace(
-            &site_packages,
-            env,
-            &old.name,
-            wheel_of(&selected.name)?,
-            &target,
-            &options,
-        )?;
-        printer.verbose(format!(
-            "replaced {} {} with {}",
-            old.name, old.version, selected.version
-        ));
-    }
-    for selected in &plan.install {
-        install::install(wheel_of(&selected.name)?, &target, &options)?;
-        printer.verbose(format!("installed {} {}", selected.name, selected.version));
-    }
-    Ok(())
+    let progress = printer.progress(plan.touched().len(), "Installing");
+    let result = (|| -> Result<()> {
+        for dist in &plan.remove {
+            install::discard(&site_packages, env, &dist.name)?;
+            progress.inc();
+        }
+        for (old, _) in &plan.repair {
+            install::discard(&site_packages, env, &old.name)?;
+        }
+        for (old, selected) in &plan.replace {
+            install::replace(
+                &site_packages,
+                env,
+                &old.name,
+                wheel_of(&selected.name)?,
+                &target,
+                &options,
+            )?;
+            progress.inc();
+        }
+        for selected in plan.install.iter().chain(plan.repair.iter().map(|(_, s)| s)) {
+            install::install(wheel_of(&selected.name)?, &target, &options)?;
+            progress.inc();
+        }
+        Ok(())
+    })();
+    progress.finish();
+    result
 }

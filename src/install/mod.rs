@@ -16,6 +16,7 @@ mod spread;
 pub mod store;
 pub mod tags;
 mod uninstall;
+pub mod verify;
 
 use std::path::PathBuf;
 
@@ -25,7 +26,7 @@ pub use scripts::Shebang;
 pub use spread::{InstallOptions, Installed, Target, install};
 pub use store::{UnpackedWheel, WheelStore};
 pub use tags::Tags;
-pub use uninstall::{replace, uninstall};
+pub use uninstall::{discard, replace, uninstall};
 
 use crate::diagnostics::Hint;
 

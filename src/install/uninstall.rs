@@ -32,6 +32,19 @@ pub fn uninstall(site_packages: &Path, root: &Path, name: &str) -> Result<Distri
     Ok(dist)
 }
 
+/// Removes what is left of `name` by an install that was stopped half-way:
+/// through its `RECORD` when there is one, else only its dist-info folder;
+/// the files it did write are overwritten by the next install.
+pub fn discard(site_packages: &Path, root: &Path, name: &str) -> Result<(), Error> {
+    let Some(dist) = installed::find(site_packages, name)? else {
+        return Ok(());
+    };
+    if owned_files(site_packages, root, &dist).is_ok() {
+        return uninstall(site_packages, root, name).map(drop);
+    }
+    fs_err::remove_dir_all(&dist.dist_info).map_err(Error::io("remove", &dist.dist_info))
+}
+
 /// Replaces the installed `name` with `wheel` in one step: the old files
 /// are moved aside, the new version installed, and the old files deleted
 /// only then; if installing fails, the old version is put back.

@@ -13,18 +13,21 @@ use std::sync::{Mutex, PoisonError};
 
 use crate::index::{self, IndexClient};
 use crate::install::{UnpackedWheel, WheelStore};
+use crate::printer::Progress;
 use crate::sync::{Error, Selected};
 
 /// At most this many downloads at once: enough to hide latency, few
 /// enough to be polite to an index.
 pub const DEFAULT_JOBS: usize = 8;
 
-/// Every wheel of `wanted` unpacked in `store`, by normalized name.
+/// Every wheel of `wanted` unpacked in `store`, by normalized name;
+/// `progress` advances once a wheel.
 pub fn fetch(
     wanted: &[&Selected],
     store: &WheelStore,
     index: &IndexClient,
     jobs: usize,
+    progress: &Progress,
 ) -> Result<HashMap<String, UnpackedWheel>, Error> {
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
@@ -38,6 +41,7 @@ pub fn fetch(
                         break;
                     };
                     let result = fetch_one(selected, store, index);
+                    progress.inc();
                     if result.is_err() {
                         failed.store(true, Ordering::Relaxed);
                     }

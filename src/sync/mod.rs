@@ -8,6 +8,7 @@
 //! command's (`commands/sync.rs`).
 
 pub mod fetch;
+pub mod pending;
 pub mod plan;
 pub mod select;
 

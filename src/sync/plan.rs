@@ -4,7 +4,9 @@
 //! Pure: it reads nothing and writes nothing, so every rule is tested
 //! here. A distribution the lock names at another version is replaced;
 //! one the lock does not name is removed, unless it is a seed package
-//! fenv put there itself (`seed = pip setuptools` in `pyvenv.cfg`).
+//! fenv put there itself (`seed = pip setuptools` in `pyvenv.cfg`). A
+//! suspect distribution (one a stopped sync was changing, or one without
+//! a `RECORD`) is installed again even at the locked version.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -22,6 +24,8 @@ pub struct Plan {
     pub install: Vec<Selected>,
     /// Installed at another version: the old one and the locked one.
     pub replace: Vec<(Distribution, Selected)>,
+    /// Suspect, at the locked version: discarded and installed again.
+    pub repair: Vec<(Distribution, Selected)>,
     /// Installed, not locked, not a seed package.
     pub remove: Vec<Distribution>,
     /// Installed at the locked version.
@@ -31,22 +35,33 @@ pub struct Plan {
 impl Plan {
     /// Whether the environment already holds exactly the lock.
     pub fn is_empty(&self) -> bool {
-        self.install.is_empty() && self.replace.is_empty() && self.remove.is_empty()
+        self.install.is_empty() && self.replace.is_empty() && self.repair.is_empty() && self.remove.is_empty()
+    }
+
+    /// The normalized names of every package the plan touches.
+    pub fn touched(&self) -> Vec<String> {
+        self.wheels()
+            .map(|selected| selected.name.clone())
+            .chain(self.remove.iter().map(Distribution::normalized_name))
+            .collect()
     }
 
     /// The wheels the plan installs, whether new or replacing.
     pub fn wheels(&self) -> impl Iterator<Item = &Selected> {
-        self.install
-            .iter()
-            .chain(self.replace.iter().map(|(_, selected)| selected))
+        self.install.iter().chain(
+            self.replace
+                .iter()
+                .chain(&self.repair)
+                .map(|(_, selected)| selected),
+        )
     }
 
-    /// `+3 ~1 -2`: installed, replaced, removed.
+    /// `+3 ~1 -2`: installed, replaced (or repaired), removed.
     pub fn summary(&self) -> String {
         format!(
             "+{} ~{} -{}",
             self.install.len(),
-            self.replace.len(),
+            self.replace.len() + self.repair.len(),
             self.remove.len()
         )
     }
@@ -66,6 +81,9 @@ impl Plan {
             );
             lines.push(line);
         }
+        for (_, selected) in &self.repair {
+            lines.push(format!(" ~ {}=={} (repaired)", selected.name, selected.version));
+        }
         for old in &self.remove {
             lines.push(format!(" - {}=={}", old.normalized_name(), old.version));
         }
@@ -74,8 +92,9 @@ impl Plan {
 }
 
 /// The plan that takes `installed` to `selected`, keeping the seed
-/// packages (normalized names) the lock does not pin.
-pub fn plan(installed: &[Distribution], selected: &[Selected], seeds: &[String]) -> Plan {
+/// packages (normalized names) the lock does not pin, and installing the
+/// `suspect` ones again.
+pub fn plan(installed: &[Distribution], selected: &[Selected], seeds: &[String], suspect: &[String]) -> Plan {
     let mut by_name: BTreeMap<String, &Distribution> = installed
         .iter()
         .map(|dist| (dist.normalized_name(), dist))
@@ -84,7 +103,13 @@ pub fn plan(installed: &[Distribution], selected: &[Selected], seeds: &[String])
     for wanted in selected {
         match by_name.remove(&wanted.name) {
             None => plan.install.push(wanted.clone()),
-            Some(dist) if same_version(&dist.version, &wanted.version) => plan.unchanged += 1,
+            Some(dist) if same_version(&dist.version, &wanted.version) => {
+                if suspect.contains(&wanted.name) {
+                    plan.repair.push((dist.clone(), wanted.clone()));
+                } else {
+                    plan.unchanged += 1;
+                }
+            }
             Some(dist) => plan.replace.push((dist.clone(), wanted.clone())),
         }
     }
@@ -144,7 +169,7 @@ mod tests {
             locked("setuptools", "75.0"),
         ];
         let seeds = ["pip".to_string(), "setuptools".to_string()];
-        let plan = plan(&installed, &selected, &seeds);
+        let plan = plan(&installed, &selected, &seeds, &[]);
         assert_eq!(plan.summary(), "+1 ~2 -1");
         assert_eq!(plan.unchanged, 1);
         assert_eq!(
@@ -160,7 +185,18 @@ mod tests {
 
     #[test]
     fn an_environment_holding_the_lock_needs_nothing() {
-        let plan = plan(&[dist("a", "1")], &[locked("a", "1")], &[]);
+        let plan = plan(&[dist("a", "1")], &[locked("a", "1")], &[], &[]);
         assert!(plan.is_empty());
+    }
+
+    #[test]
+    fn suspect_packages_are_installed_again() {
+        let installed = [dist("a", "1"), dist("b", "1"), dist("c", "1")];
+        let selected = [locked("a", "1"), locked("b", "2")];
+        let suspect = ["a".to_string(), "b".to_string(), "c".to_string()];
+        let plan = plan(&installed, &selected, &[], &suspect);
+        assert_eq!(plan.lines(), [" ~ b==1 -> 2", " ~ a==1 (repaired)", " - c==1"]);
+        assert_eq!(plan.summary(), "+0 ~2 -1");
+        assert_eq!(plan.touched(), ["b", "a", "c"]);
     }
 }

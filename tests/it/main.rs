@@ -3,6 +3,7 @@
 
 mod activation;
 mod cache;
+mod check;
 mod common;
 mod create;
 mod index;

@@ -14,14 +14,14 @@ use crate::support::wheel::WheelBuilder;
 const HOST_MINOR: &str = "3.12";
 
 /// A project with its own index: `app` depends on `a`, which needs `b`.
-struct Project {
-    ctx: TestContext,
-    index: TestIndex,
+pub(crate) struct Project {
+    pub(crate) ctx: TestContext,
+    pub(crate) index: TestIndex,
 }
 
 impl Project {
     /// The project, published and locked; `None` (a skip) without CPython 3.12.
-    fn locked() -> Option<Self> {
+    pub(crate) fn locked() -> Option<Self> {
         require("pyenv CPython 3.12", pyenv_python(HOST_MINOR))?;
         let ctx = TestContext::new();
         ctx.write(".python-version", format!("{HOST_MINOR}\n"));
@@ -36,7 +36,7 @@ impl Project {
         Some(project)
     }
 
-    fn pyproject(&self, dependencies: &[&str]) {
+    pub(crate) fn pyproject(&self, dependencies: &[&str]) {
         let list: Vec<String> = dependencies.iter().map(|d| format!("{d:?}")).collect();
         self.ctx.write(
             "pyproject.toml",
@@ -48,14 +48,14 @@ impl Project {
     }
 
     /// Builds a pure wheel of `name` `version` and serves it.
-    fn publish(&self, name: &str, version: &str, requires: &[&str]) -> PathBuf {
+    pub(crate) fn publish(&self, name: &str, version: &str, requires: &[&str]) -> PathBuf {
         let path = self.wheel(name, version, requires);
         self.index.publish(&path);
         path
     }
 
     /// Builds a pure wheel without serving it.
-    fn wheel(&self, name: &str, version: &str, requires: &[&str]) -> PathBuf {
+    pub(crate) fn wheel(&self, name: &str, version: &str, requires: &[&str]) -> PathBuf {
         let mut builder = WheelBuilder::new(name, version).file(&format!("{name}/__init__.py"), "");
         for requirement in requires {
             builder = builder.requires(requirement);
@@ -64,7 +64,7 @@ impl Project {
     }
 
     /// `fenv ARGS` against the project's index.
-    fn fenv(&self, args: &[&str]) -> Command {
+    pub(crate) fn fenv(&self, args: &[&str]) -> Command {
         let mut cmd = self.ctx.fenv();
         cmd.args(args).env("FENV_INDEX_URL", self.index.url());
         cmd
@@ -72,23 +72,23 @@ impl Project {
 
     /// Runs `fenv sync ARGS`, asserts success, returns stderr.
     #[track_caller]
-    fn sync_ok(&self, args: &[&str]) -> String {
+    pub(crate) fn sync_ok(&self, args: &[&str]) -> String {
         let output = run(self.fenv(&["sync"]).args(args));
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         assert!(output.status.success(), "fenv sync failed\n--- stderr\n{stderr}");
         stderr
     }
 
-    fn env(&self) -> PathBuf {
+    pub(crate) fn env(&self) -> PathBuf {
         self.ctx.path(".venv")
     }
 
-    fn python(&self) -> PathBuf {
+    pub(crate) fn python(&self) -> PathBuf {
         self.env().join("bin").join("python")
     }
 
     /// `fenv freeze --all` without the seed packages, sorted.
-    fn frozen(&self) -> Vec<String> {
+    pub(crate) fn frozen(&self) -> Vec<String> {
         let out = run_ok(&mut self.fenv(&["freeze", "--all", "--env", ".venv"]));
         let seeds = self.seeds();
         out.lines()
@@ -101,7 +101,7 @@ impl Project {
     }
 
     /// The `seed` key of `pyvenv.cfg`.
-    fn seeds(&self) -> Vec<String> {
+    pub(crate) fn seeds(&self) -> Vec<String> {
         self.cfg_value("seed")
             .unwrap_or_default()
             .split_whitespace()
@@ -109,7 +109,7 @@ impl Project {
             .collect()
     }
 
-    fn cfg_value(&self, key: &str) -> Option<String> {
+    pub(crate) fn cfg_value(&self, key: &str) -> Option<String> {
         let text = std::fs::read_to_string(self.env().join("pyvenv.cfg")).unwrap();
         text.lines().find_map(|line| {
             let (k, v) = line.split_once('=')?;
@@ -118,7 +118,7 @@ impl Project {
     }
 
     /// `python -m pip install --no-deps --no-index WHEEL` into the env.
-    fn pip_install(&self, wheel: &Path) {
+    pub(crate) fn pip_install(&self, wheel: &Path) {
         run_ok(
             Command::new(self.python())
                 .args(["-m", "pip", "install", "-q", "--no-deps", "--no-index"])
@@ -126,14 +126,14 @@ impl Project {
         );
     }
 
-    fn pip_check(&self) {
+    pub(crate) fn pip_check(&self) {
         run_ok(Command::new(self.python()).args(["-m", "pip", "check"]));
     }
 }
 
 /// Every file and link under `dir` with its size and mtime: what "the
 /// environment is unchanged" means.
-fn fingerprint(dir: &Path) -> BTreeMap<PathBuf, (u64, SystemTime)> {
+pub(crate) fn fingerprint(dir: &Path) -> BTreeMap<PathBuf, (u64, SystemTime)> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(current) = stack.pop() {

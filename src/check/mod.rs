@@ -1,0 +1,163 @@
+//! Findings: what `fenv check` reports, one a line, each with a rule id
+//! that scripts and docs can name.
+//!
+//! The checks themselves are gathered by the command from the modules
+//! that know each fact (the lock's freshness, the sync plan, the
+//! installer's `RECORD` verification); this module only names, orders
+//! and renders what they found.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// How much a finding matters: any error makes `fenv check` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// Every rule `fenv check` knows. The ids are stable: they appear in the
+/// output, in `--json` and in docs/check.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// There is no lock.
+    LockMissing,
+    /// The lock no longer matches the project's inputs.
+    LockStale,
+    /// The environment does not exist.
+    EnvMissing,
+    /// The environment's Python does not satisfy the lock's `requires-python`.
+    PythonMismatch,
+    /// The lock was made for other environments than this one.
+    LockEnvironment,
+    /// A sync was stopped before it finished.
+    SyncInterrupted,
+    /// A locked package is not installed.
+    PackageMissing,
+    /// A locked package is installed at another version.
+    PackageVersion,
+    /// An installed package is not in the lock.
+    PackageExtra,
+    /// An installed package has no `RECORD`: its install did not finish.
+    InstallIncomplete,
+    /// A file a `RECORD` lists is missing.
+    FileMissing,
+    /// A file differs from its `RECORD` hash.
+    FileModified,
+}
+
+impl Rule {
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::LockMissing => "lock-missing",
+            Self::LockStale => "lock-stale",
+            Self::EnvMissing => "env-missing",
+            Self::PythonMismatch => "python-mismatch",
+            Self::LockEnvironment => "lock-environment",
+            Self::SyncInterrupted => "sync-interrupted",
+            Self::PackageMissing => "package-missing",
+            Self::PackageVersion => "package-version",
+            Self::PackageExtra => "package-extra",
+            Self::InstallIncomplete => "install-incomplete",
+            Self::FileMissing => "file-missing",
+            Self::FileModified => "file-modified",
+        }
+    }
+
+    /// An extra package does not break what the lock promises; it may hide
+    /// a dependency the lock lacks, so it is worth a warning.
+    pub fn severity(self) -> Severity {
+        match self {
+            Self::PackageExtra => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
+}
+
+/// One thing `fenv check` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: Rule,
+    pub severity: Severity,
+    pub message: String,
+    /// The package it is about, normalized.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+}
+
+impl Finding {
+    pub fn new(rule: Rule, message: impl Into<String>) -> Self {
+        Self {
+            rule,
+            severity: rule.severity(),
+            message: message.into(),
+            package: None,
+        }
+    }
+
+    pub fn package(mut self, name: impl Into<String>) -> Self {
+        self.package = Some(name.into());
+        self
+    }
+}
+
+impl fmt::Display for Finding {
+    /// `error[package-missing]: requests 2.32.3 is locked but not installed`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{severity}[{}]: {}", self.rule.id(), self.message)
+    }
+}
+
+/// The findings of one run, in a stable order, with their counts.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub errors: usize,
+    pub warnings: usize,
+    /// Installed files whose hash was checked.
+    pub files_checked: usize,
+}
+
+impl Report {
+    pub fn push(&mut self, finding: Finding) {
+        match finding.severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+        }
+        self.findings.push(finding);
+    }
+
+    /// Errors first, then by rule and package, so output can be diffed.
+    pub fn sort(&mut self) {
+        self.findings
+            .sort_by(|a, b| (a.severity, a.rule, &a.package).cmp(&(b.severity, b.rule, &b.package)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_one_line_with_the_rule_id() {
+        let finding =
+            Finding::new(Rule::PackageExtra, "`six` 1.16.0 is installed but not locked").package("six");
+        assert_eq!(
+            finding.to_string(),
+            "warning[package-extra]: `six` 1.16.0 is installed but not locked"
+        );
+        let mut report = Report::default();
+        report.push(finding);
+        report.push(Finding::new(Rule::LockStale, "stale").package("z"));
+        report.sort();
+        assert_eq!((report.errors, report.warnings), (1, 1));
+        assert_eq!(report.findings[0].rule, Rule::LockStale);
+    }
+}

@@ -1,0 +1,202 @@
+//! `fenv check`: is the environment exactly what the lock says, and is
+//! the lock what the project says? Reports, changes nothing.
+//!
+//! It asks the same questions as `fenv sync` (through the same
+//! [`EnvState`]) and then one sync does not: is every installed file
+//! still as its `RECORD` says?
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::check::{Finding, Report, Rule};
+use crate::cli::settings::{CheckSettings, GlobalSettings, LockSettings};
+use crate::commands::lock::{Freshness, check as check_lock};
+use crate::commands::open_cache;
+use crate::commands::sync::{EnvState, Located, env_dir, locate};
+use crate::diagnostics::ExitStatus;
+use crate::fs::user_display;
+use crate::install::verify::{Problem, verify};
+use crate::lock;
+use crate::printer::Printer;
+use crate::sync;
+
+/// Runs every check and prints the findings; exit 1 on any error.
+pub fn check(settings: &CheckSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
+    let located = locate(settings.lock.as_deref(), printer)?;
+    let env = crate::fs::absolute(&env_dir(settings.env.as_deref(), &located))?;
+    let report = findings(&located, &env, &settings.lock_settings, global, printer)?;
+    if settings.json {
+        printer.data(serde_json::to_string_pretty(&report)?);
+    } else {
+        for finding in &report.findings {
+            printer.data(finding.to_string());
+        }
+    }
+    if report.errors == 0 {
+        printer.info(format!(
+            "`{}` matches `{}` ({} files checked{})",
+            user_display(&env),
+            user_display(&located.lock_path),
+            report.files_checked,
+            match report.warnings {
+                0 => String::new(),
+                1 => ", 1 warning".into(),
+                n => format!(", {n} warnings"),
+            }
+        ));
+        Ok(ExitStatus::Success)
+    } else {
+        printer.info(format!(
+            "{} error{} in `{}`",
+            report.errors,
+            if report.errors == 1 { "" } else { "s" },
+            user_display(&env)
+        ));
+        Ok(ExitStatus::Failure)
+    }
+}
+
+/// Every finding for the project's lock and `env`, sorted.
+pub(crate) fn findings(
+    located: &Located,
+    env: &Path,
+    lock_settings: &LockSettings,
+    global: &GlobalSettings,
+    printer: &Printer,
+) -> Result<Report> {
+    let mut report = Report::default();
+    let lock_path = &located.lock_path;
+    let lock_name = user_display(lock_path);
+
+    // The lock against the project's inputs.
+    if located.is_project_lock()
+        && let Some(Freshness::Stale(lines)) = check_lock(&located.cwd, lock_settings)?.freshness
+    {
+        report.push(Finding::new(
+            Rule::LockStale,
+            format!(
+                "`{lock_name}` does not match the project's inputs ({}); run `fenv lock`",
+                lines.join(", ").trim()
+            ),
+        ));
+    }
+    if !lock_path.is_file() {
+        report.push(Finding::new(
+            Rule::LockMissing,
+            format!("there is no lock at `{lock_name}`; run `fenv lock`"),
+        ));
+        report.sort();
+        return Ok(report);
+    }
+    let env_name = user_display(env);
+    if !env.join("pyvenv.cfg").is_file() {
+        report.push(Finding::new(
+            Rule::EnvMissing,
+            format!("there is no environment at `{env_name}`; run `fenv sync`"),
+        ));
+        report.sort();
+        return Ok(report);
+    }
+
+    // The environment against the lock.
+    let locked = lock::read(lock_path)?;
+    let cache = open_cache(global, printer);
+    let state = match EnvState::read(env, &locked, &cache) {
+        Ok(state) => state,
+        Err(err) => {
+            let rule = match err.downcast_ref::<sync::Error>() {
+                Some(sync::Error::PythonMismatch { .. } | sync::Error::PackagePythonMismatch { .. }) => {
+                    Rule::PythonMismatch
+                }
+                Some(sync::Error::NotForThisEnvironment { .. }) => Rule::LockEnvironment,
+                _ => return Err(err),
+            };
+            report.push(Finding::new(rule, format!("{}", err.root_cause())));
+            report.sort();
+            return Ok(report);
+        }
+    };
+    if state.pending.is_some() {
+        report.push(Finding::new(
+            Rule::SyncInterrupted,
+            format!("a sync of `{env_name}` was stopped before it finished; run `fenv sync` to repair it"),
+        ));
+    }
+    let plan = &state.plan;
+    for selected in &plan.install {
+        report.push(
+            Finding::new(
+                Rule::PackageMissing,
+                format!(
+                    "`{}` {} is locked but not installed",
+                    selected.name, selected.version
+                ),
+            )
+            .package(&selected.name),
+        );
+    }
+    for (old, selected) in &plan.replace {
+        report.push(
+            Finding::new(
+                Rule::PackageVersion,
+                format!(
+                    "`{}` is installed at {} but locked at {}",
+                    selected.name, old.version, selected.version
+                ),
+            )
+            .package(&selected.name),
+        );
+    }
+    for old in &plan.remove {
+        report.push(
+            Finding::new(
+                Rule::PackageExtra,
+                format!(
+                    "`{}` {} is installed but not locked",
+                    old.normalized_name(),
+                    old.version
+                ),
+            )
+            .package(old.normalized_name()),
+        );
+    }
+
+    // Every installed file against its RECORD.
+    let site_packages = state.site_packages();
+    for dist in &state.installed {
+        let verified = verify(&site_packages, env, dist);
+        report.files_checked += verified.checked;
+        let name = dist.normalized_name();
+        for problem in verified.problems {
+            let (rule, message) = match problem {
+                Problem::NoRecord { .. } => (
+                    Rule::InstallIncomplete,
+                    format!(
+                        "`{name}` {} has no RECORD: its install did not finish; run `fenv sync`",
+                        dist.version
+                    ),
+                ),
+                Problem::Missing { path } => (
+                    Rule::FileMissing,
+                    format!(
+                        "`{}` of `{name}` {} is missing",
+                        user_display(&path),
+                        dist.version
+                    ),
+                ),
+                Problem::Modified { path } => (
+                    Rule::FileModified,
+                    format!(
+                        "`{}` of `{name}` {} differs from its RECORD hash",
+                        user_display(&path),
+                        dist.version
+                    ),
+                ),
+            };
+            report.push(Finding::new(rule, message).package(&name));
+        }
+    }
+    report.sort();
+    Ok(report)
+}
