@@ -296,3 +296,83 @@ fn quiet_sync_prints_nothing() {
     assert!(output.status.success());
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
+
+#[test]
+fn a_sync_killed_at_any_moment_is_reported_then_repaired() {
+    let Some(project) = Project::locked() else { return };
+    // Enough packages and files that a sync takes a while: two locks of
+    // the same 12 packages, at 1.0 and at 2.0, switched between runs so
+    // that kills land in installs, replaces and removals alike.
+    let names: Vec<String> = (0..12).map(|i| format!("p{i:02}")).collect();
+    let publish = |version: &str| {
+        for name in &names {
+            let mut builder = WheelBuilder::new(name, version);
+            for file in 0..80 {
+                builder = builder.file(
+                    &format!("{name}/m{file:03}.py"),
+                    format!("X = {file}\n").repeat(50),
+                );
+            }
+            project
+                .index
+                .publish(&builder.build(&project.ctx.root().join("wheels")));
+        }
+    };
+    publish("1.0");
+    let deps: Vec<&str> = names.iter().map(String::as_str).collect();
+    project.pyproject(&deps);
+    run_ok(&mut project.fenv(&["lock"]));
+    std::fs::copy(project.ctx.path("pylock.toml"), project.ctx.path("one.toml")).unwrap();
+    publish("2.0");
+    run_ok(&mut project.fenv(&["lock", "--upgrade", "--refresh"]));
+    std::fs::copy(project.ctx.path("pylock.toml"), project.ctx.path("two.toml")).unwrap();
+    let expected = |lock: &str| -> Vec<String> {
+        let version = if lock == "one.toml" { "1.0" } else { "2.0" };
+        names.iter().map(|n| format!("{n}=={version}")).collect()
+    };
+    // Both locks' wheels in the store, as in CI with a warm cache.
+    project.sync_ok(&["--lock", "two.toml"]);
+    project.sync_ok(&["--lock", "one.toml"]);
+
+    let mut interrupted = 0;
+    for (round, delay_ms) in (0..120).step_by(8).enumerate() {
+        let lock = if round % 2 == 0 { "two.toml" } else { "one.toml" };
+        let mut child = project.fenv(&["sync", "-q", "--lock", lock]).spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        child.wait().unwrap();
+        // Either check says the env matches the lock, and it does...
+        let output = run(&mut project.fenv(&["check", "--lock", lock]));
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        if output.status.success() {
+            assert_eq!(project.frozen(), expected(lock), "killed after {delay_ms} ms");
+            continue;
+        }
+        // ...or it says what is wrong, and the next sync repairs it.
+        interrupted += 1;
+        assert!(
+            stdout.contains("error[sync-interrupted]") || stdout.contains("error[package-"),
+            "killed after {delay_ms} ms:\n{stdout}"
+        );
+        let stderr = project.sync_ok(&["--lock", lock]);
+        run_ok(&mut project.fenv(&["check", "--lock", lock]));
+        assert_eq!(
+            project.frozen(),
+            expected(lock),
+            "killed after {delay_ms} ms:\n{stderr}"
+        );
+        project.pip_check();
+        let imports = names
+            .iter()
+            .map(|n| format!("import {n}.m079"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        run_ok(Command::new(project.python()).args(["-c", &imports]));
+    }
+    eprintln!("{interrupted} of 15 kills left work for the next sync");
+    assert!(
+        interrupted > 0,
+        "no kill landed inside a sync; the test proves nothing"
+    );
+    assert!(!project.env().join(".fenv-sync-pending").exists());
+}
