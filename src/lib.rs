@@ -8,6 +8,7 @@
 
 pub mod cache;
 pub mod check;
+pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod diagnostics;

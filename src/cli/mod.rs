@@ -81,6 +81,9 @@ pub enum Command {
     /// Report how the environment and the lock differ from what they should be.
     Check(CheckArgs),
 
+    /// For CI jobs: sync the environment to the committed lock, check it, export it.
+    Ci(CiArgs),
+
     /// List what is installed in an environment, like `pip freeze`.
     Freeze(FreezeArgs),
 
@@ -144,6 +147,38 @@ pub struct CheckArgs {
     /// Print the findings as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+
+    /// The package index, as for `fenv lock`; part of the lock's inputs.
+    #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]
+    pub index_url: Option<String>,
+
+    /// Ignore files uploaded after this time, as for `fenv lock`; part of the lock's inputs.
+    #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER", value_parser = parse_timestamp)]
+    pub exclude_newer: Option<String>,
+}
+
+/// `fenv ci`
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    /// The environment [default: the project's `[tool.fenv] env`, else `.venv` beside the manifest].
+    #[arg(long, value_name = "DIR")]
+    pub env: Option<PathBuf>,
+
+    /// The lock to install [default: the project's `pylock.toml`].
+    #[arg(long, value_name = "FILE")]
+    pub lock: Option<PathBuf>,
+
+    /// The Python for a new environment [default: `.python-version`, else the project's `requires-python`].
+    #[arg(short, long, value_name = "REQUEST")]
+    pub python: Option<String>,
+
+    /// Also write `VIRTUAL_ENV` and `PATH` to this dotenv file (GitLab's `artifacts:reports:dotenv`).
+    #[arg(long, value_name = "FILE")]
+    pub export: Option<PathBuf>,
+
+    /// Print a cache key for fenv's cache (platform, Python, lock) and do nothing else.
+    #[arg(long)]
+    pub cache_key: bool,
 
     /// The package index, as for `fenv lock`; part of the lock's inputs.
     #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]

@@ -209,3 +209,43 @@ impl CheckSettings {
         }
     }
 }
+
+/// What `fenv ci` was asked to do.
+#[derive(Debug, Clone)]
+pub struct CiSettings {
+    /// The sync it runs (always `--frozen`).
+    pub sync: SyncSettings,
+    pub export: Option<PathBuf>,
+    pub cache_key: bool,
+}
+
+impl CiSettings {
+    pub fn resolve(args: crate::cli::CiArgs) -> Self {
+        let crate::cli::CiArgs {
+            env,
+            lock,
+            python,
+            export,
+            cache_key,
+            index_url,
+            exclude_newer,
+        } = args;
+        Self {
+            sync: SyncSettings {
+                env,
+                lock,
+                frozen: true,
+                dry_run: false,
+                json: false,
+                python,
+                lock_settings: LockSettings {
+                    index_url,
+                    exclude_newer,
+                    ..LockSettings::default()
+                },
+            },
+            export,
+            cache_key,
+        }
+    }
+}

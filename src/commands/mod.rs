@@ -4,6 +4,7 @@
 mod activate;
 mod cache;
 mod check;
+mod ci;
 mod create;
 mod freeze;
 mod lock;
@@ -16,7 +17,9 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::cache::Cache;
-use crate::cli::settings::{CheckSettings, CreateSettings, GlobalSettings, LockSettings, SyncSettings};
+use crate::cli::settings::{
+    CheckSettings, CiSettings, CreateSettings, GlobalSettings, LockSettings, SyncSettings,
+};
 use crate::cli::{CacheCommand, Cli, Command, PythonCommand};
 use crate::diagnostics::ExitStatus;
 use crate::printer::Printer;
@@ -34,6 +37,7 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Sync(args) => sync::sync(SyncSettings::resolve(args), &global, printer),
         Command::Run(args) => run::run(args, &global, printer),
         Command::Check(args) => check::check(&CheckSettings::resolve(args), &global, printer),
+        Command::Ci(args) => ci::ci(CiSettings::resolve(args), &global, printer),
         Command::Freeze(args) => freeze::freeze(args.env.as_deref(), args.json, args.all, printer),
         Command::Cache(CacheCommand::Dir) => cache::dir(&global, printer),
         Command::Cache(CacheCommand::Clean { package }) => cache::clean(package.as_deref(), &global, printer),

@@ -4,6 +4,7 @@
 mod activation;
 mod cache;
 mod check;
+mod ci;
 mod common;
 mod create;
 mod index;

@@ -99,6 +99,11 @@ impl TestContext {
             .env_remove("PYENV_VERSION")
             .env_remove("XDG_CACHE_HOME")
             .env_remove("XDG_CONFIG_HOME")
+            // A CI system running the tests must not turn on `fenv ci`'s
+            // annotations or exports where a test does not ask for them.
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_ENV")
+            .env_remove("GITHUB_PATH")
             .env("NO_COLOR", "1")
             .stdin(std::process::Stdio::null());
         if let Some(root) = pyenv_root() {
