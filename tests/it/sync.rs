@@ -156,7 +156,8 @@ pub(crate) fn fingerprint(dir: &Path) -> BTreeMap<PathBuf, (u64, SystemTime)> {
 fn sync_into_a_fresh_env_installs_exactly_the_lock() {
     let Some(project) = Project::locked() else { return };
     let stderr = project.sync_ok(&[]);
-    assert!(stderr.contains("+2 ~0 -0"), "{stderr}");
+    // Not a terminal: a plain line a change, then the summary.
+    assert!(stderr.contains(" + a==1.0\n + b==1.0\n+2 ~0 -0 in "), "{stderr}");
     project.pip_check();
     assert_eq!(project.frozen(), ["a==1.0", "b==1.0"]);
     assert!(project.seeds().contains(&"pip".to_string()));
@@ -375,4 +376,51 @@ fn a_sync_killed_at_any_moment_is_reported_then_repaired() {
         "no kill landed inside a sync; the test proves nothing"
     );
     assert!(!project.env().join(".fenv-sync-pending").exists());
+}
+
+#[test]
+fn json_gives_the_plan_and_the_result() {
+    let Some(project) = Project::locked() else { return };
+    let output = run(&mut project.fenv(&["sync", "--json"]));
+    assert!(output.status.success(), "{output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["created"], true);
+    assert_eq!(json["dry_run"], false);
+    assert_eq!(json["summary"], "+2 ~0 -0");
+    assert_eq!(json["env"], project.env().display().to_string());
+    assert!(json["lock_hash"].as_str().unwrap().starts_with("sha256:"));
+    assert!(json["python"].as_str().unwrap().starts_with("3.12."));
+    let changes: Vec<(String, String, String)> = json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["action"].as_str().unwrap().to_string(),
+                c["name"].as_str().unwrap().to_string(),
+                c["file"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("install".into(), "a".into(), "a-1.0-py3-none-any.whl".into()),
+            ("install".into(), "b".into(), "b-1.0-py3-none-any.whl".into()),
+        ]
+    );
+
+    // A dry run: the removal it would make, exit 1, nothing changed.
+    project.pip_install(&project.wheel("extra", "3.0", &[]));
+    let output = run(&mut project.fenv(&["sync", "--json", "--dry-run"]));
+    assert_eq!(output.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["dry_run"], true);
+    assert_eq!(json["created"], false);
+    assert_eq!(json["unchanged"], 2);
+    assert_eq!(
+        json["changes"],
+        serde_json::json!([{ "action": "remove", "name": "extra", "version": "3.0" }])
+    );
+    assert!(project.frozen().iter().any(|l| l.starts_with("extra")));
 }
