@@ -229,6 +229,10 @@ pub struct SyncArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// The lock's target to install: only `host`, the environment's own interpreter and platform.
+    #[arg(long, value_name = "TARGET", default_value = "host")]
+    pub target: String,
+
     /// The Python for a new environment [default: `.python-version`, else the project's `requires-python`].
     #[arg(short, long, value_name = "REQUEST")]
     pub python: Option<String>,

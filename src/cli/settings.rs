@@ -144,6 +144,8 @@ pub struct SyncSettings {
     pub frozen: bool,
     pub dry_run: bool,
     pub json: bool,
+    /// Always `host` once resolved; kept to refuse the others clearly.
+    pub target: String,
     pub python: Option<String>,
     /// How the lock is checked, and made again when stale: the overrides
     /// `fenv lock` would be given, so both agree on the lock's inputs.
@@ -158,6 +160,7 @@ impl SyncSettings {
             frozen,
             dry_run,
             json,
+            target,
             python,
             index_url,
             exclude_newer,
@@ -168,6 +171,7 @@ impl SyncSettings {
             frozen,
             dry_run,
             json,
+            target,
             python,
             lock_settings: LockSettings {
                 index_url,
@@ -237,6 +241,7 @@ impl CiSettings {
                 frozen: true,
                 dry_run: false,
                 json: false,
+                target: "host".into(),
                 python,
                 lock_settings: LockSettings {
                     index_url,

@@ -52,6 +52,7 @@ pub fn run(args: RunArgs, global: &GlobalSettings, printer: &Printer) -> Result<
             frozen: false,
             dry_run: false,
             json: false,
+            target: "host".into(),
             python: None,
             lock_settings: LockSettings {
                 index_url: args.index_url.clone(),

@@ -35,6 +35,12 @@ use crate::venv::{self, CreateOptions, InterpreterLink, Layout, OnExisting, Seed
 
 pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
     let started = Instant::now();
+    if settings.target != "host" {
+        return Err(sync::Error::NotInstallableTarget {
+            target: settings.target.clone(),
+        }
+        .into());
+    }
     let located = locate(settings.lock.as_deref(), printer)?;
 
     // Step 1: a lock in step with the project's inputs.

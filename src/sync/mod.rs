@@ -36,6 +36,9 @@ pub enum Error {
     )]
     StaleLock { path: PathBuf },
 
+    #[error("`fenv sync` installs the `host` target into a local environment, not `{target}`")]
+    NotInstallableTarget { target: String },
+
     #[error("this lock was not made for {environment}")]
     NotForThisEnvironment {
         environment: String,
@@ -115,6 +118,9 @@ impl Hint for Error {
             Self::StaleLock { .. } => {
                 Some("run `fenv lock` and commit the result, or drop `--frozen` to lock on the way".into())
             }
+            Self::NotInstallableTarget { target } => Some(format!(
+                "the lock pins the same versions for every target, so the host environment runs what `{target}` gets; its own wheels go into bundles"
+            )),
             Self::NotForThisEnvironment { targets, .. } => Some(format!(
                 "the lock is for {}; run `fenv lock --target host` to lock for this environment as well",
                 if targets.is_empty() {

@@ -424,3 +424,18 @@ fn json_gives_the_plan_and_the_result() {
     );
     assert!(project.frozen().iter().any(|l| l.starts_with("extra")));
 }
+
+#[test]
+fn only_the_host_target_is_installed() {
+    let Some(project) = Project::locked() else { return };
+    let stderr = run_err(&mut project.fenv(&["sync", "--target", "lambda"]), 1);
+    assert!(
+        stderr.starts_with(
+            "error: `fenv sync` installs the `host` target into a local environment, not `lambda`\nhint: "
+        ),
+        "{stderr}"
+    );
+    assert!(!project.env().exists());
+    project.sync_ok(&["--target", "host"]);
+    assert_eq!(project.frozen(), ["a==1.0", "b==1.0"]);
+}
