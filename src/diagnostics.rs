@@ -78,6 +78,8 @@ pub fn hints(err: &anyhow::Error) -> Vec<String> {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::ci::Error>() {
             e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::build::Error>() {
+            e.hint()
         } else {
             None
         };

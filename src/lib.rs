@@ -6,6 +6,7 @@
 //! work without knowing about each other's internals or about the CLI.
 //! [`run`] is the only place that turns an error into an exit code.
 
+pub mod build;
 pub mod cache;
 pub mod check;
 pub mod ci;

@@ -1,0 +1,290 @@
+//! Building a wheel from a source distribution (PEP 517), for packages
+//! locked only as an sdist for the host.
+//!
+//! The sdist, already verified against the lock, is unpacked safely
+//! ([`sdist`]); its `[build-system]` is read ([`system`]); an isolated
+//! environment of the target's Python gets the build requirements,
+//! resolved and installed by fenv itself ([`env`]); the embedded
+//! `frontend.py` then calls the backend's hooks in that environment. The
+//! wheel goes into the wheel store, and `built/<sdist sha256>` remembers
+//! it, so the same sdist is never built twice.
+//!
+//! This module builds; when to build is the sync's choice
+//! ([`crate::sync::fetch`]). Nothing here touches the target environment.
+
+mod env;
+mod hooks;
+pub mod sdist;
+mod system;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Instant;
+
+use pep440_rs::Version;
+
+use crate::cache::Cache;
+use crate::diagnostics::Hint;
+use crate::index::IndexClient;
+use crate::install::name::{WheelFilename, normalize};
+use crate::install::{UnpackedWheel, WheelStore};
+use crate::printer::Printer;
+use crate::python::InterpreterInfo;
+use env::BuildEnv;
+use hooks::Hooks;
+use system::BuildSystem;
+
+/// What can go wrong building a wheel from an sdist.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("failed to build `{package}` {version} from its source distribution")]
+    Failed {
+        package: String,
+        version: String,
+        #[source]
+        source: Box<Error>,
+    },
+
+    #[error("the source distribution cannot be unpacked: {reason}")]
+    InvalidSdist { reason: String },
+
+    #[error("the source tree cannot be built: {reason}")]
+    BuildSystem { reason: String },
+
+    #[error("the interpreter cannot be described: {reason}")]
+    Interpreter { reason: String },
+
+    #[error("failed to create the isolated build environment")]
+    Environment(#[source] crate::venv::Error),
+
+    #[error("the build requirement `{requirement}` is not valid: {reason}")]
+    InvalidRequirement { requirement: String, reason: String },
+
+    #[error("failed to resolve the build requirements ({requires})")]
+    Resolve {
+        requires: String,
+        #[source]
+        source: crate::resolve::Error,
+    },
+
+    #[error("the build requirement `{requirement}` {version} has no wheel for this Python")]
+    RequirementSdistOnly { requirement: String, version: String },
+
+    #[error("failed to download the build requirement `{requirement}`")]
+    Download {
+        requirement: String,
+        #[source]
+        source: crate::index::Error,
+    },
+
+    #[error("failed to install the build requirement `{requirement}`")]
+    Install {
+        requirement: String,
+        #[source]
+        source: crate::install::Error,
+    },
+
+    #[error("the backend's `{hook}` hook failed ({status}); its last output:\n{output}")]
+    Backend {
+        hook: &'static str,
+        status: String,
+        output: String,
+    },
+
+    #[error("the backend's `{hook}` hook answered something fenv cannot use: {reason}")]
+    Answer { hook: &'static str, reason: String },
+
+    #[error("the backend built `{wheel}`, which is not a wheel of `{package}` {version}")]
+    WrongWheel {
+        wheel: String,
+        package: String,
+        version: String,
+    },
+
+    #[error("failed to add the built wheel to the wheel store")]
+    Store(#[source] crate::install::Error),
+
+    #[error("failed to {action} `{}`", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| Self::Io {
+            action,
+            path,
+            source: crate::fs::bare(source),
+        }
+    }
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::Failed { .. } | Self::Interpreter { .. } | Self::Io { .. } => None,
+            Self::InvalidSdist { .. } => {
+                Some("the file is damaged or hostile; ask the package's authors for a wheel".into())
+            }
+            Self::BuildSystem { .. } | Self::Backend { .. } | Self::Answer { .. } | Self::WrongWheel { .. } => {
+                Some(
+                    "the package does not build here; pin a version that ships wheels for this Python, or build a wheel yourself and lock with `--find-links`"
+                        .into(),
+                )
+            }
+            Self::InvalidRequirement { .. } | Self::RequirementSdistOnly { .. } => Some(
+                "fenv installs build requirements from wheels only; pin a version of the package that ships wheels"
+                    .into(),
+            ),
+            Self::Environment(source) => source.hint(),
+            Self::Resolve { source, .. } => source.hint(),
+            Self::Download { source, .. } => source.hint(),
+            Self::Install { source, .. } | Self::Store(source) => source.hint(),
+        }
+    }
+}
+
+/// Builds wheels from sdists, for one target environment.
+#[derive(Debug)]
+pub struct Builder<'a> {
+    pub store: &'a WheelStore,
+    /// Where the build requirements come from: the lock's index.
+    pub index: &'a IndexClient,
+    /// For `built/` (what was built from which sdist) and the work folders.
+    pub cache: &'a Cache,
+    /// The interpreter of the environment the wheels are for; the build
+    /// environment is made from its base interpreter.
+    pub python: &'a InterpreterInfo,
+    pub printer: &'a Printer,
+}
+
+impl Builder<'_> {
+    /// The wheel built before from the sdist with this sha256, if the
+    /// store still holds it.
+    pub fn built(&self, sdist_sha256: &str) -> Option<UnpackedWheel> {
+        let pointer = self.cache.bucket("built").ok()?.join(sdist_sha256);
+        let text = std::fs::read_to_string(pointer).ok()?;
+        let wheel_sha256 = text.trim();
+        if wheel_sha256.len() != 64 || !wheel_sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        self.store.cached(wheel_sha256)
+    }
+
+    /// Builds the verified sdist at `sdist` of `package` `version` into a
+    /// wheel in the store, unless another fenv built it meanwhile.
+    pub fn build(
+        &self,
+        package: &str,
+        version: &str,
+        sdist: &Path,
+        sdist_sha256: &str,
+    ) -> Result<UnpackedWheel, Error> {
+        let failed = |source| Error::Failed {
+            package: package.to_string(),
+            version: version.to_string(),
+            source: Box::new(source),
+        };
+        // One build of an sdist at a time; the others wait, then find it.
+        let built_dir = self.cache.bucket("built").ok();
+        let _lock = match &built_dir {
+            Some(dir) => Some(lock_file(&dir.join(format!("{sdist_sha256}.lock"))).map_err(failed)?),
+            None => None,
+        };
+        if let Some(found) = self.built(sdist_sha256) {
+            return Ok(found);
+        }
+        self.printer.info(format!(
+            "Building {package}=={version} from its source distribution"
+        ));
+        let started = Instant::now();
+        let wheel = self.build_uncached(package, version, sdist).map_err(failed)?;
+        if let Some(dir) = built_dir {
+            let pointer = dir.join(sdist_sha256);
+            crate::fs::write_atomic(&pointer, format!("{}\n", wheel.sha256))
+                .map_err(Error::io("write", &pointer))
+                .map_err(failed)?;
+        }
+        self.printer.verbose(format!(
+            "built {} in {} ms",
+            wheel.file_name,
+            started.elapsed().as_millis()
+        ));
+        Ok(wheel)
+    }
+
+    fn build_uncached(&self, package: &str, version: &str, sdist: &Path) -> Result<UnpackedWheel, Error> {
+        // Step 1: a work folder on the cache's filesystem (the store's
+        // hardlinks need it), removed when the build ends either way.
+        let work = match self.cache.bucket("builds") {
+            Ok(dir) => tempfile::Builder::new().prefix(".tmp-").tempdir_in(&dir),
+            Err(_) => tempfile::Builder::new().prefix("fenv-build-").tempdir(),
+        }
+        .map_err(Error::io("create", "a build folder"))?;
+        let work = work.path();
+
+        // Step 2: the source tree, unpacked with every path checked.
+        let unpacked = work.join("src");
+        fs_err::create_dir(&unpacked).map_err(Error::io("create", &unpacked))?;
+        let tree = sdist::unpack(sdist, &unpacked).map_err(|reason| Error::InvalidSdist { reason })?;
+
+        // Step 3: PEP 517/518 `[build-system]`, with the legacy defaults.
+        let system = BuildSystem::read(&tree).map_err(|reason| Error::BuildSystem { reason })?;
+
+        // Step 4: PEP 517 "isolated build environment": only `requires`.
+        let base = self.base_interpreter();
+        let mut env = BuildEnv::create(&work.join("env"), &base, self.store, self.printer)?;
+        env.install(&system.requires, self.index, self.store, self.printer)?;
+
+        // Step 5: `get_requires_for_build_wheel`, installed beside them.
+        let hooks = Hooks::new(&tree, &system, work)?;
+        let extra = hooks.get_requires_for_build_wheel(&env)?;
+        if !extra.is_empty() {
+            let all: Vec<String> = system.requires.iter().chain(&extra).cloned().collect();
+            env.install(&all, self.index, self.store, self.printer)?;
+        }
+
+        // Step 6: `build_wheel`, then the wheel checked and stored.
+        let out = work.join("out");
+        fs_err::create_dir(&out).map_err(Error::io("create", &out))?;
+        let name = hooks.build_wheel(&env, &out)?;
+        let wrong = || Error::WrongWheel {
+            wheel: name.clone(),
+            package: package.to_string(),
+            version: version.to_string(),
+        };
+        let parsed = WheelFilename::parse(&name).ok_or_else(wrong)?;
+        let same_version = match (Version::from_str(&parsed.version), Version::from_str(version)) {
+            (Ok(built), Ok(locked)) => built == locked,
+            _ => parsed.version == version,
+        };
+        if parsed.normalized_name() != normalize(package) || !same_version {
+            return Err(wrong());
+        }
+        self.store.add(&out.join(&name)).map_err(Error::Store)
+    }
+
+    /// The interpreter the target environment was made from, which the
+    /// build environment is made from too (as `python -m venv` run
+    /// inside a venv would); the environment's own when it cannot be told.
+    fn base_interpreter(&self) -> InterpreterInfo {
+        let python = self.python;
+        if python.prefix == python.base_prefix {
+            return python.clone();
+        }
+        crate::python::cache::query_cached(self.cache, &python.base_executable)
+            .map_or_else(|_| python.clone(), |(info, _)| info)
+    }
+}
+
+/// An exclusive lock on `path`, held until the file is dropped.
+fn lock_file(path: &Path) -> Result<std::fs::File, Error> {
+    let file = std::fs::File::create(path).map_err(Error::io("create", path))?;
+    file.lock().map_err(Error::io("lock", path))?;
+    Ok(file)
+}
