@@ -103,8 +103,22 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
     }
     let index = IndexClient::new(index_config);
     let wanted: Vec<&Selected> = plan.wheels().collect();
+    let builder = crate::build::Builder {
+        store,
+        index: &index,
+        cache: &cache,
+        python: &state.info,
+        printer,
+    };
     let progress = printer.progress(wanted.len(), "Fetching");
-    let fetched = sync::fetch(&wanted, store, &index, sync::fetch::DEFAULT_JOBS, &progress);
+    let fetched = sync::fetch(
+        &wanted,
+        store,
+        &index,
+        &builder,
+        sync::fetch::DEFAULT_JOBS,
+        &progress,
+    );
     progress.finish();
     let wheels =
         fetched.with_context(|| format!("failed to sync `{}`; nothing was changed", user_display(&env)))?;
@@ -208,6 +222,7 @@ impl EnvState {
             python: &target.python,
             markers: &target.markers,
             tags: &target.tags,
+            allow_sdist: target.allow_sdist,
         };
         let selected = sync::select(locked, &environment)
             .with_context(|| format!("failed to sync `{}`", user_display(env)))?;
@@ -296,7 +311,7 @@ impl Report {
     /// Prints the changes and the summary (or the JSON); a dry run that
     /// would change anything exits 1.
     fn finish(mut self, plan: &Plan, started: Instant, json: bool, printer: &Printer) -> Result<ExitStatus> {
-        let wheel = |selected: &Selected| Some(selected.wheel.name.clone());
+        let wheel = |selected: &Selected| Some(selected.file.name.clone());
         for selected in &plan.install {
             self.changes.push(Change {
                 action: "install",

@@ -4,28 +4,32 @@
 //! A wheel already unpacked in the store under the locked sha256 is used
 //! as it is; any other is downloaded (a few at a time, each checked
 //! against the lock's size and sha256 by [`IndexClient::download`]) and
-//! added to the store. The first failure stops the others and is
-//! returned, naming the package.
+//! added to the store. A package selected from its sdist is built into a
+//! wheel by the [`Builder`] (once: it remembers what it built), after
+//! the sdist is downloaded and checked the same way. The first failure
+//! stops the others and is returned, naming the package.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use crate::build::Builder;
 use crate::index::{self, IndexClient};
 use crate::install::{UnpackedWheel, WheelStore};
 use crate::printer::Progress;
-use crate::sync::{Error, Selected};
+use crate::sync::{Error, Selected, Source};
 
 /// At most this many downloads at once: enough to hide latency, few
 /// enough to be polite to an index.
 pub const DEFAULT_JOBS: usize = 8;
 
 /// Every wheel of `wanted` unpacked in `store`, by normalized name;
-/// `progress` advances once a wheel.
+/// sdists are built with `builder`; `progress` advances once a package.
 pub fn fetch(
     wanted: &[&Selected],
     store: &WheelStore,
     index: &IndexClient,
+    builder: &Builder<'_>,
     jobs: usize,
     progress: &Progress,
 ) -> Result<HashMap<String, UnpackedWheel>, Error> {
@@ -40,7 +44,7 @@ pub fn fetch(
                     let Some(selected) = wanted.get(at) else {
                         break;
                     };
-                    let result = fetch_one(selected, store, index);
+                    let result = fetch_one(selected, store, index, builder);
                     progress.inc();
                     if result.is_err() {
                         failed.store(true, Ordering::Relaxed);
@@ -63,10 +67,20 @@ pub fn fetch(
     Ok(out)
 }
 
-/// One wheel: from the store, else downloaded, verified and added.
-fn fetch_one(selected: &Selected, store: &WheelStore, index: &IndexClient) -> Result<UnpackedWheel, Error> {
-    let wheel = &selected.wheel;
-    if let Some(found) = store.cached(&wheel.sha256) {
+/// One wheel: from the store, else downloaded, verified and added (or
+/// built, for an sdist).
+fn fetch_one(
+    selected: &Selected,
+    store: &WheelStore,
+    index: &IndexClient,
+    builder: &Builder<'_>,
+) -> Result<UnpackedWheel, Error> {
+    let wheel = &selected.file;
+    let found = match selected.source {
+        Source::Wheel => store.cached(&wheel.sha256),
+        Source::Sdist => builder.built(&wheel.sha256),
+    };
+    if let Some(found) = found {
         return Ok(found);
     }
     let (package, version) = (selected.name.clone(), selected.version.clone());
@@ -119,6 +133,9 @@ fn fetch_one(selected: &Selected, store: &WheelStore, index: &IndexClient) -> Re
         ..index::File::default()
     };
     let path = index.download(&file, dir.path()).map_err(download_error)?;
+    if selected.source == Source::Sdist {
+        return Ok(builder.build(&selected.name, &selected.version, &path, &wheel.sha256)?);
+    }
     store.add(&path).map_err(|source| Error::Store {
         package: selected.name.clone(),
         version: selected.version.clone(),

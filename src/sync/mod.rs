@@ -14,7 +14,7 @@ pub mod select;
 
 pub use fetch::fetch;
 pub use plan::{Plan, plan};
-pub use select::{Selected, select};
+pub use select::{Selected, Source, select};
 
 use std::path::PathBuf;
 
@@ -66,7 +66,9 @@ pub enum Error {
         second: String,
     },
 
-    #[error("`{package}` {version} is locked only as a source distribution, which fenv cannot build yet")]
+    #[error(
+        "`{package}` {version} is locked only as a source distribution, which fenv builds only for the host"
+    )]
     SdistOnly { package: String, version: String },
 
     #[error("no wheel of `{package}` {version} in the lock fits {environment}")]
@@ -101,6 +103,9 @@ pub enum Error {
         #[source]
         source: crate::index::Error,
     },
+
+    #[error(transparent)]
+    Build(#[from] crate::build::Error),
 
     #[error("failed to add `{package}` {version} to the wheel store")]
     Store {
@@ -146,6 +151,7 @@ impl Hint for Error {
             ),
             Self::Download { source, .. } => source.hint(),
             Self::Store { source, .. } => source.hint(),
+            Self::Build(source) => source.hint(),
         }
     }
 }

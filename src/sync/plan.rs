@@ -149,7 +149,8 @@ mod tests {
         Selected {
             name: name.into(),
             version: version.into(),
-            wheel: LockedFile::default(),
+            file: LockedFile::default(),
+            source: crate::sync::select::Source::Wheel,
         }
     }
 

@@ -27,15 +27,30 @@ pub struct Environment<'a> {
     pub python: &'a Version,
     pub markers: &'a MarkerEnvironment,
     pub tags: &'a Tags,
+    /// Whether a package with no fitting wheel may be built from its
+    /// sdist (only where the environment's Python is at hand).
+    pub allow_sdist: bool,
 }
 
-/// A locked package chosen for the environment, with its best wheel.
+/// A locked package chosen for the environment, with the file to
+/// install it from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selected {
     /// The normalized name.
     pub name: String,
     pub version: String,
-    pub wheel: LockedFile,
+    /// The best wheel, or the sdist to build one from ([`Selected::source`]).
+    pub file: LockedFile,
+    pub source: Source,
+}
+
+/// What [`Selected::file`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A wheel, installed as it is.
+    Wheel,
+    /// An sdist, built into a wheel first ([`crate::build`]).
+    Sdist,
 }
 
 /// The extra every rewritten `in extras` clause compares with.
@@ -82,7 +97,16 @@ pub fn select(lock: &Lock, environment: &Environment<'_>) -> Result<Vec<Selected
                 python,
             });
         }
-        let wheel = best_wheel(package, environment)?;
+        // No wheel fits: the host builds one from the sdist.
+        let (file, source) = match (best_wheel(package, environment), &package.sdist) {
+            (Ok(wheel), _) => (wheel, Source::Wheel),
+            (Err(Error::SdistOnly { .. } | Error::NoCompatibleWheel { .. }), Some(sdist))
+                if environment.allow_sdist =>
+            {
+                (sdist.clone(), Source::Sdist)
+            }
+            (Err(err), _) => return Err(err),
+        };
         if let Some(first) = chosen.get(&package.name) {
             return Err(Error::Ambiguous {
                 package: package.name.clone(),
@@ -95,7 +119,8 @@ pub fn select(lock: &Lock, environment: &Environment<'_>) -> Result<Vec<Selected
             Selected {
                 name: package.name.clone(),
                 version: package.version.clone(),
-                wheel,
+                file,
+                source,
             },
         );
     }
@@ -262,6 +287,7 @@ mod tests {
                 python: &target.python,
                 markers: &target.markers,
                 tags: &target.tags,
+                allow_sdist: target.allow_sdist,
             },
         )
     }
@@ -301,7 +327,7 @@ mod tests {
         let selected = select_for(&lambda, &lock).unwrap();
         let chosen: Vec<(&str, &str)> = selected
             .iter()
-            .map(|s| (s.name.as_str(), s.wheel.name.as_str()))
+            .map(|s| (s.name.as_str(), s.file.name.as_str()))
             .collect();
         assert_eq!(
             chosen,
@@ -339,6 +365,38 @@ mod tests {
             select_for(&lambda, &lock),
             Err(Error::PythonMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn the_host_builds_what_has_no_fitting_wheel() {
+        let host = Target::lambda((3, 12), Arch::X86_64);
+        let host = Target {
+            allow_sdist: true,
+            ..host
+        };
+        let mut native = package("native", None, &["native-1.0-cp312-cp312-macosx_11_0_arm64.whl"]);
+        native.sdist = Some(wheel("native-1.0.tar.gz"));
+        let lock = Lock {
+            packages: vec![
+                package("built", None, &[]),
+                native,
+                package("pure", None, &["pure-1.0-py3-none-any.whl"]),
+            ],
+            ..Lock::default()
+        };
+        let chosen: Vec<(String, String, Source)> = select_for(&host, &lock)
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.name, s.file.name, s.source))
+            .collect();
+        assert_eq!(
+            chosen,
+            [
+                ("built".into(), "built-1.0.tar.gz".into(), Source::Sdist),
+                ("native".into(), "native-1.0.tar.gz".into(), Source::Sdist),
+                ("pure".into(), "pure-1.0-py3-none-any.whl".into(), Source::Wheel),
+            ]
+        );
     }
 
     #[test]
