@@ -53,7 +53,7 @@ impl BuildEnv {
             scm_ignore_files: false,
             relocatable: false,
         };
-        let created = venv::create(root, info, &options, &seeder, printer).map_err(Error::Environment)?;
+        let created = venv::create(root, info, &options, &seeder, printer).map_err(|e| Error::Environment(Box::new(e)))?;
         let target = Target::host(info).map_err(|reason| Error::Interpreter { reason })?;
         Ok(Self {
             root: created.path,
@@ -112,7 +112,7 @@ impl BuildEnv {
         };
         let resolution = resolve::resolve(&request).map_err(|source| Error::Resolve {
             requires: requires.join(", "),
-            source,
+            source: Box::new(source),
         })?;
         let target = install::Target::venv(&self.root, &self.root, &self.layout, &self.info, false);
         let linker = Linker::new(None);
@@ -147,7 +147,7 @@ impl BuildEnv {
                 .download(best, download.path())
                 .map_err(|source| Error::Download {
                     requirement: package.name.clone(),
-                    source,
+                    source: Box::new(source),
                 })?;
             let install_error = |source| Error::Install {
                 requirement: package.name.clone(),

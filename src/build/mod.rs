@@ -55,7 +55,7 @@ pub enum Error {
     Interpreter { reason: String },
 
     #[error("failed to create the isolated build environment")]
-    Environment(#[source] crate::venv::Error),
+    Environment(#[source] Box<crate::venv::Error>),
 
     #[error("the build requirement `{requirement}` is not valid: {reason}")]
     InvalidRequirement { requirement: String, reason: String },
@@ -64,7 +64,7 @@ pub enum Error {
     Resolve {
         requires: String,
         #[source]
-        source: crate::resolve::Error,
+        source: Box<crate::resolve::Error>,
     },
 
     #[error("the build requirement `{requirement}` {version} has no wheel for this Python")]
@@ -74,7 +74,7 @@ pub enum Error {
     Download {
         requirement: String,
         #[source]
-        source: crate::index::Error,
+        source: Box<crate::index::Error>,
     },
 
     #[error("failed to install the build requirement `{requirement}`")]
@@ -127,7 +127,10 @@ impl Error {
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
-            Self::Failed { .. } | Self::Interpreter { .. } | Self::Io { .. } => None,
+            // The chain shows the boxed source as a `Box`, which the hint
+            // walk cannot downcast: ask it here.
+            Self::Failed { source, .. } => source.hint(),
+            Self::Interpreter { .. } | Self::Io { .. } => None,
             Self::InvalidSdist { .. } => {
                 Some("the file is damaged or hostile; ask the package's authors for a wheel".into())
             }
