@@ -18,7 +18,7 @@ use super::credentials::{self, Auth};
 use super::find_links::{self, FindLinks};
 use super::http::{self, Failure, Http, Policy};
 use super::simple::{self, JSON_MEDIA_TYPE};
-use super::{CoreMetadata, Error, File, remote, url};
+use super::{CoreMetadata, Error, File, metadata, remote, url};
 use crate::cache::Cache;
 use crate::install::name::normalize;
 
@@ -290,7 +290,8 @@ impl IndexClient {
 
     /// The core metadata of a wheel: from memory, the cache, a find-links
     /// archive, or the index (`.metadata` file, else range reads, else the
-    /// whole wheel), then cached by the wheel's sha256.
+    /// whole wheel), then cached by the wheel's sha256. An sdist's comes
+    /// from its `PKG-INFO`, when that is static (PEP 643).
     pub fn metadata(&self, file: &File) -> Result<CoreMetadata, Error> {
         let key = metadata_key(file);
         if let Some(found) = lock(&self.inner.metadata).get(&key) {
@@ -314,9 +315,7 @@ impl IndexClient {
             return Ok(metadata);
         }
         if !file.filename.ends_with(".whl") {
-            return Err(Error::NotAWheel {
-                filename: file.filename.clone(),
-            });
+            return self.load_sdist_metadata(file, key);
         }
         let bytes = if let Some(path) = url::to_path(&file.url) {
             find_links::read_wheel_metadata(&path).map_err(|reason| Error::InvalidWheel {
@@ -335,6 +334,42 @@ impl IndexClient {
             reason,
         })?;
         inner.cache.write_metadata(key, &bytes);
+        Ok(metadata)
+    }
+
+    /// The metadata of an sdist, from its `PKG-INFO`, when PEP 643 says
+    /// it is final: `Metadata-Version` 2.2 or later, and neither
+    /// `Requires-Dist` nor `Requires-Python` listed as `Dynamic`. The
+    /// sdist is downloaded (and checked) to read it; only the metadata
+    /// is cached.
+    fn load_sdist_metadata(&self, file: &File, key: &str) -> Result<CoreMetadata, Error> {
+        if !crate::build::sdist::is_sdist(&file.filename) {
+            return Err(Error::NotAWheel {
+                filename: file.filename.clone(),
+            });
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("fenv-sdist-")
+            .tempdir()
+            .map_err(|source| Error::Io {
+                action: "create",
+                path: std::env::temp_dir(),
+                source,
+            })?;
+        let path = self.download(file, dir.path())?;
+        let bytes = crate::build::sdist::pkg_info(&path).map_err(|reason| Error::InvalidSdist {
+            url: file.url.clone(),
+            reason,
+        })?;
+        metadata::check_static(&bytes).map_err(|reason| Error::DynamicMetadata {
+            filename: file.filename.clone(),
+            reason,
+        })?;
+        let metadata = CoreMetadata::parse(&bytes).map_err(|reason| Error::InvalidMetadata {
+            url: file.url.clone(),
+            reason,
+        })?;
+        self.inner.cache.write_metadata(key, &bytes);
         Ok(metadata)
     }
 

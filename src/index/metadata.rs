@@ -47,6 +47,35 @@ impl CoreMetadata {
     }
 }
 
+/// PEP 643: whether an sdist's `PKG-INFO` holds the dependencies its
+/// wheels will have, so a resolver may use it without building.
+pub fn check_static(bytes: &[u8]) -> Result<(), String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("it is not UTF-8: {e}"))?;
+    let fields = headers(text);
+    let version = fields
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case("metadata-version"))
+        .map(|(_, value)| value.as_str())
+        .unwrap_or_default();
+    let number = |part: Option<&str>| part.and_then(|p| p.trim().parse::<u32>().ok());
+    let mut parts = version.split('.');
+    let (major, minor) = (number(parts.next()), number(parts.next()).unwrap_or(0));
+    if major.is_none_or(|major| (major, minor) < (2, 2)) {
+        return Err(format!(
+            "its `PKG-INFO` has Metadata-Version `{version}`, older than 2.2 (PEP 643), so its dependencies may change when it is built"
+        ));
+    }
+    for (key, value) in &fields {
+        let dynamic = value.to_ascii_lowercase();
+        if key.eq_ignore_ascii_case("dynamic")
+            && ["requires-dist", "requires-python"].contains(&dynamic.as_str())
+        {
+            return Err(format!("its `PKG-INFO` marks `{value}` as dynamic"));
+        }
+    }
+    Ok(())
+}
+
 /// The `(key, value)` pairs of the header block, continuation lines
 /// folded in (joined with a space, as email parsers unfold them).
 fn headers(text: &str) -> Vec<(&str, String)> {
@@ -106,6 +135,25 @@ mod tests {
                 requires_python: Some(">=3.9, <4".into()),
                 provides_extra: vec!["socks".into(), "use-chardet".into()],
             }
+        );
+    }
+
+    #[test]
+    fn only_pep_643_static_metadata_counts() {
+        assert_eq!(
+            check_static(b"Metadata-Version: 2.2\nName: x\nVersion: 1\nDynamic: Description\n"),
+            Ok(())
+        );
+        assert_eq!(
+            check_static(b"Metadata-Version: 2.4\nName: x\nVersion: 1\n"),
+            Ok(())
+        );
+        assert!(check_static(b"Metadata-Version: 2.1\nName: x\nVersion: 1\n").is_err());
+        assert!(check_static(b"Name: x\nVersion: 1\n").is_err());
+        assert_eq!(
+            check_static(b"Metadata-Version: 2.2\nName: x\nVersion: 1\nDynamic: Requires-Dist\n")
+                .unwrap_err(),
+            "its `PKG-INFO` marks `Requires-Dist` as dynamic"
         );
     }
 

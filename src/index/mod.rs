@@ -87,6 +87,12 @@ pub enum Error {
     #[error("`{filename}` is not a wheel; fenv reads metadata from wheels only")]
     NotAWheel { filename: String },
 
+    #[error("`{url}` is not a valid source distribution: {reason}")]
+    InvalidSdist { url: String, reason: String },
+
+    #[error("the metadata of `{filename}` is known only once it is built: {reason}")]
+    DynamicMetadata { filename: String, reason: String },
+
     #[error("{what} is not in the cache, and `--offline` forbids the network")]
     Offline { what: String },
 
@@ -131,6 +137,8 @@ impl Hint for Error {
             Self::InvalidMetadata { .. }
             | Self::InvalidWheel { .. }
             | Self::NotAWheel { .. }
+            | Self::InvalidSdist { .. }
+            | Self::DynamicMetadata { .. }
             | Self::Io { .. } => None,
         }
     }

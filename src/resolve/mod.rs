@@ -37,11 +37,15 @@ pub enum Error {
         found: String,
     },
 
-    #[error("`{package}` {version} has only a source distribution for {target}")]
+    #[error(
+        "`{package}` {version} has only a source distribution for {target}, whose dependencies fenv cannot read: {reason}"
+    )]
     SdistOnly {
         package: String,
         version: String,
         target: String,
+        /// Why its dependencies cannot be read without building it.
+        reason: String,
     },
 
     #[error("the targets need different versions of `{package}`: {versions}")]
@@ -77,10 +81,10 @@ impl Hint for Error {
             Self::NoWheels { .. } => Some(
                 "pin a version that ships wheels for this platform, add a `find-links` folder with a wheel built for it, or drop the target".into(),
             ),
-            // fenv reads dependencies from wheels only, even where it may
-            // lock an sdist.
+            // fenv reads an sdist's dependencies only from a static
+            // PKG-INFO (PEP 643); it never builds while locking.
             Self::SdistOnly { package, version, .. } => Some(format!(
-                "fenv reads dependencies from wheels: build one (`pip wheel --no-deps {package}=={version} -w wheels`) and lock with `--find-links wheels`, or pin a version that ships wheels"
+                "fenv reads dependencies from wheels, or from an sdist's static PKG-INFO (Metadata-Version 2.2+): build a wheel (`pip wheel --no-deps {package}=={version} -w wheels`) and lock with `--find-links wheels`, or pin a version that ships wheels"
             )),
             Self::Diverged { .. } => Some(
                 "pin that package to one version that works on every target, or lock the targets separately".into(),

@@ -202,18 +202,34 @@ impl<'a> Provider<'a> {
             .iter()
             .find(|c| c.version == *version)
             .ok_or_else(|| Error::Internal(format!("{name} {version} was chosen but is not a candidate")))?;
+        // The files are ordered wheels first; only the host's lists an sdist.
         let file = candidate
             .files
-            .iter()
-            .find(|f| WheelFilename::parse(&f.filename).is_some())
-            .ok_or_else(|| Error::SdistOnly {
-                package: name.to_string(),
-                version: version.to_string(),
-                target: self.target.description.clone(),
-            })?;
-        let metadata = self.index.metadata(file).map_err(|source| Error::Index {
-            package: name.to_string(),
-            source,
+            .first()
+            .ok_or_else(|| Error::Internal(format!("{name} {version} was chosen but has no file")))?;
+        let metadata = self.index.metadata(file).map_err(|source| {
+            // An sdist whose dependencies are known only once built.
+            let reason = match &source {
+                crate::index::Error::Metadata { source: inner, .. } => match inner.as_ref() {
+                    crate::index::Error::InvalidSdist { reason, .. }
+                    | crate::index::Error::DynamicMetadata { reason, .. } => Some(reason.clone()),
+                    crate::index::Error::NotAWheel { .. } => Some("it is not a wheel".into()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match reason {
+                Some(reason) => Error::SdistOnly {
+                    package: name.to_string(),
+                    version: version.to_string(),
+                    target: self.target.description.clone(),
+                    reason,
+                },
+                None => Error::Index {
+                    package: name.to_string(),
+                    source,
+                },
+            }
         })?;
         let metadata = Rc::new(metadata);
         self.metadata.borrow_mut().insert(key, metadata.clone());
@@ -394,9 +410,10 @@ impl DependencyProvider for Provider<'_> {
         }
         let usable =
             |c: &&Candidate| range.contains(&c.version) && (!c.yanked || range.as_singleton().is_some());
-        // A version with only an sdist (the host's) has no metadata fenv can
-        // read: it is taken only when no version with a wheel fits, and then
-        // fails naming itself.
+        // A version with only an sdist (the host's) is read from its
+        // `PKG-INFO` and built at sync: it is taken only when no version
+        // with a wheel fits, and fails naming itself when its metadata is
+        // not static.
         let readable = candidates
             .versions
             .iter()

@@ -608,7 +608,8 @@ fn a_conflict_is_explained_for_the_target_where_it_happens() {
     assert_eq!(p.pins(), ["a 1.0", "b 1.0"]);
 }
 
-/// An sdist (its content does not matter: fenv never builds it).
+/// A file named like an sdist that is not one: fenv cannot read its
+/// `PKG-INFO`, so only a version with wheels can be locked.
 fn sdist(dir: &Path, name: &str, version: &str) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     // PEP 625: the name normalized with underscores.
@@ -647,12 +648,46 @@ fn an_sdist_only_package_fails_on_the_host_too() {
         p.lock_err(&[]),
         [
             format!(
-                "error: failed to lock the project: `sdist-only` 1.0 has only a source distribution for {}",
+                "error: failed to lock the project: `sdist-only` 1.0 has only a source distribution for {}, whose dependencies fenv cannot read: it is not a valid gzip-compressed tar archive: invalid gzip header",
                 p.host.description
             ),
-            // fenv reads dependencies from wheels only.
-            "hint: fenv reads dependencies from wheels: build one (`pip wheel --no-deps sdist-only==1.0 -w wheels`) and lock with `--find-links wheels`, or pin a version that ships wheels".to_string(),
+            // fenv reads dependencies from wheels, or from a static PKG-INFO.
+            "hint: fenv reads dependencies from wheels, or from an sdist's static PKG-INFO (Metadata-Version 2.2+): build a wheel (`pip wheel --no-deps sdist-only==1.0 -w wheels`) and lock with `--find-links wheels`, or pin a version that ships wheels".to_string(),
         ]
+    );
+}
+
+#[test]
+fn an_sdist_with_static_metadata_is_locked_for_the_host_and_dynamic_is_not() {
+    use crate::support::sdist::SdistBuilder;
+    let Some(p) = Project::new() else { return };
+    p.publish("b", "1.0", &[]);
+    p.index.publish(
+        &SdistBuilder::new("static", "1.0")
+            .requires("b>=1")
+            .build(&p.wheels()),
+    );
+    p.index.publish(
+        &SdistBuilder::new("dynamic", "1.0")
+            .metadata_version("2.1")
+            .build(&p.wheels()),
+    );
+
+    p.pyproject(&["static"], "");
+    p.lock_ok(&[]);
+    // PKG-INFO's Requires-Dist is followed (PEP 643), and the sdist locked.
+    assert_eq!(p.pins(), ["b 1.0", "static 1.0"]);
+    let locked = p.package("static");
+    assert!(locked.wheels.is_empty());
+    assert_eq!(locked.sdist.map(|s| s.name).as_deref(), Some("static-1.0.tar.gz"));
+
+    p.pyproject(&["dynamic"], "");
+    let lines = p.lock_err(&[]);
+    assert!(
+        lines[0].ends_with(
+            "whose dependencies fenv cannot read: its `PKG-INFO` has Metadata-Version `2.1`, older than 2.2 (PEP 643), so its dependencies may change when it is built"
+        ),
+        "{lines:?}"
     );
 }
 

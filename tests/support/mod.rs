@@ -2,4 +2,5 @@
 //! on the fly (wheels today; an index and projects as they are needed).
 
 pub mod index;
+pub mod sdist;
 pub mod wheel;
