@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod activation;
+mod build;
 mod cache;
 mod check;
 mod ci;
