@@ -606,9 +606,10 @@ fn find_links_folders_add_local_files() {
         (metadata.version.as_str(), &metadata.requires_dist[..]),
         ("3.0", &["idna".to_string()][..])
     );
+    // An sdist's metadata comes from its PKG-INFO; this one is no archive.
     assert!(matches!(
         client.metadata(&files[1]).unwrap_err(),
-        Error::Metadata { source, .. } if matches!(*source, Error::NotAWheel { .. })
+        Error::Metadata { source, .. } if matches!(*source, Error::InvalidSdist { .. })
     ));
     let copied = client.download(found, &sandbox.path("")).unwrap();
     assert_eq!(std::fs::read(copied).unwrap(), std::fs::read(&wheel).unwrap());
