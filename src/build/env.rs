@@ -53,7 +53,8 @@ impl BuildEnv {
             scm_ignore_files: false,
             relocatable: false,
         };
-        let created = venv::create(root, info, &options, &seeder, printer).map_err(|e| Error::Environment(Box::new(e)))?;
+        let created = venv::create(root, info, &options, &seeder, printer)
+            .map_err(|e| Error::Environment(Box::new(e)))?;
         let target = Target::host(info).map_err(|reason| Error::Interpreter { reason })?;
         Ok(Self {
             root: created.path,

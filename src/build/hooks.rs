@@ -143,7 +143,10 @@ impl<'a> Hooks<'a> {
             hook,
             reason: e.to_string(),
         })?;
-        Ok(answer["value"].take())
+        Ok(answer
+            .get_mut("value")
+            .map(serde_json::Value::take)
+            .unwrap_or_default())
     }
 }
 

@@ -224,12 +224,15 @@ impl Builder<'_> {
     fn build_uncached(&self, package: &str, version: &str, sdist: &Path) -> Result<UnpackedWheel, Error> {
         // Step 1: a work folder on the cache's filesystem (the store's
         // hardlinks need it), removed when the build ends either way.
-        let work = match self.cache.bucket("builds") {
-            Ok(dir) => tempfile::Builder::new().prefix(".tmp-").tempdir_in(&dir),
-            Err(_) => tempfile::Builder::new().prefix("fenv-build-").tempdir(),
-        }
-        .map_err(Error::io("create", "a build folder"))?;
-        let work = work.path();
+        let parent = self
+            .cache
+            .bucket("builds")
+            .unwrap_or_else(|_| std::env::temp_dir());
+        let work_dir = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempdir_in(&parent)
+            .map_err(Error::io("create a folder in", &parent))?;
+        let work = work_dir.path();
 
         // Step 2: the source tree, unpacked with every path checked.
         let unpacked = work.join("src");
