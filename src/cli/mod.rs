@@ -244,6 +244,12 @@ pub struct SyncArgs {
     /// Ignore files uploaded after this time, as for `fenv lock`; part of the lock's inputs.
     #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER", value_parser = parse_timestamp)]
     pub exclude_newer: Option<String>,
+
+    /// How to put the packages' files in place from the cache [default:
+    /// clone, else hardlink, else copy], as for `fenv create`. A mode given
+    /// here that fails is an error.
+    #[arg(long, value_enum, env = "FENV_LINK_MODE", value_name = "MODE")]
+    pub link_mode: Option<crate::install::LinkMode>,
 }
 
 /// `fenv run`

@@ -147,6 +147,8 @@ pub struct SyncSettings {
     /// Always `host` once resolved; kept to refuse the others clearly.
     pub target: String,
     pub python: Option<String>,
+    /// How files get from the cache into the environment (`None`: automatic).
+    pub link_mode: Option<LinkMode>,
     /// How the lock is checked, and made again when stale: the overrides
     /// `fenv lock` would be given, so both agree on the lock's inputs.
     pub lock_settings: LockSettings,
@@ -164,6 +166,7 @@ impl SyncSettings {
             python,
             index_url,
             exclude_newer,
+            link_mode,
         } = args;
         Self {
             env,
@@ -173,6 +176,7 @@ impl SyncSettings {
             json,
             target,
             python,
+            link_mode,
             lock_settings: LockSettings {
                 index_url,
                 exclude_newer,
@@ -242,6 +246,7 @@ impl CiSettings {
                 dry_run: false,
                 json: false,
                 target: "host".into(),
+                link_mode: None,
                 python,
                 lock_settings: LockSettings {
                     index_url,

@@ -54,6 +54,7 @@ pub fn run(args: RunArgs, global: &GlobalSettings, printer: &Printer) -> Result<
             json: false,
             target: "host".into(),
             python: None,
+            link_mode: None,
             lock_settings: LockSettings {
                 index_url: args.index_url.clone(),
                 exclude_newer: args.exclude_newer.clone(),

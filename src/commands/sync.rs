@@ -69,10 +69,12 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
             printer.info(format!(" + virtual environment at `{}`", user_display(&env)));
             return report.finish(&Plan::default(), started, settings.json, printer);
         }
+        let python = settings.python.as_deref();
         create_env(
             &env,
             &located.root,
-            settings.python.as_deref(),
+            python,
+            settings.link_mode,
             &cache,
             global,
             printer,
@@ -131,7 +133,8 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
     touched.dedup();
     pending::write(&env, touched.iter().map(String::as_str))
         .with_context(|| format!("failed to write `{}`", user_display(&pending::path(&env))))?;
-    apply(plan, &wheels, &state, printer)
+    let linker = Linker::new(settings.link_mode);
+    apply(plan, &wheels, &state, &linker, printer)
         .with_context(|| format!("failed to sync `{}`", user_display(&env)))?;
 
     // Step 7: record the lock, so that the next sync can stop early.
@@ -426,6 +429,7 @@ fn create_env(
     env: &Path,
     root: &Path,
     python: Option<&str>,
+    link_mode: Option<install::LinkMode>,
     cache: &Cache,
     global: &GlobalSettings,
     printer: &Printer,
@@ -434,7 +438,7 @@ fn create_env(
     let (found, _) = select_python(python, root, &discovery)
         .with_context(|| format!("failed to find a Python for `{}`", user_display(env)))?;
     let Store { store, .. } = &open_store(cache)?;
-    let linker = Linker::new(None);
+    let linker = Linker::new(link_mode);
     let index = (!global.offline).then(IndexClient::from_env);
     let seeder = Seeder {
         store,
@@ -490,15 +494,15 @@ fn apply(
     plan: &Plan,
     wheels: &HashMap<String, install::UnpackedWheel>,
     state: &EnvState,
+    linker: &Linker,
     printer: &Printer,
 ) -> Result<()> {
     let env = &state.env;
     let site_packages = state.site_packages();
     let relocatable = state.cfg.get("relocatable") == Some("true");
     let target = InstallTarget::venv(env, env, &state.layout, &state.info, relocatable);
-    let linker = Linker::new(None);
     let options = InstallOptions {
-        linker: &linker,
+        linker,
         requested: false,
         direct_url: None,
     };

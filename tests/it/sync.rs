@@ -439,3 +439,24 @@ fn only_the_host_target_is_installed() {
     project.sync_ok(&["--target", "host"]);
     assert_eq!(project.frozen(), ["a==1.0", "b==1.0"]);
 }
+
+#[test]
+fn link_mode_chooses_how_files_come_from_the_cache() {
+    use std::os::unix::fs::MetadataExt;
+    let Some(project) = Project::locked() else { return };
+    let init = "lib/python3.12/site-packages/a/__init__.py";
+    project.sync_ok(&["--link-mode", "copy"]);
+    assert_eq!(project.env().join(init).metadata().unwrap().nlink(), 1);
+    // The seed packages of the environment sync created came the same way.
+    let pip = "lib/python3.12/site-packages/pip/__init__.py";
+    assert_eq!(project.env().join(pip).metadata().unwrap().nlink(), 1);
+
+    // `FENV_LINK_MODE` too; the cache is on the same filesystem here.
+    std::fs::remove_dir_all(project.env()).unwrap();
+    let output = run(project.fenv(&["sync"]).env("FENV_LINK_MODE", "hardlink"));
+    assert!(output.status.success(), "{output:?}");
+    assert!(project.env().join(init).metadata().unwrap().nlink() > 1);
+
+    let stderr = run_err(&mut project.fenv(&["sync", "--link-mode", "sideways"]), 2);
+    assert!(stderr.contains("sideways"), "{stderr}");
+}
