@@ -8,12 +8,12 @@
 //! index serves, and install the lock with uv.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
-use crate::common::{TestContext, live_tests, pyenv_python, require, run, run_err, run_ok};
+use crate::common::{TestContext, live_tests, pyenv_python, require, run, run_err, run_ok, with_retries};
 use crate::support::index::{Publish, TestIndex};
 use crate::support::wheel::WheelBuilder;
 
@@ -1087,22 +1087,6 @@ fn live_project() -> Option<(TestContext, PathBuf)> {
         ),
     );
     Some((ctx, python))
-}
-
-/// Runs `make()`'s command until it succeeds, three times at most, with
-/// a growing pause: the network may fail for a moment.
-#[track_caller]
-fn with_retries(what: &str, mut make: impl FnMut() -> Command) -> Output {
-    let mut last = String::new();
-    for attempt in 0..3 {
-        let output = run(&mut make());
-        if output.status.success() {
-            return output;
-        }
-        last = String::from_utf8_lossy(&output.stderr).into_owned();
-        std::thread::sleep(Duration::from_secs(2 << attempt));
-    }
-    panic!("{what} failed three times; the last time:\n{last}");
 }
 
 /// Locks the live project and returns the lock.

@@ -18,3 +18,4 @@ mod seed;
 #[path = "../support/mod.rs"]
 mod support;
 mod sync;
+mod sync_live;

@@ -219,6 +219,22 @@ pub fn live_tests() -> bool {
     std::env::var_os("FENV_LIVE_TESTS").is_some_and(|v| v == "1")
 }
 
+/// Runs `make()`'s command until it succeeds, three times at most, with
+/// a growing pause: the network may fail for a moment.
+#[track_caller]
+pub fn with_retries(what: &str, mut make: impl FnMut() -> Command) -> Output {
+    let mut last = String::new();
+    for attempt in 0..3 {
+        let output = run(&mut make());
+        if output.status.success() {
+            return output;
+        }
+        last = String::from_utf8_lossy(&output.stderr).into_owned();
+        std::thread::sleep(std::time::Duration::from_secs(2 << attempt));
+    }
+    panic!("{what} failed three times; the last time:\n{last}");
+}
+
 /// Runs `cmd` and returns its output.
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output()
