@@ -515,6 +515,7 @@ fn apply(
     let result = (|| -> Result<()> {
         for dist in &plan.remove {
             install::discard(&site_packages, env, &dist.name)?;
+            printer.verbose(format!("removed {} {}", dist.name, dist.version));
             progress.inc();
         }
         for (old, _) in &plan.repair {
@@ -529,12 +530,27 @@ fn apply(
                 &target,
                 &options,
             )?;
+            printer.verbose(format!(
+                "replaced {} {} with {}",
+                old.name, old.version, selected.version
+            ));
             progress.inc();
         }
-        for selected in plan.install.iter().chain(plan.repair.iter().map(|(_, s)| s)) {
-            install::install(wheel_of(&selected.name)?, &target, &options)?;
+        // New packages (and repaired ones) a few at a time: each install
+        // is journaled on its own, and they share no files.
+        let new: Vec<&Selected> = plan
+            .install
+            .iter()
+            .chain(plan.repair.iter().map(|(_, s)| s))
+            .collect();
+        let wheels: Vec<&install::UnpackedWheel> = new
+            .iter()
+            .map(|selected| wheel_of(&selected.name))
+            .collect::<Result<_>>()?;
+        install::install_all(&wheels, &target, &options, install::INSTALL_JOBS, &|at, _| {
+            printer.verbose(format!("installed {} {}", new[at].name, new[at].version));
             progress.inc();
-        }
+        })?;
         Ok(())
     })();
     progress.finish();

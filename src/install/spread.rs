@@ -206,6 +206,55 @@ pub fn install(
     }
 }
 
+/// How many wheels [`install_all`] installs at once by default: installing
+/// waits on the filesystem (a `mkdir` or a link a file), not on the CPU, so
+/// a few more than the cores keep it busy.
+pub const INSTALL_JOBS: usize = 8;
+
+/// Installs `wheels` — different distributions — into `target`, up to
+/// `jobs` at a time, each as [`install`] does (all of it or, on an error,
+/// none of it). After a failure no other install starts; the ones running
+/// finish, and the first failure in the order of `wheels` is returned.
+/// `done(i, installed)` is called as `wheels[i]` is installed.
+pub fn install_all(
+    wheels: &[&UnpackedWheel],
+    target: &Target,
+    options: &InstallOptions<'_>,
+    jobs: usize,
+    done: &(dyn Fn(usize, &Installed) + Sync),
+) -> Result<Vec<Installed>, Error> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Mutex, PoisonError};
+
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<(usize, Result<Installed, Error>)>> = Mutex::default();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, wheels.len().max(1)) {
+            scope.spawn(|| {
+                while !failed.load(Ordering::Relaxed) {
+                    let at = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(wheel) = wheels.get(at) else {
+                        break;
+                    };
+                    let result = install(wheel, target, options);
+                    match &result {
+                        Ok(installed) => done(at, installed),
+                        Err(_) => failed.store(true, Ordering::Relaxed),
+                    }
+                    results
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .push((at, result));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
+    results.sort_by_key(|(at, _)| *at);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
 fn invalid(wheel: &UnpackedWheel, reason: String) -> Error {
     Error::InvalidWheel {
         wheel: wheel.file_name.clone(),
@@ -460,20 +509,47 @@ struct Journal {
 impl Journal {
     /// Makes `path`'s folder (once per folder).
     fn prepare(&mut self, path: &Path) -> Result<(), Error> {
-        let Some(parent) = path.parent() else {
-            return Ok(());
-        };
-        if self.known.contains(parent) {
-            return Ok(());
+        match path.parent() {
+            Some(parent) if !self.known.contains(parent) => self.make_dir(parent),
+            _ => Ok(()),
         }
-        let missing: Vec<PathBuf> = parent
+    }
+
+    /// Makes `dir` and any missing parents, noting the ones it made, with
+    /// no `stat` first: below the nearest folder known to exist, top down
+    /// (one `mkdir` each, the usual case in a wheel's tree); with none
+    /// known, bottom up from `dir` to the first that exists.
+    fn make_dir(&mut self, dir: &Path) -> Result<(), Error> {
+        let unknown: Vec<PathBuf> = dir
             .ancestors()
-            .take_while(|dir| !self.known.contains(*dir) && !dir.exists())
+            .take_while(|d| !self.known.contains(*d))
             .map(Path::to_path_buf)
             .collect();
-        fs_err::create_dir_all(parent).map_err(Error::io("create", parent))?;
-        self.dirs.extend(missing.into_iter().rev());
-        self.known.extend(parent.ancestors().map(Path::to_path_buf));
+        if unknown.len() < dir.ancestors().count() {
+            for dir in unknown.iter().rev() {
+                self.mkdir(dir).map_err(Error::io("create", dir))?;
+            }
+            return Ok(());
+        }
+        match self.mkdir(dir) {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound && dir.parent().is_some() => {
+                self.make_dir(dir.parent().unwrap_or(dir))?;
+                self.mkdir(dir).map_err(Error::io("create", dir))
+            }
+            Err(err) => Err(Error::io("create", dir)(err)),
+        }
+    }
+
+    /// One `mkdir`; a folder already there (made by another install into
+    /// the same target, say) is fine.
+    fn mkdir(&mut self, dir: &Path) -> std::io::Result<()> {
+        match std::fs::create_dir(dir) {
+            Ok(()) => self.dirs.push(dir.to_path_buf()),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {}
+            Err(err) => return Err(err),
+        }
+        self.known.insert(dir.to_path_buf());
         Ok(())
     }
 
@@ -533,6 +609,34 @@ mod tests {
         );
         assert_eq!(relative_to(Path::new("/v/bin/pip"), lib), "../../../bin/pip");
         assert_eq!(relative_to(Path::new("/v/share/x"), lib), "../../../share/x");
+    }
+
+    #[test]
+    fn the_journal_makes_missing_folders_once_and_removes_them_on_roll_back() {
+        let root = tempfile::tempdir().unwrap();
+        let lib = root.path().join("lib");
+        std::fs::create_dir(&lib).unwrap();
+        let mut journal = Journal::default();
+        // Deep first (no folder known yet: bottom up), then beside it
+        // (below a known folder: top down), then an existing one.
+        journal.prepare(&lib.join("pkg/data/x/file")).unwrap();
+        journal.prepare(&lib.join("pkg/data/y/z/file")).unwrap();
+        journal.prepare(&lib.join("pkg/data/x/other")).unwrap();
+        journal.prepare(&lib.join("top.py")).unwrap();
+        let made: Vec<String> = journal.dirs.iter().map(|d| relative_to(d, &lib)).collect();
+        assert_eq!(
+            made,
+            ["pkg", "pkg/data", "pkg/data/x", "pkg/data/y", "pkg/data/y/z"]
+        );
+        assert!(lib.join("pkg/data/y/z").is_dir());
+
+        // A file where a folder should be is an error, not a silent pass.
+        std::fs::write(lib.join("pkg/blocker"), "").unwrap();
+        assert!(journal.prepare(&lib.join("pkg/blocker/file")).is_err());
+        std::fs::remove_file(lib.join("pkg/blocker")).unwrap();
+
+        journal.roll_back();
+        assert_eq!(std::fs::read_dir(&lib).unwrap().count(), 0);
     }
 
     #[test]
