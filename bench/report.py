@@ -44,6 +44,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    metavar=("SUBJECT", "PEER", "MAX"),
                    help="state whether median(SUBJECT)/median(PEER) <= MAX "
                         "(a MAX written '<N' means strictly below N)")
+    p.add_argument("--limit-ms", nargs=2, action="append", default=[],
+                   metavar=("SUBJECT", "MAX"),
+                   help="state whether median(SUBJECT) <= MAX milliseconds "
+                        "(a MAX written '<N' means strictly below N)")
     p.add_argument("--compare", nargs=2, action="append", default=[],
                    metavar=("SUBJECT", "PEER"),
                    help="state median(SUBJECT)/median(PEER), without a goal")
@@ -120,6 +124,7 @@ def render(a: argparse.Namespace) -> str:
     by_name = {r["command"]: r for r in results}
     names = a.ratio_to + [g[0] for g in a.goal] + [g[1] for g in a.goal]
     names += [n for c in a.compare for n in c]
+    names += [g[0] for g in a.limit_ms]
     names += [c[1].partition("=")[0] for c in a.column]
     for name in names:
         if name not in by_name:
@@ -144,6 +149,15 @@ def render(a: argparse.Namespace) -> str:
         verdict = "met" if met else "NOT met"
         out.append(f"**Goal:** `{subject}` {op} {bound:g}× `{peer}` (medians) — "
                    f"**{verdict}: {value:.3g}×**.")
+        out.append("")
+
+    for subject, limit in a.limit_ms:
+        value = by_name[subject]["median"] * 1000
+        op, bound = parse_goal(limit)
+        met = value < bound if op == "<" else value <= bound
+        verdict = "met" if met else "NOT met"
+        out.append(f"**Goal:** `{subject}` {op} {bound:g} ms (median) — "
+                   f"**{verdict}: {ms(by_name[subject]['median'])} ms**.")
         out.append("")
 
     if a.compare:
