@@ -180,6 +180,10 @@ pub struct CiArgs {
     #[arg(long)]
     pub cache_key: bool,
 
+    /// How to put the packages' files in place from the cache, as for `fenv sync`.
+    #[arg(long, value_enum, env = "FENV_LINK_MODE", value_name = "MODE")]
+    pub link_mode: Option<crate::install::LinkMode>,
+
     /// The package index, as for `fenv lock`; part of the lock's inputs.
     #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]
     pub index_url: Option<String>,

@@ -235,6 +235,7 @@ impl CiSettings {
             python,
             export,
             cache_key,
+            link_mode,
             index_url,
             exclude_newer,
         } = args;
@@ -246,7 +247,7 @@ impl CiSettings {
                 dry_run: false,
                 json: false,
                 target: "host".into(),
-                link_mode: None,
+                link_mode,
                 python,
                 lock_settings: LockSettings {
                     index_url,
