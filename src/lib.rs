@@ -14,6 +14,7 @@ pub mod cli;
 pub mod commands;
 pub mod diagnostics;
 pub mod fs;
+pub mod functions;
 pub mod index;
 pub mod install;
 pub mod lock;

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 pub use installed::{Distribution, installed};
 pub use link::{LinkMode, Linker};
 pub use scripts::Shebang;
-pub use spread::{INSTALL_JOBS, InstallOptions, Installed, Target, install, install_all};
+pub use spread::{INSTALL_JOBS, InstallOptions, Installed, Target, install, install_all, relative_to};
 pub use store::{UnpackedWheel, WheelStore};
 pub use tags::Tags;
 pub use uninstall::{discard, replace, uninstall};

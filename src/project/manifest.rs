@@ -209,6 +209,17 @@ pub struct FunctionSettings {
     pub exclude: Vec<String>,
     /// `auto`, `app`, `application`, `handler` or `module:function`.
     pub handler: Option<String>,
+    /// Limits `fenv bundle` and `fenv check --import-time` hold it to.
+    pub budget: Budget,
+}
+
+/// A function's size and cold-start budget, from `unzipped-mb` (MB are
+/// 10^6 bytes, as the platforms count) and `import-ms`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Budget {
+    pub unzipped_bytes: Option<u64>,
+    /// Cold import time in a fresh process.
+    pub import_us: Option<u64>,
 }
 
 /// The manifest of the project around `start`.

@@ -14,7 +14,7 @@ use toml::Spanned;
 
 use super::pyproject::Source;
 use super::targets::{self, Arch, TargetDefaults, TargetSpec};
-use super::{Error, FunctionSettings, Settings};
+use super::{Budget, Error, FunctionSettings, Settings};
 
 /// `[tool.fenv]`, or the whole of `fenv.toml`.
 #[derive(Deserialize, Default)]
@@ -68,8 +68,26 @@ struct FunctionTable {
     include: Option<Vec<String>>,
     exclude: Option<Vec<String>>,
     handler: Option<String>,
-    #[allow(dead_code)]
-    budget: Option<toml::Value>,
+    budget: Option<BudgetTable>,
+}
+
+/// `budget = { unzipped-mb = 40, import-ms = 250 }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct BudgetTable {
+    unzipped_mb: Option<f64>,
+    import_ms: Option<f64>,
+}
+
+impl BudgetTable {
+    fn budget(self) -> Budget {
+        // Negative or absurd values clamp to 0 (`as` saturates): a budget
+        // nothing meets, which `fenv bundle` then reports.
+        Budget {
+            unzipped_bytes: self.unzipped_mb.map(|mb| (mb * 1e6) as u64),
+            import_us: self.import_ms.map(|ms| (ms * 1e3) as u64),
+        }
+    }
 }
 
 /// The second pass over `pyproject.toml` for `[tool.fenv.functions.*]`.
@@ -397,7 +415,7 @@ fn function_tables(source: &Source, in_pyproject: bool) -> Result<BTreeMap<Strin
             include,
             exclude,
             handler,
-            budget: _,
+            budget,
         } = table.into_inner();
         functions.insert(
             name.into_inner(),
@@ -407,6 +425,7 @@ fn function_tables(source: &Source, in_pyproject: bool) -> Result<BTreeMap<Strin
                 include: include.unwrap_or_default(),
                 exclude: exclude.unwrap_or_default(),
                 handler,
+                budget: budget.map(BudgetTable::budget).unwrap_or_default(),
             },
         );
     }

@@ -1,0 +1,334 @@
+//! Finding a function's handler without importing it: a scan of the
+//! module's top-level statements, the names Vercel's runtime looks up.
+//!
+//! In the order the runtime tries them: `handler` (or `Handler`), a class
+//! deriving from `BaseHTTPRequestHandler`; `app`, a WSGI or ASGI callable
+//! (which of the two is known only at run time); `application`, WSGI; and
+//! for Lambda a `def handler(event, context)` or `def lambda_handler`.
+//! The scan reads logical lines at column 0, outside strings and
+//! brackets: definitions, assignments and imports that bind those names.
+
+use serde::Serialize;
+
+/// How a function is called.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "form")]
+pub enum Form {
+    /// `class handler(BaseHTTPRequestHandler)`.
+    Http,
+    /// `app`: WSGI or ASGI.
+    App,
+    /// `application`: WSGI.
+    Application,
+    /// `def <function>(event, context)`: native Lambda.
+    Lambda { function: String },
+}
+
+impl Form {
+    /// `handler(http)`, `app`, `application(wsgi)`, `handler(event, context)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Http => "handler (BaseHTTPRequestHandler)".into(),
+            Self::App => "app (WSGI or ASGI)".into(),
+            Self::Application => "application (WSGI)".into(),
+            Self::Lambda { function } => format!("{function}(event, context) (Lambda)"),
+        }
+    }
+}
+
+/// What the scan found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Scan {
+    /// The handler the runtime would use, and its 1-based line.
+    pub handler: Option<(Form, usize)>,
+    /// A class named `handler` that does not derive from
+    /// `BaseHTTPRequestHandler`, which Vercel's runtime refuses.
+    pub bad_handler_class: Option<usize>,
+}
+
+/// Scans Python source for the handler forms.
+pub fn scan(source: &str) -> Scan {
+    let mut http = None;
+    let mut app = None;
+    let mut application = None;
+    let mut lambda = None;
+    let mut bad_handler_class = None;
+    for (line, statement) in top_level_statements(source) {
+        let statement = statement.trim_end();
+        if let Some((name, bases)) = class_header(statement) {
+            if name == "handler" || name == "Handler" {
+                if bases.split(',').any(|b| {
+                    b.trim()
+                        .rsplit('.')
+                        .next()
+                        .is_some_and(|b| b.ends_with("HTTPRequestHandler"))
+                }) {
+                    http.get_or_insert(line);
+                } else {
+                    bad_handler_class.get_or_insert(line);
+                }
+            }
+            bind(&name, line, &mut app, &mut application);
+            continue;
+        }
+        if let Some(name) = def_name(statement) {
+            if name == "handler" || name == "lambda_handler" {
+                lambda.get_or_insert((name.clone(), line));
+            }
+            bind(&name, line, &mut app, &mut application);
+            continue;
+        }
+        for name in bound_names(statement) {
+            bind(&name, line, &mut app, &mut application);
+        }
+    }
+    let handler = http
+        .map(|line| (Form::Http, line))
+        .or_else(|| app.map(|line| (Form::App, line)))
+        .or_else(|| application.map(|line| (Form::Application, line)))
+        .or_else(|| lambda.map(|(function, line)| (Form::Lambda { function }, line)));
+    Scan {
+        handler,
+        bad_handler_class: if http.is_none() { bad_handler_class } else { None },
+    }
+}
+
+fn bind(name: &str, line: usize, app: &mut Option<usize>, application: &mut Option<usize>) {
+    match name {
+        "app" => {
+            app.get_or_insert(line);
+        }
+        "application" => {
+            application.get_or_insert(line);
+        }
+        _ => {}
+    }
+}
+
+/// `class NAME(BASES):` → (NAME, BASES).
+fn class_header(statement: &str) -> Option<(String, String)> {
+    let rest = statement.strip_prefix("class ")?.trim_start();
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    let after = rest[name.len()..].trim_start();
+    let bases = after
+        .strip_prefix('(')
+        .and_then(|b| b.rfind(')').map(|end| b[..end].to_string()))
+        .unwrap_or_default();
+    (!name.is_empty()).then_some((name, bases))
+}
+
+/// `def NAME(` or `async def NAME(` → NAME.
+fn def_name(statement: &str) -> Option<String> {
+    let rest = statement
+        .strip_prefix("async ")
+        .map(str::trim_start)
+        .unwrap_or(statement)
+        .strip_prefix("def ")?
+        .trim_start();
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+/// Names an assignment or import binds: `app = …`, `app: T = …`,
+/// `app = application = …`, `from m import a as app, b`, `import m as app`.
+fn bound_names(statement: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    if let Some(rest) = statement.strip_prefix("from ") {
+        if let Some((_, imported)) = rest.split_once(" import ") {
+            let imported = imported.trim().trim_start_matches('(').trim_end_matches(')');
+            for item in imported.split(',') {
+                let item = item.trim();
+                let name = item.rsplit_once(" as ").map_or(item, |(_, alias)| alias).trim();
+                names.push(name.to_string());
+            }
+        }
+        return names;
+    }
+    if let Some(rest) = statement.strip_prefix("import ") {
+        for item in rest.split(',') {
+            if let Some((_, alias)) = item.rsplit_once(" as ") {
+                names.push(alias.trim().to_string());
+            }
+        }
+        return names;
+    }
+    // Targets of `=` (not `==`, `<=`, …), left of the last assignment.
+    let mut rest = statement;
+    while let Some(at) = find_assignment(rest) {
+        let target = rest[..at].trim();
+        let target = target.split_once(':').map_or(target, |(name, _)| name).trim();
+        if target.chars().all(|c| c.is_alphanumeric() || c == '_') && !target.is_empty() {
+            names.push(target.to_string());
+        }
+        rest = &rest[at + 1..];
+    }
+    names
+}
+
+/// The byte index of the first plain `=` (an assignment), if any.
+fn find_assignment(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b != b'=' {
+            continue;
+        }
+        let before = i.checked_sub(1).map(|j| bytes[j]);
+        let after = bytes.get(i + 1).copied();
+        if matches!(
+            before,
+            Some(b'=' | b'<' | b'>' | b'!' | b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b':')
+        ) || after == Some(b'=')
+        {
+            continue;
+        }
+        return Some(i);
+    }
+    None
+}
+
+/// The module's top-level logical lines with their 1-based line numbers:
+/// comments and string contents dropped, bracketed continuations and
+/// backslash continuations joined, indented lines skipped.
+fn top_level_statements(source: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut start_line = 1;
+    let mut depth = 0usize;
+    let mut in_string: Option<&'static str> = None;
+    let mut top_level = true;
+    let mut continued = false;
+    for (index, raw) in source.lines().enumerate() {
+        let line_no = index + 1;
+        let fresh = depth == 0 && in_string.is_none() && !continued;
+        if fresh {
+            if !current.is_empty() && top_level {
+                out.push((start_line, std::mem::take(&mut current)));
+            }
+            current.clear();
+            start_line = line_no;
+            top_level = !raw.starts_with([' ', '\t']);
+        }
+        continued = false;
+        let mut chars = raw.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            if let Some(quote) = in_string {
+                if c == '\\' {
+                    chars.next();
+                } else if raw[at..].starts_with(quote) {
+                    for _ in 1..quote.len() {
+                        chars.next();
+                    }
+                    in_string = None;
+                    current.push_str("\"\"");
+                }
+                continue;
+            }
+            match c {
+                '#' => break,
+                '"' | '\'' => {
+                    let triple = if c == '"' { "\"\"\"" } else { "'''" };
+                    let single = if c == '"' { "\"" } else { "'" };
+                    if raw[at..].starts_with(triple) {
+                        chars.next();
+                        chars.next();
+                        in_string = Some(triple);
+                    } else {
+                        in_string = Some(single);
+                    }
+                }
+                '(' | '[' | '{' => {
+                    depth += 1;
+                    current.push(c);
+                }
+                ')' | ']' | '}' => {
+                    depth = depth.saturating_sub(1);
+                    current.push(c);
+                }
+                '\\' if raw[at..].trim_end() == "\\" => {
+                    continued = true;
+                    break;
+                }
+                _ => current.push(c),
+            }
+        }
+        // A one-quote string does not span lines.
+        if matches!(in_string, Some("\"" | "'")) {
+            in_string = None;
+        }
+        current.push(' ');
+    }
+    if !current.trim().is_empty() && top_level {
+        out.push((start_line, current));
+    }
+    out.into_iter()
+        .map(|(line, text)| (line, text.trim().to_string()))
+        .filter(|(_, text)| !text.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_http_handler_class_wins() {
+        let source = "from http.server import BaseHTTPRequestHandler\n\nclass handler(BaseHTTPRequestHandler):\n    def do_GET(self):\n        app = 1\n";
+        assert_eq!(scan(source).handler, Some((Form::Http, 3)));
+    }
+
+    #[test]
+    fn app_application_and_lambda_forms() {
+        assert_eq!(
+            scan("from flask import Flask\napp = Flask(__name__)\n").handler,
+            Some((Form::App, 2))
+        );
+        assert_eq!(scan("app: ASGIApp = make()\n").handler, Some((Form::App, 1)));
+        assert_eq!(
+            scan("async def app(scope, receive, send):\n    pass\n").handler,
+            Some((Form::App, 1))
+        );
+        assert_eq!(
+            scan("from .server import (\n    thing,\n    wsgi as app,\n)\n").handler,
+            Some((Form::App, 1))
+        );
+        assert_eq!(
+            scan("from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n")
+                .handler,
+            Some((Form::Application, 2))
+        );
+        assert_eq!(
+            scan("import json\n\ndef lambda_handler(event, context):\n    return {}\n").handler,
+            Some((
+                Form::Lambda {
+                    function: "lambda_handler".into()
+                },
+                3
+            ))
+        );
+    }
+
+    #[test]
+    fn strings_comments_indentation_and_comparisons_bind_nothing() {
+        let source = concat!(
+            "\"\"\"Docs:\napp = 1\n\"\"\"\n",
+            "# app = 2\n",
+            "if x == app:\n    app = 3\n",
+            "text = 'app = 4'\n",
+            "value = call(\n  app=5,\n)\n",
+        );
+        assert_eq!(scan(source).handler, None);
+    }
+
+    #[test]
+    fn a_handler_class_without_the_base_is_reported() {
+        let scan = scan("class handler:\n    pass\n");
+        assert_eq!(scan.handler, None);
+        assert_eq!(scan.bad_handler_class, Some(1));
+    }
+}
