@@ -69,6 +69,9 @@ pub enum Command {
     /// Print the command that activates an environment in your shell.
     Activate(ActivateArgs),
 
+    /// Start a function project: pyproject.toml, .python-version, api/hello.py.
+    Init(InitArgs),
+
     /// Resolve the project's dependencies for every target into `pylock.toml`.
     Lock(LockArgs),
 
@@ -131,6 +134,17 @@ pub struct LockArgs {
     /// Allow pre-releases for every package.
     #[arg(long)]
     pub prerelease: bool,
+}
+
+/// `fenv init`
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project folder, created if missing [default: the current folder].
+    pub dir: Option<PathBuf>,
+
+    /// Where the functions will run.
+    #[arg(long, value_enum, default_value = "vercel")]
+    pub target: crate::project::scaffold::InitTarget,
 }
 
 /// `fenv check`

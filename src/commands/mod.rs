@@ -7,6 +7,7 @@ mod check;
 mod ci;
 mod create;
 mod freeze;
+mod init;
 mod lock;
 mod python;
 mod run;
@@ -33,6 +34,7 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Python(PythonCommand::List(args)) => python::list(args.json, &global, printer),
         Command::Python(PythonCommand::Find(args)) => python::find(args.request.as_deref(), &global, printer),
         Command::Activate(args) => activate::activate(&args.dir, args.shell.as_deref(), printer),
+        Command::Init(args) => init::init(args.dir.as_deref(), args.target, &global, printer),
         Command::Lock(args) => lock::lock(LockSettings::resolve(args), &global, printer),
         Command::Sync(args) => sync::sync(SyncSettings::resolve(args), &global, printer),
         Command::Run(args) => run::run(args, &global, printer),

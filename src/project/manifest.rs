@@ -15,7 +15,7 @@ mod inputs;
 mod pyproject;
 mod requirements;
 mod settings;
-mod targets;
+pub mod targets;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

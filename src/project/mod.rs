@@ -6,6 +6,7 @@
 //! `requires-python` of the nearest `pyproject.toml`.
 
 pub mod manifest;
+pub mod scaffold;
 
 use std::path::{Path, PathBuf};
 

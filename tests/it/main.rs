@@ -9,6 +9,7 @@ mod ci;
 mod common;
 mod create;
 mod index;
+mod init;
 mod install;
 mod lock;
 mod parity;
