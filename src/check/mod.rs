@@ -6,6 +6,8 @@
 //! installer's `RECORD` verification); this module only names, orders
 //! and renders what they found.
 
+pub mod functions;
+
 use std::fmt;
 
 use serde::Serialize;
@@ -16,6 +18,8 @@ use serde::Serialize;
 pub enum Severity {
     Error,
     Warning,
+    /// A measurement, not a problem (import times).
+    Info,
 }
 
 /// Every rule `fenv check` knows. The ids are stable: they appear in the
@@ -47,6 +51,22 @@ pub enum Rule {
     FileMissing,
     /// A file differs from its `RECORD` hash.
     FileModified,
+    /// `.python-version`, `requires-python` and a target's Python disagree.
+    PythonVersion,
+    /// A function defines none of the handler forms.
+    FunctionNoHandler,
+    /// A `handler` class that does not derive from BaseHTTPRequestHandler.
+    FunctionHandlerClass,
+    /// A Lambda-style `handler(event, context)` with the vercel target.
+    FunctionLambdaHandler,
+    /// A function imports a package outside its dependency closure.
+    FunctionImport,
+    /// A function's module raises when loaded (`--import-time`).
+    FunctionImportFailed,
+    /// A function's cold import time (`--import-time`).
+    ImportTime,
+    /// A function's cold import time is over its `import-ms` budget.
+    ImportBudget,
 }
 
 impl Rule {
@@ -64,6 +84,14 @@ impl Rule {
             Self::InstallIncomplete => "install-incomplete",
             Self::FileMissing => "file-missing",
             Self::FileModified => "file-modified",
+            Self::PythonVersion => "python-version",
+            Self::FunctionNoHandler => "function-no-handler",
+            Self::FunctionHandlerClass => "function-handler-class",
+            Self::FunctionLambdaHandler => "function-lambda-handler",
+            Self::FunctionImport => "function-import",
+            Self::FunctionImportFailed => "function-import-failed",
+            Self::ImportTime => "import-time",
+            Self::ImportBudget => "import-budget",
         }
     }
 
@@ -72,6 +100,7 @@ impl Rule {
     pub fn severity(self) -> Severity {
         match self {
             Self::PackageExtra => Severity::Warning,
+            Self::ImportTime => Severity::Info,
             _ => Severity::Error,
         }
     }
@@ -110,6 +139,7 @@ impl fmt::Display for Finding {
         let severity = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Info => "info",
         };
         write!(f, "{severity}[{}]: {}", self.rule.id(), self.message)
     }
@@ -121,6 +151,7 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub errors: usize,
     pub warnings: usize,
+    pub infos: usize,
     /// Installed files whose hash was checked.
     pub files_checked: usize,
 }
@@ -130,6 +161,7 @@ impl Report {
         match finding.severity {
             Severity::Error => self.errors += 1,
             Severity::Warning => self.warnings += 1,
+            Severity::Info => self.infos += 1,
         }
         self.findings.push(finding);
     }

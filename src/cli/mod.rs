@@ -162,6 +162,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Also load each function in a fresh process and report its cold import time.
+    #[arg(long)]
+    pub import_time: bool,
+
     /// The package index, as for `fenv lock`; part of the lock's inputs.
     #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]
     pub index_url: Option<String>,

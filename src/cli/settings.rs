@@ -192,6 +192,7 @@ pub struct CheckSettings {
     pub env: Option<PathBuf>,
     pub lock: Option<PathBuf>,
     pub json: bool,
+    pub import_time: bool,
     /// The overrides `fenv lock` would be given, so both agree on the inputs.
     pub lock_settings: LockSettings,
 }
@@ -202,6 +203,7 @@ impl CheckSettings {
             env,
             lock,
             json,
+            import_time,
             index_url,
             exclude_newer,
         } = args;
@@ -209,6 +211,7 @@ impl CheckSettings {
             env,
             lock,
             json,
+            import_time,
             lock_settings: LockSettings {
                 index_url,
                 exclude_newer,

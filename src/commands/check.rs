@@ -5,10 +5,12 @@
 //! [`EnvState`]) and then one sync does not: is every installed file
 //! still as its `RECORD` says?
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use anyhow::Result;
 
+use crate::check::functions as rules;
 use crate::check::{Finding, Report, Rule};
 use crate::cli::settings::{CheckSettings, GlobalSettings, LockSettings};
 use crate::commands::lock::{Freshness, check as check_lock};
@@ -16,16 +18,28 @@ use crate::commands::open_cache;
 use crate::commands::sync::{EnvState, Located, env_dir, locate};
 use crate::diagnostics::ExitStatus;
 use crate::fs::user_display;
+use crate::functions::import_time;
+use crate::install::Distribution;
+use crate::install::installed::top_level_modules;
 use crate::install::verify::{Problem, verify};
 use crate::lock;
+use crate::lock::Lock;
 use crate::printer::Printer;
+use crate::project::manifest::Manifest;
 use crate::sync;
 
 /// Runs every check and prints the findings; exit 1 on any error.
 pub fn check(settings: &CheckSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
     let located = locate(settings.lock.as_deref(), printer)?;
     let env = crate::fs::absolute(&env_dir(settings.env.as_deref(), &located))?;
-    let report = findings(&located, &env, &settings.lock_settings, global, printer)?;
+    let report = findings(
+        &located,
+        &env,
+        &settings.lock_settings,
+        settings.import_time,
+        global,
+        printer,
+    )?;
     if settings.json {
         printer.data(serde_json::to_string_pretty(&report)?);
     } else {
@@ -57,15 +71,34 @@ pub fn check(settings: &CheckSettings, global: &GlobalSettings, printer: &Printe
     }
 }
 
-/// Every finding for the project's lock and `env`, sorted.
+/// Every finding for the project's lock, `env` and functions, sorted.
 pub(crate) fn findings(
+    located: &Located,
+    env: &Path,
+    lock_settings: &LockSettings,
+    import_time: bool,
+    global: &GlobalSettings,
+    printer: &Printer,
+) -> Result<Report> {
+    let mut report = Report::default();
+    let state = environment(&mut report, located, env, lock_settings, global, printer)?;
+    if let Some(manifest) = &located.manifest {
+        functions(&mut report, manifest, state.as_ref(), import_time)?;
+    }
+    report.sort();
+    Ok(report)
+}
+
+/// The lock against the project, and the environment against the lock;
+/// the environment's state and the lock when both could be read.
+fn environment(
+    report: &mut Report,
     located: &Located,
     env: &Path,
     lock_settings: &LockSettings,
     global: &GlobalSettings,
     printer: &Printer,
-) -> Result<Report> {
-    let mut report = Report::default();
+) -> Result<Option<(EnvState, Lock)>> {
     let lock_path = &located.lock_path;
     let lock_name = user_display(lock_path);
 
@@ -86,8 +119,7 @@ pub(crate) fn findings(
             Rule::LockMissing,
             format!("there is no lock at `{lock_name}`; run `fenv lock`"),
         ));
-        report.sort();
-        return Ok(report);
+        return Ok(None);
     }
     let env_name = user_display(env);
     if !env.join("pyvenv.cfg").is_file() {
@@ -95,8 +127,7 @@ pub(crate) fn findings(
             Rule::EnvMissing,
             format!("there is no environment at `{env_name}`; run `fenv sync`"),
         ));
-        report.sort();
-        return Ok(report);
+        return Ok(None);
     }
 
     // The environment against the lock.
@@ -113,8 +144,7 @@ pub(crate) fn findings(
                 _ => return Err(err),
             };
             report.push(Finding::new(rule, format!("{}", err.root_cause())));
-            report.sort();
-            return Ok(report);
+            return Ok(None);
         }
     };
     if state.pending.is_some() {
@@ -197,6 +227,94 @@ pub(crate) fn findings(
             report.push(Finding::new(rule, message).package(&name));
         }
     }
-    report.sort();
-    Ok(report)
+    Ok(Some((state, locked)))
+}
+
+/// The function rules: handlers and Python versions from the sources and
+/// the manifest; imports against each closure when the environment could
+/// be read; cold import times when asked.
+fn functions(
+    report: &mut Report,
+    manifest: &Manifest,
+    state: Option<&(EnvState, Lock)>,
+    import_time: bool,
+) -> Result<()> {
+    let functions = crate::functions::discover(manifest)?;
+    if functions.is_empty() {
+        return Ok(());
+    }
+    let targets = &manifest.settings.targets;
+    for finding in rules::handlers(&functions, targets) {
+        report.push(finding);
+    }
+    for finding in rules::python_versions(
+        manifest.settings.target_defaults.python_version_file,
+        manifest.requires_python.as_ref(),
+        targets,
+    ) {
+        report.push(finding);
+    }
+    let Some((state, lock)) = state else {
+        return Ok(());
+    };
+    // Which installed distribution provides each top-level module.
+    let mut provider: BTreeMap<String, String> = BTreeMap::new();
+    for dist in &state.installed {
+        for module in top_level_modules(dist) {
+            provider.entry(module).or_insert_with(|| dist.normalized_name());
+        }
+    }
+    let available: BTreeSet<String> = state
+        .installed
+        .iter()
+        .map(Distribution::normalized_name)
+        .collect();
+    let python = state.env.join("bin").join("python");
+    for function in &functions {
+        let source = fs_err::read_to_string(&function.module)?;
+        let imports: Vec<(String, usize)> = crate::functions::handler::imports(&source)
+            .into_iter()
+            .filter(|(module, _)| !is_first_party(module, manifest, function))
+            .collect();
+        let closure = crate::functions::closure(
+            lock,
+            manifest
+                .dependencies
+                .iter()
+                .chain(&function.settings.dependencies),
+            &available,
+        );
+        for finding in rules::imports(function, &imports, &provider, &closure) {
+            report.push(finding);
+        }
+        if import_time && function.form.is_some() {
+            match import_time::measure(&python, &function.module, &manifest.root)? {
+                Ok(measured) => report.push(rules::import_time(function, &measured)),
+                Err(error) => report.push(
+                    Finding::new(
+                        Rule::FunctionImportFailed,
+                        format!(
+                            "{}: fails to load: {}",
+                            function.relative,
+                            error.lines().last().unwrap_or("no output")
+                        ),
+                    )
+                    .package(&function.name),
+                ),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A module of the project itself: beside the function, in the functions
+/// folder, at the root or under `src/`.
+fn is_first_party(module: &str, manifest: &Manifest, function: &crate::functions::Function) -> bool {
+    let functions_dir = crate::functions::functions_dir(manifest);
+    let mut dirs = vec![manifest.root.clone(), manifest.root.join("src"), functions_dir];
+    if let Some(parent) = function.module.parent() {
+        dirs.push(parent.to_path_buf());
+    }
+    dirs.iter()
+        .any(|dir| dir.join(format!("{module}.py")).is_file() || dir.join(module).is_dir())
 }

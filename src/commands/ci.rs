@@ -63,13 +63,21 @@ fn run(
 
     // Step 2: verified, file by file.
     let report = in_group(provider, printer, "fenv check", || {
-        findings(&located, &env, &settings.sync.lock_settings, global, printer)
+        findings(
+            &located,
+            &env,
+            &settings.sync.lock_settings,
+            false,
+            global,
+            printer,
+        )
     })?;
     for finding in &report.findings {
         if provider.is_github() {
             let kind = match finding.severity {
                 crate::check::Severity::Error => "error",
                 crate::check::Severity::Warning => "warning",
+                crate::check::Severity::Info => "notice",
             };
             let title = format!("fenv check [{}]", finding.rule.id());
             printer.data(ci::annotation(kind, &title, &finding.message));

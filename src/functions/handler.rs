@@ -192,10 +192,43 @@ fn find_assignment(text: &str) -> Option<usize> {
     None
 }
 
-/// The module's top-level logical lines with their 1-based line numbers:
-/// comments and string contents dropped, bracketed continuations and
-/// backslash continuations joined, indented lines skipped.
+/// The module's top-level logical lines (see [`logical_lines`]).
 fn top_level_statements(source: &str) -> Vec<(usize, String)> {
+    logical_lines(source)
+        .into_iter()
+        .filter(|(_, top_level, _)| *top_level)
+        .map(|(line, _, text)| (line, text))
+        .collect()
+}
+
+/// Every absolute import's top-level module with its line: `import a.b,
+/// c as d` gives `a` and `c`; `from a.b import x` gives `a`; relative
+/// imports (`from . import x`) give nothing. Imports inside functions
+/// count too: they run when the function does.
+pub fn imports(source: &str) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for (line, _, text) in logical_lines(source) {
+        let modules: Vec<&str> = if let Some(rest) = text.strip_prefix("import ") {
+            rest.split(',').map(|item| item.trim()).collect()
+        } else if let Some(rest) = text.strip_prefix("from ") {
+            rest.split_whitespace().next().into_iter().collect()
+        } else {
+            continue;
+        };
+        for module in modules {
+            let top = module.split([' ', '.']).next().unwrap_or_default();
+            if !top.is_empty() && !module.starts_with('.') {
+                out.push((top.to_string(), line));
+            }
+        }
+    }
+    out
+}
+
+/// The module's logical lines with their 1-based line numbers and whether
+/// they start at column 0: comments and string contents dropped,
+/// bracketed and backslash continuations joined.
+fn logical_lines(source: &str) -> Vec<(usize, bool, String)> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut start_line = 1;
@@ -207,8 +240,8 @@ fn top_level_statements(source: &str) -> Vec<(usize, String)> {
         let line_no = index + 1;
         let fresh = depth == 0 && in_string.is_none() && !continued;
         if fresh {
-            if !current.is_empty() && top_level {
-                out.push((start_line, std::mem::take(&mut current)));
+            if !current.is_empty() {
+                out.push((start_line, top_level, std::mem::take(&mut current)));
             }
             current.clear();
             start_line = line_no;
@@ -263,12 +296,12 @@ fn top_level_statements(source: &str) -> Vec<(usize, String)> {
         }
         current.push(' ');
     }
-    if !current.trim().is_empty() && top_level {
-        out.push((start_line, current));
+    if !current.trim().is_empty() {
+        out.push((start_line, top_level, current));
     }
     out.into_iter()
-        .map(|(line, text)| (line, text.trim().to_string()))
-        .filter(|(_, text)| !text.is_empty())
+        .map(|(line, top_level, text)| (line, top_level, text.trim().to_string()))
+        .filter(|(_, _, text)| !text.is_empty())
         .collect()
 }
 
@@ -323,6 +356,21 @@ mod tests {
             "value = call(\n  app=5,\n)\n",
         );
         assert_eq!(scan(source).handler, None);
+    }
+
+    #[test]
+    fn imports_name_top_level_modules() {
+        let source = "import os, json as j\nfrom requests.adapters import HTTPAdapter\nfrom . import sibling\nfrom .x import y\ndef f():\n    import numpy.linalg\n# import nope\ns = 'import nope'\n";
+        let names: Vec<(String, usize)> = imports(source);
+        assert_eq!(
+            names,
+            [
+                ("os".to_string(), 1),
+                ("json".to_string(), 1),
+                ("requests".to_string(), 2),
+                ("numpy".to_string(), 6)
+            ]
+        );
     }
 
     #[test]

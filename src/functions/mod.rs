@@ -8,6 +8,7 @@
 
 pub mod closure;
 pub mod handler;
+pub mod import_time;
 pub mod route;
 
 use std::path::{Path, PathBuf};

@@ -21,12 +21,17 @@ import base64
 import importlib.util
 import inspect
 import io
+import os
 import sys
 from http.server import BaseHTTPRequestHandler
 
 
 def load(path, name):
-    """Imports the module at `path` under `name`, as a fresh module."""
+    """Imports the module at `path` under `name`, as a fresh module, with
+    its folder first on sys.path so its helpers (`_shared.py`) import."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module

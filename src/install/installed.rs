@@ -112,3 +112,54 @@ pub fn find(site_packages: &Path, name: &str) -> Result<Option<Distribution>, Er
         .into_iter()
         .find(|d| d.normalized_name() == wanted))
 }
+
+/// The top-level modules a distribution provides: its `top_level.txt`,
+/// else the first component of every path its `RECORD` lists inside
+/// site-packages (`pkg/…` → `pkg`, `mod.py` → `mod`, `_ext.cpython-312-x86_64-linux-gnu.so` → `_ext`).
+pub fn top_level_modules(dist: &Distribution) -> Vec<String> {
+    if let Ok(text) = std::fs::read_to_string(dist.dist_info.join("top_level.txt")) {
+        let names: Vec<String> = text
+            .lines()
+            .map(|l| l.trim().replace('/', "."))
+            .filter(|l| !l.is_empty())
+            .map(|l| l.split('.').next().unwrap_or_default().to_string())
+            .collect();
+        if !names.is_empty() {
+            return dedup(names);
+        }
+    }
+    let Ok(text) = std::fs::read_to_string(dist.dist_info.join("RECORD")) else {
+        return Vec::new();
+    };
+    let Ok(entries) = crate::install::record::parse(&text) else {
+        return Vec::new();
+    };
+    let names = entries
+        .iter()
+        .filter_map(|entry| {
+            let first = entry.path.split('/').next()?;
+            if first == ".."
+                || first.ends_with(".dist-info")
+                || first.ends_with(".data")
+                || first == "__pycache__"
+            {
+                return None;
+            }
+            if entry.path.contains('/') {
+                return Some(first.to_string());
+            }
+            let stem = first
+                .strip_suffix(".py")
+                .or_else(|| first.split_once('.').map(|(stem, _)| stem))?;
+            (first.ends_with(".py") || first.ends_with(".so") || first.ends_with(".pyd"))
+                .then(|| stem.to_string())
+        })
+        .collect();
+    dedup(names)
+}
+
+fn dedup(mut names: Vec<String>) -> Vec<String> {
+    names.sort();
+    names.dedup();
+    names
+}

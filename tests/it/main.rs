@@ -8,6 +8,7 @@ mod check;
 mod ci;
 mod common;
 mod create;
+mod functions;
 mod index;
 mod init;
 mod install;
