@@ -18,6 +18,7 @@ pub mod functions;
 pub mod index;
 pub mod install;
 pub mod lock;
+pub mod parallel;
 pub mod printer;
 pub mod project;
 pub mod python;

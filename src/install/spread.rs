@@ -223,36 +223,13 @@ pub fn install_all(
     jobs: usize,
     done: &(dyn Fn(usize, &Installed) + Sync),
 ) -> Result<Vec<Installed>, Error> {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    use std::sync::{Mutex, PoisonError};
-
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let results: Mutex<Vec<(usize, Result<Installed, Error>)>> = Mutex::default();
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, wheels.len().max(1)) {
-            scope.spawn(|| {
-                while !failed.load(Ordering::Relaxed) {
-                    let at = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(wheel) = wheels.get(at) else {
-                        break;
-                    };
-                    let result = install(wheel, target, options);
-                    match &result {
-                        Ok(installed) => done(at, installed),
-                        Err(_) => failed.store(true, Ordering::Relaxed),
-                    }
-                    results
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push((at, result));
-                }
-            });
-        }
-    });
-    let mut results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
-    results.sort_by_key(|(at, _)| *at);
-    results.into_iter().map(|(_, result)| result).collect()
+    crate::parallel::try_each(wheels, jobs, |at, wheel| {
+        let installed = install(wheel, target, options)?;
+        done(at, &installed);
+        Ok(installed)
+    })
+    .into_iter()
+    .collect()
 }
 
 fn invalid(wheel: &UnpackedWheel, reason: String) -> Error {

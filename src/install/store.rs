@@ -206,17 +206,24 @@ fn read_marker(dir: &Path) -> Option<UnpackedWheel> {
 
 /// The hex sha256 of a file.
 pub fn sha256_file(path: &Path) -> io::Result<String> {
-    let mut file = File::open(path)?;
+    Ok(sha256_of(&mut File::open(path)?)?
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// The sha256 of everything `reader` gives, read in 64 KiB blocks.
+pub fn sha256_of(reader: &mut impl Read) -> io::Result<[u8; 32]> {
     let mut hasher = Sha256::new();
     let mut buffer = vec![0; 64 * 1024];
     loop {
-        let read = file.read(&mut buffer)?;
+        let read = reader.read(&mut buffer)?;
         if read == 0 {
             break;
         }
         hasher.update(&buffer[..read]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hasher.finalize().into())
 }
 
 /// Unpacks `archive` into `into`, verifying it as the wheel spec asks.

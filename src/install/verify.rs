@@ -6,13 +6,11 @@
 //! hashes other than sha256 are not checked; files outside the
 //! environment are never read.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-
-use sha2::{Digest, Sha256};
 
 use crate::install::installed::Distribution;
 use crate::install::record;
+use crate::install::store::sha256_of;
 
 /// A file that is not as its distribution's `RECORD` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,16 +76,7 @@ fn digest(path: &Path, size: Option<u64>) -> std::io::Result<Option<String>> {
     {
         return Ok(None);
     }
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0; 64 * 1024];
-    loop {
-        let read = file.read(&mut buffer)?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-    }
-    Ok(Some(record::encode(&hasher.finalize())))
+    Ok(Some(record::encode(&sha256_of(&mut file)?)))
 }
 
 #[cfg(test)]

@@ -10,8 +10,6 @@
 //! stops the others and is returned, naming the package.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, PoisonError};
 
 use crate::build::Builder;
 use crate::index::{self, IndexClient};
@@ -33,36 +31,15 @@ pub fn fetch(
     jobs: usize,
     progress: &Progress,
 ) -> Result<HashMap<String, UnpackedWheel>, Error> {
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let results: Mutex<Vec<(usize, Result<UnpackedWheel, Error>)>> = Mutex::default();
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.clamp(1, wanted.len().max(1)) {
-            scope.spawn(|| {
-                while !failed.load(Ordering::Relaxed) {
-                    let at = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(selected) = wanted.get(at) else {
-                        break;
-                    };
-                    let result = fetch_one(selected, store, index, builder);
-                    progress.inc();
-                    if result.is_err() {
-                        failed.store(true, Ordering::Relaxed);
-                    }
-                    results
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push((at, result));
-                }
-            });
-        }
+    let results = crate::parallel::try_each(wanted, jobs, |_, selected| {
+        let result = fetch_one(selected, store, index, builder);
+        progress.inc();
+        result
     });
-    let mut results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
-    // Report the first failure in lock order, so the message is stable.
-    results.sort_by_key(|(at, _)| *at);
+    // The first failure in lock order, so the message is stable.
     let mut out = HashMap::new();
-    for (at, result) in results {
-        out.insert(wanted[at].name.clone(), result?);
+    for (selected, result) in wanted.iter().zip(results) {
+        out.insert(selected.name.clone(), result?);
     }
     Ok(out)
 }
