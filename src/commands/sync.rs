@@ -503,7 +503,9 @@ fn apply(
     let target = InstallTarget::venv(env, env, &state.layout, &state.info, relocatable);
     let options = InstallOptions {
         linker,
-        requested: false,
+        // Every package a lock names was asked for, as with `pip install
+        // -r` and `uv pip sync`, which write REQUESTED for each.
+        requested: true,
         direct_url: None,
     };
     let wheel_of = |name: &str| {

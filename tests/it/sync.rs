@@ -168,6 +168,17 @@ fn sync_into_a_fresh_env_installs_exactly_the_lock() {
     let lock_at = keys.iter().position(|k| *k == "fenv.lock").unwrap();
     assert!(lock_at > fenv_at, "{cfg}");
     assert!(project.cfg_value("fenv.lock").unwrap().starts_with("sha256:"));
+    // As pip and uv do for the packages they are asked to install.
+    let freeze = run_ok(&mut project.fenv(&["freeze", "--json", "--env", ".venv"]));
+    let freeze: serde_json::Value = serde_json::from_str(&freeze).unwrap();
+    assert!(
+        freeze
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["requested"] == true && d["installer"] == "fenv"),
+        "{freeze}"
+    );
 }
 
 #[test]
