@@ -70,8 +70,9 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
     let discovery = Discovery::from_env(&cache, printer);
     let mut targets = Vec::new();
     for spec in &specs {
-        let target = match spec {
-            TargetSpec::Host => {
+        let target = match platform_target(spec) {
+            Some(target) => target,
+            None => {
                 let (found, _) =
                     select_python(manifest.settings.python.as_deref(), &manifest.root, &discovery)
                         .context("failed to find the host's Python")?;
@@ -86,26 +87,6 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
                     .map_err(anyhow::Error::msg)?
                     .with_environment(environment)
             }
-            TargetSpec::Lambda { runtime, arch } => Target::lambda(
-                *runtime,
-                match arch {
-                    manifest::Arch::X86_64 => Arch::X86_64,
-                    manifest::Arch::Arm64 => Arch::Arm64,
-                },
-            ),
-            TargetSpec::Vercel { python } => Target::vercel(python.unwrap_or((3, 12))),
-            TargetSpec::Custom {
-                name,
-                python,
-                platform,
-            } => {
-                let (sys_platform, machine) = spec.platform_facts().unwrap_or(("linux", None));
-                Target::custom(name, *python, platform, sys_platform, machine.unwrap_or(""))
-            }
-        };
-        let target = match spec.environment_marker() {
-            Some(environment) => target.with_environment(environment),
-            None => target,
         };
         targets.push(target);
     }
@@ -177,6 +158,36 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
     std::mem::forget(resolution);
     std::mem::forget(index);
     Ok(ExitStatus::Success)
+}
+
+/// The resolver's target for a platform the manifest names, with the
+/// marker that identifies it in the lock; `None` for the host, whose
+/// interpreter decides. `fenv lock` resolves for it and `fenv bundle`
+/// selects from the lock with it, so the two always agree.
+pub(super) fn platform_target(spec: &TargetSpec) -> Option<Target> {
+    let target = match spec {
+        TargetSpec::Host => return None,
+        TargetSpec::Lambda { runtime, arch } => Target::lambda(
+            *runtime,
+            match arch {
+                manifest::Arch::X86_64 => Arch::X86_64,
+                manifest::Arch::Arm64 => Arch::Arm64,
+            },
+        ),
+        TargetSpec::Vercel { python } => Target::vercel(python.unwrap_or((3, 12))),
+        TargetSpec::Custom {
+            name,
+            python,
+            platform,
+        } => {
+            let (sys_platform, machine) = spec.platform_facts().unwrap_or(("linux", None));
+            Target::custom(name, *python, platform, sys_platform, machine.unwrap_or(""))
+        }
+    };
+    Some(match spec.environment_marker() {
+        Some(environment) => target.with_environment(environment),
+        None => target,
+    })
 }
 
 /// The command line's index, find-links and `--exclude-newer` in place of

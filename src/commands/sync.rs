@@ -117,7 +117,7 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
         &wanted,
         store,
         &index,
-        &builder,
+        Some(&builder),
         sync::fetch::DEFAULT_JOBS,
         &progress,
     );

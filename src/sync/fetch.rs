@@ -22,12 +22,14 @@ use crate::sync::{Error, Selected, Source};
 pub const DEFAULT_JOBS: usize = 8;
 
 /// Every wheel of `wanted` unpacked in `store`, by normalized name;
-/// sdists are built with `builder`; `progress` advances once a package.
+/// sdists are built with `builder` (refused without one: a bundle for
+/// another platform has no Python to build with); `progress` advances
+/// once a package.
 pub fn fetch(
     wanted: &[&Selected],
     store: &WheelStore,
     index: &IndexClient,
-    builder: &Builder<'_>,
+    builder: Option<&Builder<'_>>,
     jobs: usize,
     progress: &Progress,
 ) -> Result<HashMap<String, UnpackedWheel>, Error> {
@@ -50,12 +52,18 @@ fn fetch_one(
     selected: &Selected,
     store: &WheelStore,
     index: &IndexClient,
-    builder: &Builder<'_>,
+    builder: Option<&Builder<'_>>,
 ) -> Result<UnpackedWheel, Error> {
     let wheel = &selected.file;
-    let found = match selected.source {
-        Source::Wheel => store.cached(&wheel.sha256),
-        Source::Sdist => builder.built(&wheel.sha256),
+    let found = match (selected.source, builder) {
+        (Source::Wheel, _) => store.cached(&wheel.sha256),
+        (Source::Sdist, Some(builder)) => builder.built(&wheel.sha256),
+        (Source::Sdist, None) => {
+            return Err(Error::SdistOnly {
+                package: selected.name.clone(),
+                version: selected.version.clone(),
+            });
+        }
     };
     if let Some(found) = found {
         return Ok(found);
@@ -110,7 +118,9 @@ fn fetch_one(
         ..index::File::default()
     };
     let path = index.download(&file, dir.path()).map_err(download_error)?;
-    if selected.source == Source::Sdist {
+    if selected.source == Source::Sdist
+        && let Some(builder) = builder
+    {
         return Ok(builder.build(&selected.name, &selected.version, &path, &wheel.sha256)?);
     }
     store.add(&path).map_err(|source| Error::Store {
