@@ -80,6 +80,10 @@ pub fn hints(err: &anyhow::Error) -> Vec<String> {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::build::Error>() {
             e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::bundle::Error>() {
+            e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::functions::Error>() {
+            e.hint()
         } else {
             None
         };

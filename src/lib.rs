@@ -7,6 +7,7 @@
 //! [`run`] is the only place that turns an error into an exit code.
 
 pub mod build;
+pub mod bundle;
 pub mod cache;
 pub mod check;
 pub mod ci;

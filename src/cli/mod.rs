@@ -90,6 +90,9 @@ pub enum Command {
     /// List what is installed in an environment, like `pip freeze`.
     Freeze(FreezeArgs),
 
+    /// Build one deployable zip a function, from the lock, for Lambda or Vercel.
+    Bundle(BundleArgs),
+
     /// Inspect and clean fenv's cache.
     #[command(subcommand)]
     Cache(CacheCommand),
@@ -201,6 +204,34 @@ pub struct CiArgs {
     /// How to put the packages' files in place from the cache, as for `fenv sync`.
     #[arg(long, value_enum, env = "FENV_LINK_MODE", value_name = "MODE")]
     pub link_mode: Option<crate::install::LinkMode>,
+
+    /// The package index, as for `fenv lock`; part of the lock's inputs.
+    #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]
+    pub index_url: Option<String>,
+
+    /// Ignore files uploaded after this time, as for `fenv lock`; part of the lock's inputs.
+    #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER", value_parser = parse_timestamp)]
+    pub exclude_newer: Option<String>,
+}
+
+/// `fenv bundle`
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// The platform (`lambda` or `vercel`) [default: the first of `[tool.fenv] targets` that is not the host].
+    #[arg(long, value_name = "TARGET")]
+    pub target: Option<String>,
+
+    /// Bundle only this function.
+    #[arg(long, value_name = "NAME", conflicts_with = "all")]
+    pub function: Option<String>,
+
+    /// Bundle every function (the default).
+    #[arg(long)]
+    pub all: bool,
+
+    /// Where the zips and `manifest.json` go.
+    #[arg(long, value_name = "DIR", default_value = "dist")]
+    pub out: PathBuf,
 
     /// The package index, as for `fenv lock`; part of the lock's inputs.
     #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]

@@ -263,3 +263,39 @@ impl CiSettings {
         }
     }
 }
+
+/// What `fenv bundle` was asked to do.
+#[derive(Debug, Clone)]
+pub struct BundleSettings {
+    pub target: Option<String>,
+    /// `None`: every function (`--all`, the default).
+    pub function: Option<String>,
+    pub out: PathBuf,
+    /// The overrides `fenv lock` would be given, plus `--target`, so the
+    /// lock's freshness is judged as `fenv lock --target` left it.
+    pub lock_settings: LockSettings,
+}
+
+impl BundleSettings {
+    pub fn resolve(args: crate::cli::BundleArgs) -> Self {
+        let crate::cli::BundleArgs {
+            target,
+            function,
+            all: _,
+            out,
+            index_url,
+            exclude_newer,
+        } = args;
+        Self {
+            lock_settings: LockSettings {
+                targets: target.iter().cloned().collect(),
+                index_url,
+                exclude_newer,
+                ..LockSettings::default()
+            },
+            target,
+            function,
+            out,
+        }
+    }
+}

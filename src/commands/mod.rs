@@ -2,6 +2,7 @@
 //! domain modules and wraps their errors with what it was trying to do.
 
 mod activate;
+mod bundle;
 mod cache;
 mod check;
 mod ci;
@@ -19,7 +20,7 @@ use anyhow::Result;
 
 use crate::cache::Cache;
 use crate::cli::settings::{
-    CheckSettings, CiSettings, CreateSettings, GlobalSettings, LockSettings, SyncSettings,
+    BundleSettings, CheckSettings, CiSettings, CreateSettings, GlobalSettings, LockSettings, SyncSettings,
 };
 use crate::cli::{CacheCommand, Cli, Command, PythonCommand};
 use crate::diagnostics::ExitStatus;
@@ -40,6 +41,7 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Run(args) => run::run(args, &global, printer),
         Command::Check(args) => check::check(&CheckSettings::resolve(args), &global, printer),
         Command::Ci(args) => ci::ci(CiSettings::resolve(args), &global, printer),
+        Command::Bundle(args) => bundle::bundle(BundleSettings::resolve(args), &global, printer),
         Command::Freeze(args) => freeze::freeze(args.env.as_deref(), args.json, args.all, printer),
         Command::Cache(CacheCommand::Dir) => cache::dir(&global, printer),
         Command::Cache(CacheCommand::Clean { package }) => cache::clean(package.as_deref(), &global, printer),

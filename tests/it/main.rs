@@ -3,6 +3,7 @@
 
 mod activation;
 mod build;
+mod bundle;
 mod cache;
 mod check;
 mod ci;

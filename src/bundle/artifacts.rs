@@ -1,0 +1,80 @@
+//! `dist/manifest.json`: every artifact with its sha256, sizes, target,
+//! handler string and packages, and the lock it was built from. Written
+//! deterministically (sorted, no clock), so it changes only when an
+//! artifact does.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::Error;
+
+pub const FILE: &str = "manifest.json";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub fenv: String,
+    /// `sha256:<hex>` of `pylock.toml`.
+    pub lock_hash: String,
+    pub artifacts: Vec<Artifact>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Artifact {
+    pub function: String,
+    pub target: String,
+    /// From the output folder, `/`-separated: `lambda/hello.zip`.
+    pub path: String,
+    pub sha256: String,
+    pub zipped_bytes: u64,
+    pub unzipped_bytes: u64,
+    /// What to configure as the Lambda handler; `null` on Vercel.
+    pub handler: Option<String>,
+    /// `name==version`, sorted.
+    pub packages: Vec<String>,
+    /// The limits or budget it is over (`unzipped limit`, `budget`, …).
+    pub over: Vec<String>,
+}
+
+/// Writes the manifest at `out/manifest.json`, keeping the artifacts of
+/// other targets and functions built from the same lock whose files are
+/// still there, so bundling one function never forgets the others.
+pub fn write(out: &Path, lock_hash: &str, built: Vec<Artifact>) -> Result<(), Error> {
+    let path = out.join(FILE);
+    let mut artifacts: Vec<Artifact> = read(&path)
+        .filter(|old| old.lock_hash == lock_hash)
+        .map(|old| old.artifacts)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|old| {
+            !built
+                .iter()
+                .any(|new| new.function == old.function && new.target == old.target)
+                && out.join(&old.path).is_file()
+        })
+        .collect();
+    artifacts.extend(built);
+    artifacts.sort_by(|a, b| (&a.target, &a.function).cmp(&(&b.target, &b.function)));
+    let manifest = Manifest {
+        fenv: env!("CARGO_PKG_VERSION").to_string(),
+        lock_hash: lock_hash.to_string(),
+        artifacts,
+    };
+    let mut text = serde_json::to_string_pretty(&manifest).map_err(|err| Error::Io {
+        action: "render",
+        path: path.clone(),
+        source: std::io::Error::other(err),
+    })?;
+    text.push('\n');
+    crate::fs::write_atomic(&path, text).map_err(|source| Error::Io {
+        action: "write",
+        path,
+        source,
+    })
+}
+
+/// The manifest at `path`, when there is a readable one.
+fn read(path: &Path) -> Option<Manifest> {
+    let text = std::fs::read_to_string(path).ok()?;
+    serde_json::from_str(&text).ok()
+}

@@ -1,0 +1,170 @@
+//! Deployable per-function artifacts: for each function a zip holding its
+//! code and exactly its dependency closure, installed from the lock's
+//! wheels for the target platform.
+//!
+//! [`plan`] decides what goes into a zip, [`zip`] writes it byte for byte
+//! the same every time, [`report`] weighs it against the platform's limits
+//! and the function's budget, [`artifacts`] records the result in
+//! `dist/manifest.json`. `commands/bundle.rs` runs the steps in order.
+
+pub mod artifacts;
+pub mod plan;
+pub mod report;
+pub mod zip;
+
+use std::path::PathBuf;
+
+use crate::diagnostics::Hint;
+use crate::fs::user_display;
+use crate::functions::Form;
+
+/// The Lambda shim for a Vercel-style handler, before its module is set.
+pub const SHIM_PY: &str = include_str!("shim.py");
+
+/// The shim's module name, and so the start of its handler string.
+pub const SHIM_MODULE: &str = "fenv_handler";
+
+/// The shared runtime's module name in a zip.
+pub const RUNTIME_MODULE: &str = "fenv_runtime";
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no target to bundle for: the project's targets are only the host")]
+    NoTarget,
+
+    #[error("`fenv bundle` makes artifacts for `lambda` and `vercel`, not `{target}`")]
+    UnsupportedTarget { target: String },
+
+    #[error("there is no lock at `{}`", user_display(path))]
+    MissingLock { path: PathBuf },
+
+    #[error("`{}` does not match the project's inputs", user_display(path))]
+    StaleLock { path: PathBuf },
+
+    #[error("`{}` was not locked for {target}", user_display(path))]
+    NotLocked { target: String, path: PathBuf },
+
+    #[error("the project has no functions")]
+    NoFunctions,
+
+    #[error("the function `{function}` has no handler fenv recognises")]
+    NoHandler { function: String },
+
+    #[error("the function `{function}` has an invalid glob `{glob}`: {reason}")]
+    Glob {
+        function: String,
+        glob: String,
+        reason: String,
+    },
+
+    #[error("failed to {action} `{}`", user_display(path))]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::NoTarget => Some(
+                "pass `--target lambda` or `--target vercel`, or add one to `[tool.fenv] targets` and run `fenv lock`"
+                    .into(),
+            ),
+            Self::UnsupportedTarget { .. } => Some("pass `--target lambda` or `--target vercel`".into()),
+            Self::MissingLock { .. } | Self::StaleLock { .. } => Some(
+                "run `fenv lock` and commit the result; bundles install only what the lock pins".into(),
+            ),
+            Self::NotLocked { target, .. } => Some(format!(
+                "add `{target}` to `[tool.fenv] targets` and run `fenv lock`"
+            )),
+            Self::NoFunctions => Some("add one under `api/` (`fenv init` makes an example)".into()),
+            Self::NoHandler { .. } => Some(
+                "define a `handler` class (BaseHTTPRequestHandler), an `app`, an `application`, or set `handler = \"module:function\"` in its `[tool.fenv.functions.NAME]` table"
+                    .into(),
+            ),
+            Self::Glob { .. } => Some("fix `include` or `exclude` in its `[tool.fenv.functions.NAME]` table".into()),
+            Self::Io { .. } => None,
+        }
+    }
+}
+
+/// The platforms `fenv bundle` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Lambda,
+    Vercel,
+}
+
+impl Platform {
+    pub fn limits(self) -> report::Limits {
+        match self {
+            Self::Lambda => report::Limits::LAMBDA,
+            Self::Vercel => report::Limits::VERCEL,
+        }
+    }
+}
+
+/// The Lambda handler string for a function whose module is `module`
+/// (`/`-separated, from the zip's root): the module path with dots for a
+/// native handler (`api/hello.py` → `api.hello.handler`, imported from
+/// the zip's root as a namespace package), else the shim's. `None` on
+/// Vercel, which finds the handler itself.
+pub fn handler_string(platform: Platform, form: &Form, module: &str) -> Option<String> {
+    match (platform, form) {
+        (Platform::Vercel, _) => None,
+        (Platform::Lambda, Form::Lambda { function }) => {
+            let dotted = module.strip_suffix(".py").unwrap_or(module).replace('/', ".");
+            Some(format!("{dotted}.{function}"))
+        }
+        (Platform::Lambda, _) => Some(format!("{SHIM_MODULE}.handler")),
+    }
+}
+
+/// Whether the function needs the shim and the runtime in its zip.
+pub fn needs_shim(platform: Platform, form: &Form) -> bool {
+    platform == Platform::Lambda && !matches!(form, Form::Lambda { .. })
+}
+
+/// `fenv_handler.py` for the function at `module` (from the zip's root).
+pub fn shim(module: &str) -> String {
+    // A JSON string is a valid Python string literal for any text.
+    let literal = serde_json::Value::String(module.to_string()).to_string();
+    SHIM_PY.replace("\"@MODULE@\"", &literal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handler_strings_per_form() {
+        let native = Form::Lambda {
+            function: "handler".into(),
+        };
+        assert_eq!(
+            handler_string(Platform::Lambda, &native, "api/users/hello.py").as_deref(),
+            Some("api.users.hello.handler")
+        );
+        assert_eq!(
+            handler_string(Platform::Lambda, &Form::App, "api/hello.py").as_deref(),
+            Some("fenv_handler.handler")
+        );
+        assert_eq!(
+            handler_string(Platform::Vercel, &Form::Http, "api/hello.py"),
+            None
+        );
+        assert!(needs_shim(Platform::Lambda, &Form::Http));
+        assert!(!needs_shim(Platform::Lambda, &native));
+        assert!(!needs_shim(Platform::Vercel, &Form::Http));
+    }
+
+    #[test]
+    fn the_shim_names_its_module() {
+        let text = shim("api/say \"hi\".py");
+        assert!(text.contains(r#"MODULE = "api/say \"hi\".py""#), "{text}");
+        assert!(!text.contains("@MODULE@"));
+    }
+}

@@ -1,0 +1,304 @@
+//! `fenv bundle`: one deterministic zip a function, holding its code and
+//! exactly its dependency closure, installed from the lock's wheels for
+//! the target platform.
+//!
+//! The steps: a fresh lock that covers the target (never resolved here,
+//! as with `fenv sync --frozen`), the target's packages selected from it
+//! as `fenv lock` sees the target, each function's closure among them,
+//! every wheel fetched and verified, then per function: install into a
+//! staging folder, zip, weigh. `dist/manifest.json` records the result;
+//! any artifact over a limit or budget makes the command exit 1.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+
+use crate::bundle::artifacts::{self, Artifact};
+use crate::bundle::plan::{self, Code, Excludes};
+use crate::bundle::report::{self, PackageSize};
+use crate::bundle::zip::{self, Contents};
+use crate::bundle::{self, Platform};
+use crate::cli::settings::{BundleSettings, GlobalSettings};
+use crate::commands::lock::{Freshness, check, platform_target};
+use crate::commands::{Store, open_cache, open_store};
+use crate::diagnostics::ExitStatus;
+use crate::fs::user_display;
+use crate::functions::{self, Function};
+use crate::index::{IndexClient, IndexConfig};
+use crate::install::{self, InstallOptions, Linker, Target as InstallTarget};
+use crate::lock::{self, Lock};
+use crate::printer::Printer;
+use crate::project::manifest::TargetSpec;
+use crate::resolve::Target;
+use crate::sync::select::Environment;
+use crate::sync::{self, Selected};
+
+pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
+    let cwd = std::env::current_dir()?;
+
+    // Step 1: the project and its lock, which must match the inputs.
+    let checked = check(&cwd, &settings.lock_settings)?;
+    let manifest = checked.manifest;
+    let lock_path = checked.lock_path;
+    let Some(locked) = checked.existing else {
+        return Err(bundle::Error::MissingLock { path: lock_path }.into());
+    };
+    if let Some(Freshness::Stale(lines)) = checked.freshness {
+        for line in lines {
+            printer.info(line);
+        }
+        return Err(bundle::Error::StaleLock { path: lock_path }.into());
+    }
+    let lock_hash = lock::hash_file(&lock_path)?;
+
+    // Step 2: the target, as `fenv lock` resolved it.
+    let spec = match &settings.target {
+        Some(text) => TargetSpec::parse_cli(text, &manifest.settings)?,
+        None => manifest
+            .settings
+            .targets
+            .iter()
+            .find(|spec| **spec != TargetSpec::Host)
+            .cloned()
+            .ok_or(bundle::Error::NoTarget)?,
+    };
+    let platform = match spec {
+        TargetSpec::Lambda { .. } => Platform::Lambda,
+        TargetSpec::Vercel { .. } => Platform::Vercel,
+        _ => {
+            return Err(bundle::Error::UnsupportedTarget {
+                target: spec.name().to_string(),
+            }
+            .into());
+        }
+    };
+    let target = platform_target(&spec).ok_or_else(|| bundle::Error::UnsupportedTarget {
+        target: spec.name().to_string(),
+    })?;
+    if !locked.environments.contains(&target.environment) {
+        return Err(bundle::Error::NotLocked {
+            target: spec.name().to_string(),
+            path: lock_path,
+        }
+        .into());
+    }
+    let selected = select(&locked, &target)?;
+
+    // Step 3: the functions and their closures.
+    let all = functions::discover(&manifest)?;
+    let chosen: Vec<Function> = match &settings.function {
+        Some(name) => vec![functions::find(&all, name)?.clone()],
+        None => all,
+    };
+    if chosen.is_empty() {
+        return Err(bundle::Error::NoFunctions.into());
+    }
+    let available: BTreeSet<String> = selected.iter().map(|s| s.name.clone()).collect();
+    let mut closures = Vec::new();
+    for function in &chosen {
+        if function.form.is_none() {
+            return Err(bundle::Error::NoHandler {
+                function: function.name.clone(),
+            }
+            .into());
+        }
+        let roots = manifest
+            .dependencies
+            .iter()
+            .chain(&function.settings.dependencies);
+        closures.push(functions::closure(&locked, roots, &available));
+    }
+
+    // Step 4: every wheel any closure needs, in the store and verified.
+    let needed: BTreeSet<&String> = closures.iter().flatten().collect();
+    let wanted: Vec<&Selected> = selected.iter().filter(|s| needed.contains(&s.name)).collect();
+    let cache = open_cache(global, printer);
+    let Store { store, .. } = &open_store(&cache)?;
+    let mut index_config = IndexConfig::from_env(cache.clone());
+    index_config.offline = global.offline;
+    if let Some(url) = &settings.lock_settings.index_url {
+        index_config.index_url.clone_from(url);
+    }
+    let index = IndexClient::new(index_config);
+    let progress = printer.progress(wanted.len(), "Fetching");
+    let fetched = sync::fetch(&wanted, store, &index, None, sync::fetch::DEFAULT_JOBS, &progress);
+    progress.finish();
+    let wheels = fetched.with_context(|| format!("failed to bundle for {}", target.description))?;
+
+    // Step 5: one zip a function.
+    let out = crate::fs::absolute(&settings.out)?;
+    let target_dir = out.join(spec.name());
+    fs_err::create_dir_all(&target_dir)?;
+    let mtime = zip::mtime(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref());
+    let python = spec.python().unwrap_or((3, 12));
+    let env_dir = manifest.settings.env.as_ref().map(|env| manifest.root.join(env));
+    let skip: Vec<PathBuf> = std::iter::once(out.clone()).chain(env_dir).collect();
+    let functions_dir = functions::functions_dir(&manifest);
+    let linker = Linker::new(None);
+    printer.info(format!(
+        "Bundling {} function{} for {}",
+        chosen.len(),
+        if chosen.len() == 1 { "" } else { "s" },
+        target.description
+    ));
+    let limits = platform.limits();
+    let mut built = Vec::new();
+    let mut over_lines = Vec::new();
+    for (function, closure) in chosen.iter().zip(&closures) {
+        let form = function.form.clone().unwrap_or(functions::Form::App);
+        let helpers_dir = if function.module.starts_with(&functions_dir) {
+            functions_dir.clone()
+        } else {
+            function
+                .module
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
+        };
+        let staging = tempfile::Builder::new()
+            .prefix(".fenv-bundle-")
+            .tempdir_in(&out)
+            .with_context(|| format!("failed to create a folder in `{}`", user_display(&out)))?;
+        let folder = InstallTarget::folder(staging.path(), python, Some(target.tags.clone()));
+        let options = InstallOptions {
+            linker: &linker,
+            requested: false,
+            direct_url: None,
+        };
+        let mut owners: HashMap<PathBuf, usize> = HashMap::new();
+        let mut packages: Vec<PackageSize> = Vec::new();
+        for name in closure {
+            let wheel = wheels
+                .get(name)
+                .with_context(|| format!("the wheel of `{name}` was not fetched"))?;
+            let installed = install::install(wheel, &folder, &options)
+                .with_context(|| format!("failed to bundle `{}`", function.name))?;
+            for file in installed.files {
+                owners.insert(file, packages.len());
+            }
+            packages.push(PackageSize {
+                name: name.clone(),
+                version: installed.version,
+                unzipped_bytes: 0,
+            });
+        }
+        let mut generated = Vec::new();
+        if bundle::needs_shim(platform, &form) {
+            generated.push((
+                format!("{}.py", bundle::RUNTIME_MODULE),
+                functions::RUNTIME_PY.as_bytes().to_vec(),
+            ));
+            generated.push((
+                format!("{}.py", bundle::SHIM_MODULE),
+                bundle::shim(&function.relative).into_bytes(),
+            ));
+        }
+        let code = Code {
+            root: &manifest.root,
+            module: &function.relative,
+            helpers_dir: &helpers_dir,
+            include: &function.settings.include,
+            skip: &skip,
+        };
+        let excludes = Excludes::new(&function.name, &function.settings.exclude)?;
+        let entries = plan::entries(staging.path(), &code, generated, &excludes)?;
+        let mut unzipped = 0;
+        for entry in &entries {
+            let size = match &entry.contents {
+                Contents::Dir => 0,
+                Contents::Bytes(bytes) => bytes.len() as u64,
+                Contents::File { source, .. } => {
+                    let size = fs_err::metadata(source)?.len();
+                    if let Some(at) = owners.get(source) {
+                        packages[*at].unzipped_bytes += size;
+                    }
+                    size
+                }
+            };
+            unzipped += size;
+        }
+
+        let zip_path = target_dir.join(format!("{}.zip", function.name));
+        let partial = target_dir.join(format!(".{}.zip.partial", function.name));
+        zip::write(&partial, &entries, mtime)
+            .with_context(|| format!("failed to write `{}`", user_display(&partial)))?;
+        fs_err::rename(&partial, &zip_path)?;
+        drop(staging);
+        let bytes = fs_err::read(&zip_path)?;
+        let zipped = bytes.len() as u64;
+        let sha256: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+
+        let budget = function.settings.budget.unzipped_bytes;
+        let over = report::over(unzipped, zipped, limits, budget);
+        let handler = bundle::handler_string(platform, &form, &function.relative);
+        printer.info(format!(
+            "  {}  {}  {} unzipped / {} zipped  ({})",
+            function.name,
+            user_display(&zip_path),
+            report::mb(unzipped),
+            report::mb(zipped),
+            report::margins(unzipped, zipped, limits, budget)
+        ));
+        if let Some(handler) = &handler {
+            printer.info(format!("    handler: {handler}"));
+        }
+        let largest = report::largest(&packages, 3);
+        if !largest.is_empty() {
+            let list: Vec<String> = largest
+                .iter()
+                .map(|p| format!("{} {}", p.name, report::mb(p.unzipped_bytes)))
+                .collect();
+            printer.info(format!("    largest: {}", list.join(", ")));
+        }
+        over_lines.extend(over.iter().map(|o| o.line(&function.name)));
+        built.push(Artifact {
+            function: function.name.clone(),
+            target: spec.name().to_string(),
+            path: format!("{}/{}.zip", spec.name(), function.name),
+            sha256,
+            zipped_bytes: zipped,
+            unzipped_bytes: unzipped,
+            handler,
+            packages: packages
+                .iter()
+                .map(|p| format!("{}=={}", p.name, p.version))
+                .collect(),
+            over: over.iter().map(|o| o.what.to_string()).collect(),
+        });
+    }
+    let over_count = built.iter().filter(|a| !a.over.is_empty()).count();
+    artifacts::write(&out, &lock_hash, built)?;
+    printer.info(format!("Wrote `{}`", user_display(&out.join(artifacts::FILE))));
+    if over_lines.is_empty() {
+        return Ok(ExitStatus::Success);
+    }
+    for line in &over_lines {
+        printer.info(line);
+    }
+    printer.error(format!(
+        "{over_count} of {} artifact{} {} over a limit or budget (written all the same, and marked in `{}`)",
+        chosen.len(),
+        if chosen.len() == 1 { "" } else { "s" },
+        if over_count == 1 { "is" } else { "are" },
+        artifacts::FILE
+    ));
+    Ok(ExitStatus::Failure)
+}
+
+/// The lock's packages for `target`; sdists are refused, since fenv
+/// builds only for the host.
+fn select(locked: &Lock, target: &Target) -> Result<Vec<Selected>> {
+    let environment = Environment {
+        description: &target.description,
+        python: &target.python,
+        markers: &target.markers,
+        tags: &target.tags,
+        allow_sdist: false,
+    };
+    sync::select(locked, &environment).with_context(|| format!("failed to bundle for {}", target.description))
+}

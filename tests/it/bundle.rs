@@ -1,0 +1,663 @@
+//! `fenv bundle`: the real binary zipping each function of a project
+//! locked (by the real `fenv lock`) for Lambda against manylinux wheels
+//! on a local index, and the zips run in the pyenv CPython 3.12: the
+//! shim with recorded API Gateway v2, REST (v1) and ALB events, and a
+//! native Lambda handler imported by its handler string.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::common::{TestContext, pyenv_python, require, run, run_err, run_ok};
+use crate::support::index::TestIndex;
+use crate::support::wheel::WheelBuilder;
+
+const MANYLINUX: &str = "cp312-cp312-manylinux_2_17_x86_64";
+
+struct Project {
+    ctx: TestContext,
+    index: TestIndex,
+    python: PathBuf,
+}
+
+const PYPROJECT: &str = r#"[project]
+name = "app"
+version = "0"
+requires-python = ">=3.12"
+dependencies = ["shared"]
+
+[dependency-groups]
+dev = ["devtool"]
+
+[tool.fenv]
+targets = ["lambda"]
+
+[tool.fenv.target.lambda]
+runtime = "python3.12"
+
+[tool.fenv.functions.hello]
+include = ["lib/**"]
+exclude = ["**/test_*.py"]
+
+[tool.fenv.functions.wsgi]
+dependencies = ["only-wsgi"]
+"#;
+
+const HELLO: &str = r#"import json
+from http.server import BaseHTTPRequestHandler
+
+import shared
+from api._helper import greet
+
+
+class handler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length).decode()
+        payload = {
+            "body": body,
+            "cookie": self.headers.get("cookie"),
+            "custom": self.headers.get("x-custom"),
+            "greeting": greet("Ada"),
+            "kind": shared.KIND,
+            "method": self.command,
+            "path": self.path,
+        }
+        data = json.dumps(payload, sort_keys=True).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("X-Fn", "hello")
+        self.send_header("Set-Cookie", "a=1; Path=/")
+        self.send_header("Set-Cookie", "b=2")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+"#;
+
+const WSGI: &str = r#"import json
+
+import only_wsgi
+import shared
+
+
+def app(environ, start_response):
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(size).decode()
+    if "binary=1" in environ.get("QUERY_STRING", ""):
+        start_response("201 Created", [("Content-Type", "application/octet-stream"), ("X-Fn", "wsgi")])
+        return [b"\x00\xffbin"]
+    payload = {
+        "body": body,
+        "cookie": environ.get("HTTP_COOKIE"),
+        "custom": environ.get("HTTP_X_CUSTOM"),
+        "method": environ["REQUEST_METHOD"],
+        "path": environ["PATH_INFO"],
+        "query": environ["QUERY_STRING"],
+        "who": only_wsgi.NAME + "+" + shared.KIND,
+    }
+    start_response("200 OK", [("Content-Type", "application/json"), ("X-Fn", "wsgi")])
+    return [json.dumps(payload, sort_keys=True).encode()]
+"#;
+
+const NATIVE: &str = r#"import shared
+
+
+def handler(event, context):
+    return {"statusCode": 202, "body": shared.KIND}
+"#;
+
+impl Project {
+    /// The project, published and locked; `None` (a skip) without CPython 3.12.
+    fn locked() -> Option<Self> {
+        let python = require("pyenv CPython 3.12", pyenv_python("3.12"))?;
+        let ctx = TestContext::new();
+        let index = TestIndex::start();
+        let wheels = ctx.root().join("wheels");
+        for wheel in [
+            WheelBuilder::new("shared", "1.0")
+                .tag(MANYLINUX)
+                .file("shared/__init__.py", "KIND = 'manylinux'\n")
+                .file("shared/__pycache__/__init__.cpython-312.pyc", b"\x00stale")
+                .build(&wheels),
+            WheelBuilder::new("only-wsgi", "2.0")
+                .file("only_wsgi/__init__.py", "NAME = 'only-wsgi'\n")
+                .build(&wheels),
+            WheelBuilder::new("devtool", "3.0")
+                .file("devtool/__init__.py", "")
+                .build(&wheels),
+        ] {
+            index.publish(&wheel);
+        }
+        ctx.write(".python-version", "3.12\n");
+        ctx.write("pyproject.toml", PYPROJECT);
+        ctx.write("api/hello.py", HELLO);
+        ctx.write("api/wsgi.py", WSGI);
+        ctx.write("api/native.py", NATIVE);
+        ctx.write("api/_helper.py", "def greet(name):\n    return 'hi ' + name\n");
+        ctx.write("lib/util.py", "X = 1\n");
+        ctx.write("lib/test_util.py", "def test_x():\n    pass\n");
+        let project = Self { ctx, index, python };
+        run_ok(&mut project.fenv(&["lock"]));
+        Some(project)
+    }
+
+    fn fenv(&self, args: &[&str]) -> Command {
+        let mut cmd = self.ctx.fenv();
+        cmd.args(args)
+            .env("FENV_INDEX_URL", self.index.url())
+            .env_remove("SOURCE_DATE_EPOCH");
+        cmd
+    }
+
+    /// `fenv bundle ARGS`, asserted to succeed; returns stderr.
+    #[track_caller]
+    fn bundle_ok(&self, args: &[&str]) -> String {
+        let output = run(self.fenv(&["bundle"]).args(args));
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(
+            output.status.success(),
+            "fenv bundle failed\n--- stderr\n{stderr}"
+        );
+        stderr
+    }
+
+    fn zip(&self, function: &str) -> PathBuf {
+        self.ctx.path(format!("dist/lambda/{function}.zip"))
+    }
+
+    /// Unzips `function`'s zip into a fresh folder with Python's zipfile.
+    fn unzip(&self, function: &str) -> PathBuf {
+        let dir = self.ctx.root().join(format!("unzipped-{function}"));
+        run_ok(
+            Command::new(&self.python)
+                .args([
+                    "-I",
+                    "-c",
+                    "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])",
+                ])
+                .arg(self.zip(function))
+                .arg(&dir),
+        );
+        dir
+    }
+
+    /// Runs `code` in the unzipped bundle `dir`, with `event` as
+    /// `sys.argv[1]`; returns what it prints, parsed.
+    fn invoke(&self, dir: &Path, code: &str, event: &Value) -> Value {
+        let out = run_ok(
+            Command::new(&self.python)
+                .current_dir(dir)
+                .env_remove("PYTHONPATH")
+                .args(["-B", "-c", code])
+                .arg(event.to_string()),
+        );
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+    }
+
+    fn shim(&self, dir: &Path, event: &Value) -> Value {
+        let code = "import json, sys\nimport fenv_handler\n\
+                    print(json.dumps(fenv_handler.handler(json.loads(sys.argv[1]), None)))";
+        self.invoke(dir, code, event)
+    }
+}
+
+/// The zip's entries in archive order, with mode and DOS time.
+fn entries(zip: &Path) -> Vec<(String, u32, String)> {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let file = archive.by_index(i).unwrap();
+            let time = file.last_modified().unwrap_or_default();
+            (
+                file.name().unwrap().into_owned(),
+                file.unix_mode().unwrap_or(0) & 0o7777,
+                format!(
+                    "{}-{:02}-{:02}T{:02}:{:02}:{:02}",
+                    time.year(),
+                    time.month(),
+                    time.day(),
+                    time.hour(),
+                    time.minute(),
+                    time.second()
+                ),
+            )
+        })
+        .collect()
+}
+
+fn names(zip: &Path) -> Vec<String> {
+    entries(zip).into_iter().map(|(name, _, _)| name).collect()
+}
+
+fn read_entry(zip: &Path, name: &str) -> String {
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
+    let mut text = String::new();
+    archive.by_name(name).unwrap().read_to_string(&mut text).unwrap();
+    text
+}
+
+fn sha256(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(std::fs::read(path).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn bundle_zips_each_function_with_exactly_its_closure() {
+    let Some(project) = Project::locked() else { return };
+    let stderr = project.bundle_ok(&[]);
+    assert!(
+        stderr.starts_with("Bundling 3 functions for lambda (python3.12, x86_64, glibc ≤ 2.34)\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("    handler: fenv_handler.handler\n"), "{stderr}");
+    assert!(stderr.contains("    handler: api.native.handler\n"), "{stderr}");
+    assert!(stderr.contains("    largest: shared "), "{stderr}");
+    assert!(stderr.ends_with("Wrote `dist/manifest.json`\n"), "{stderr}");
+
+    let hello = names(&project.zip("hello"));
+    assert_eq!(
+        hello,
+        [
+            "api/",
+            "api/_helper.py",
+            "api/hello.py",
+            "fenv_handler.py",
+            "fenv_runtime.py",
+            "lib/",
+            "lib/util.py",
+            "shared-1.0.dist-info/",
+            "shared-1.0.dist-info/METADATA",
+            "shared-1.0.dist-info/WHEEL",
+            "shared/",
+            "shared/__init__.py",
+        ]
+    );
+    let wsgi = names(&project.zip("wsgi"));
+    assert_eq!(
+        wsgi,
+        [
+            "api/",
+            "api/_helper.py",
+            "api/wsgi.py",
+            "fenv_handler.py",
+            "fenv_runtime.py",
+            "only_wsgi-2.0.dist-info/",
+            "only_wsgi-2.0.dist-info/METADATA",
+            "only_wsgi-2.0.dist-info/WHEEL",
+            "only_wsgi/",
+            "only_wsgi/__init__.py",
+            "shared-1.0.dist-info/",
+            "shared-1.0.dist-info/METADATA",
+            "shared-1.0.dist-info/WHEEL",
+            "shared/",
+            "shared/__init__.py",
+        ]
+    );
+    // A native Lambda handler needs no shim.
+    let native = names(&project.zip("native"));
+    assert!(!native.iter().any(|n| n.starts_with("fenv_")), "{native:?}");
+    assert!(native.contains(&"api/native.py".to_string()), "{native:?}");
+    // The target's wheel, not the host's, and the module baked into the shim.
+    assert_eq!(
+        read_entry(&project.zip("hello"), "shared/__init__.py"),
+        "KIND = 'manylinux'\n"
+    );
+    assert!(read_entry(&project.zip("hello"), "fenv_handler.py").contains("MODULE = \"api/hello.py\"\n"));
+
+    // Every entry: 1980-01-01, 0755 folders, 0644 files.
+    for (name, mode, time) in entries(&project.zip("wsgi")) {
+        assert_eq!(time, "1980-01-01T00:00:00", "{name}");
+        assert_eq!(mode, if name.ends_with('/') { 0o755 } else { 0o644 }, "{name}");
+    }
+}
+
+#[test]
+fn bundles_are_byte_identical_for_the_same_inputs() {
+    let Some(project) = Project::locked() else { return };
+    project.bundle_ok(&[]);
+    let first = sha256(&project.zip("hello"));
+    let manifest = std::fs::read_to_string(project.ctx.path("dist/manifest.json")).unwrap();
+    std::fs::remove_dir_all(project.ctx.path("dist")).unwrap();
+    // The sources' mtimes change; the bytes do not.
+    project.ctx.write("api/hello.py", HELLO);
+    project.bundle_ok(&["--target", "lambda", "--all"]);
+    assert_eq!(sha256(&project.zip("hello")), first);
+    assert_eq!(
+        std::fs::read_to_string(project.ctx.path("dist/manifest.json")).unwrap(),
+        manifest
+    );
+
+    // SOURCE_DATE_EPOCH sets the time: the same epoch, the same bytes.
+    let epoch = |seconds: &str| {
+        run_ok(
+            project
+                .fenv(&["bundle", "--function", "hello"])
+                .env("SOURCE_DATE_EPOCH", seconds),
+        );
+        sha256(&project.zip("hello"))
+    };
+    let at_2024 = epoch("1709210096");
+    assert_ne!(at_2024, first);
+    assert_eq!(epoch("1709210096"), at_2024);
+    assert_ne!(epoch("1709210100"), at_2024);
+    let (_, _, time) = entries(&project.zip("hello"))[0].clone();
+    assert_eq!(time, "2024-02-29T12:35:00");
+}
+
+#[test]
+fn manifest_lists_every_artifact() {
+    let Some(project) = Project::locked() else { return };
+    project.bundle_ok(&[]);
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(project.ctx.path("dist/manifest.json")).unwrap())
+            .unwrap();
+    let lock = std::fs::read(project.ctx.path("pylock.toml")).unwrap();
+    let lock_hash = {
+        use sha2::{Digest, Sha256};
+        let hex: String = Sha256::digest(&lock).iter().map(|b| format!("{b:02x}")).collect();
+        format!("sha256:{hex}")
+    };
+    assert_eq!(manifest["lock_hash"], json!(lock_hash));
+    assert_eq!(manifest["fenv"], json!(env!("CARGO_PKG_VERSION")));
+    let artifacts = manifest["artifacts"].as_array().unwrap();
+    let summary: Vec<Value> = artifacts
+        .iter()
+        .map(|a| {
+            json!([
+                a["function"],
+                a["target"],
+                a["path"],
+                a["handler"],
+                a["packages"],
+                a["over"]
+            ])
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            json!([
+                "hello",
+                "lambda",
+                "lambda/hello.zip",
+                "fenv_handler.handler",
+                ["shared==1.0"],
+                []
+            ]),
+            json!([
+                "native",
+                "lambda",
+                "lambda/native.zip",
+                "api.native.handler",
+                ["shared==1.0"],
+                []
+            ]),
+            json!([
+                "wsgi",
+                "lambda",
+                "lambda/wsgi.zip",
+                "fenv_handler.handler",
+                ["only-wsgi==2.0", "shared==1.0"],
+                []
+            ]),
+        ]
+    );
+    for artifact in artifacts {
+        let zip = project.ctx.path("dist").join(artifact["path"].as_str().unwrap());
+        assert_eq!(artifact["sha256"], json!(sha256(&zip)));
+        assert_eq!(
+            artifact["zipped_bytes"],
+            json!(std::fs::metadata(&zip).unwrap().len())
+        );
+        assert!(artifact["unzipped_bytes"].as_u64().unwrap() > 0);
+    }
+}
+
+/// An HTTP API (payload 2.0) event as API Gateway sends it.
+fn v2_event() -> Value {
+    json!({
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": "/api/hello",
+        "rawQueryString": "name=Ada&tag=a&tag=b",
+        "cookies": ["session=abc123", "theme=dark"],
+        "headers": {
+            "accept": "*/*",
+            "content-length": "11",
+            "content-type": "text/plain",
+            "host": "abcdef123.execute-api.us-east-1.amazonaws.com",
+            "user-agent": "curl/8.5.0",
+            "x-amzn-trace-id": "Root=1-65f0c0de-0123456789abcdef01234567",
+            "x-custom": "yes",
+            "x-forwarded-for": "203.0.113.7",
+            "x-forwarded-port": "443",
+            "x-forwarded-proto": "https"
+        },
+        "queryStringParameters": {"name": "Ada", "tag": "a,b"},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abcdef123",
+            "domainName": "abcdef123.execute-api.us-east-1.amazonaws.com",
+            "domainPrefix": "abcdef123",
+            "http": {
+                "method": "POST",
+                "path": "/api/hello",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.7",
+                "userAgent": "curl/8.5.0"
+            },
+            "requestId": "JKJaXmPLvHcESHA=",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "12/Mar/2024:18:00:00 +0000",
+            "timeEpoch": 1_710_266_400_000_u64
+        },
+        "body": "aGVsbG8gd29ybGQ=",
+        "isBase64Encoded": true
+    })
+}
+
+#[test]
+fn the_shim_answers_api_gateway_v2_for_a_handler_class_and_wsgi() {
+    let Some(project) = Project::locked() else { return };
+    project.bundle_ok(&[]);
+
+    let dir = project.unzip("hello");
+    let mut result = project.shim(&dir, &v2_event());
+    let body: Value = serde_json::from_str(result["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        body,
+        json!({
+            "body": "hello world",
+            "cookie": "session=abc123; theme=dark",
+            "custom": "yes",
+            "greeting": "hi Ada",
+            "kind": "manylinux",
+            "method": "POST",
+            "path": "/api/hello?name=Ada&tag=a&tag=b"
+        })
+    );
+    // BaseHTTPRequestHandler adds Server and Date, which vary.
+    let headers = result["headers"].as_object_mut().unwrap();
+    assert!(headers.remove("date").is_some());
+    assert!(headers.remove("server").is_some());
+    let length = result["body"].as_str().unwrap().len().to_string();
+    result["body"] = json!("<checked>");
+    assert_eq!(
+        result,
+        json!({
+            "statusCode": 200,
+            "headers": {"content-type": "application/json", "x-fn": "hello", "content-length": length},
+            "cookies": ["a=1; Path=/", "b=2"],
+            "body": "<checked>",
+            "isBase64Encoded": false
+        })
+    );
+
+    let dir = project.unzip("wsgi");
+    let mut event = v2_event();
+    event["rawPath"] = json!("/api/wsgi");
+    let result = project.shim(&dir, &event);
+    assert_eq!(result["statusCode"], json!(200));
+    assert_eq!(
+        result["headers"],
+        json!({"content-type": "application/json", "x-fn": "wsgi"})
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(result["body"].as_str().unwrap()).unwrap(),
+        json!({
+            "body": "hello world",
+            "cookie": "session=abc123; theme=dark",
+            "custom": "yes",
+            "method": "POST",
+            "path": "/api/wsgi",
+            "query": "name=Ada&tag=a&tag=b",
+            "who": "only-wsgi+manylinux"
+        })
+    );
+}
+
+#[test]
+fn the_shim_answers_rest_api_v1_and_alb_events() {
+    let Some(project) = Project::locked() else { return };
+    project.bundle_ok(&["--function", "wsgi"]);
+    let dir = project.unzip("wsgi");
+
+    // REST API (payload 1.0): decoded parameters, multi-value headers.
+    let v1 = json!({
+        "resource": "/{proxy+}",
+        "path": "/api/wsgi",
+        "httpMethod": "GET",
+        "headers": {"Accept": "*/*", "Cookie": "session=abc123", "X-Custom": "two"},
+        "multiValueHeaders": {"Accept": ["*/*"], "Cookie": ["session=abc123"], "X-Custom": ["one", "two"]},
+        "queryStringParameters": {"q": "a b", "binary": "1"},
+        "multiValueQueryStringParameters": {"q": ["a b"], "binary": ["1"]},
+        "pathParameters": {"proxy": "api/wsgi"},
+        "stageVariables": null,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "1234567890",
+            "httpMethod": "GET",
+            "path": "/prod/api/wsgi",
+            "protocol": "HTTP/1.1",
+            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+            "resourcePath": "/{proxy+}",
+            "stage": "prod"
+        },
+        "body": null,
+        "isBase64Encoded": false
+    });
+    assert_eq!(
+        project.shim(&dir, &v1),
+        json!({
+            "statusCode": 201,
+            "headers": {"Content-Type": "application/octet-stream", "X-Fn": "wsgi"},
+            "multiValueHeaders": {"Content-Type": ["application/octet-stream"], "X-Fn": ["wsgi"]},
+            "body": "AP9iaW4=",
+            "isBase64Encoded": true
+        })
+    );
+    let mut text = v1.clone();
+    text["multiValueQueryStringParameters"] = json!({"q": ["a b"]});
+    let result = project.shim(&dir, &text);
+    let body: Value = serde_json::from_str(result["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["query"], json!("q=a%20b"));
+    assert_eq!(body["custom"], json!("one,two"));
+
+    // ALB, single-value headers: parameters arrive still encoded.
+    let alb = json!({
+        "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/lambda-279XGJDqGZ5rsrHC2Fjr/49e9d65c45c6791a"}},
+        "httpMethod": "GET",
+        "path": "/api/wsgi",
+        "queryStringParameters": {"q": "a%20b"},
+        "headers": {
+            "accept": "*/*",
+            "cookie": "session=abc123",
+            "host": "lambda-alb-123578498.us-east-1.elb.amazonaws.com",
+            "x-custom": "one"
+        },
+        "body": "",
+        "isBase64Encoded": false
+    });
+    let result = project.shim(&dir, &alb);
+    assert_eq!(result["statusCode"], json!(200));
+    assert_eq!(result["statusDescription"], json!("200 OK"));
+    assert_eq!(
+        result["headers"],
+        json!({"Content-Type": "application/json", "X-Fn": "wsgi"})
+    );
+    assert!(result.get("multiValueHeaders").is_none(), "{result}");
+    let body: Value = serde_json::from_str(result["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["query"], json!("q=a%20b"));
+    assert_eq!(body["cookie"], json!("session=abc123"));
+}
+
+#[test]
+fn a_native_handler_imports_by_its_handler_string() {
+    let Some(project) = Project::locked() else { return };
+    project.bundle_ok(&["--function", "native"]);
+    let dir = project.unzip("native");
+    // What Lambda does with `api.native.handler`: import from the zip's
+    // root (`api` is a namespace package) and call.
+    let code = "import importlib, json, sys\n\
+                handler = importlib.import_module('api.native').handler\n\
+                print(json.dumps(handler(json.loads(sys.argv[1]), None)))";
+    assert_eq!(
+        project.invoke(&dir, code, &v2_event()),
+        json!({"statusCode": 202, "body": "manylinux"})
+    );
+}
+
+#[test]
+fn an_over_budget_function_fails_the_command() {
+    let Some(project) = Project::locked() else { return };
+    let pyproject = PYPROJECT.replace(
+        "exclude = [\"**/test_*.py\"]\n",
+        "exclude = [\"**/test_*.py\"]\nbudget = { unzipped-mb = 0.001 }\n",
+    );
+    project.ctx.write("pyproject.toml", pyproject);
+    run_ok(&mut project.fenv(&["lock"]));
+    let stderr = run_err(&mut project.fenv(&["bundle"]), 1);
+    let over: Vec<&str> = stderr.lines().filter(|l| l.starts_with("OVER")).collect();
+    assert_eq!(over.len(), 1, "{stderr}");
+    assert!(
+        over[0].starts_with("OVER hello: ") && over[0].ends_with(" is over the budget of 1.0 kB"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with(
+            "error: 1 of 3 artifacts is over a limit or budget (written all the same, and marked in `manifest.json`)\n"
+        ),
+        "{stderr}"
+    );
+    // Written all the same, and marked.
+    assert!(project.zip("hello").is_file());
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(project.ctx.path("dist/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["artifacts"][0]["over"], json!(["budget"]));
+}
+
+#[test]
+fn a_stale_lock_is_refused() {
+    let Some(project) = Project::locked() else { return };
+    project.ctx.write(
+        "pyproject.toml",
+        PYPROJECT.replace("[\"shared\"]", "[\"shared\", \"only-wsgi\"]"),
+    );
+    let stderr = run_err(&mut project.fenv(&["bundle"]), 1);
+    assert!(
+        stderr.contains("error: `pylock.toml` does not match the project's inputs\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: run `fenv lock` and commit the result"),
+        "{stderr}"
+    );
+    assert!(!project.ctx.path("dist").exists());
+}
