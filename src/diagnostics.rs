@@ -84,6 +84,10 @@ pub fn hints(err: &anyhow::Error) -> Vec<String> {
             e.hint()
         } else if let Some(e) = cause.downcast_ref::<crate::functions::Error>() {
             e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::serve::Error>() {
+            e.hint()
+        } else if let Some(e) = cause.downcast_ref::<crate::serve::dotenv::Error>() {
+            e.hint()
         } else {
             None
         };

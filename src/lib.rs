@@ -24,6 +24,7 @@ pub mod printer;
 pub mod project;
 pub mod python;
 pub mod resolve;
+pub mod serve;
 pub mod sync;
 pub mod venv;
 

@@ -81,6 +81,9 @@ pub enum Command {
     /// Run a command in the environment, as if it were activated; sync it first.
     Run(RunArgs),
 
+    /// Serve the project's functions locally, each in a warm worker of the env's Python.
+    Serve(ServeArgs),
+
     /// Report how the environment and the lock differ from what they should be.
     Check(CheckArgs),
 
@@ -332,6 +335,22 @@ pub struct RunArgs {
         value_name = "CMD"
     )]
     pub command: Vec<std::ffi::OsString>,
+}
+
+/// `fenv serve`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port to listen on; 0 picks a free one (the banner shows it).
+    #[arg(long, default_value_t = 3000)]
+    pub port: u16,
+
+    /// The address to listen on; `0.0.0.0` opens the server to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// The environment [default: the project's `[tool.fenv] env`, else `.venv` beside the manifest].
+    #[arg(long, value_name = "DIR")]
+    pub env: Option<PathBuf>,
 }
 
 /// `fenv cache …`

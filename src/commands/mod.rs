@@ -12,6 +12,7 @@ mod init;
 mod lock;
 mod python;
 mod run;
+mod serve;
 mod sync;
 
 use std::path::Path;
@@ -39,6 +40,7 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Lock(args) => lock::lock(LockSettings::resolve(args), &global, printer),
         Command::Sync(args) => sync::sync(SyncSettings::resolve(args), &global, printer),
         Command::Run(args) => run::run(args, &global, printer),
+        Command::Serve(args) => serve::serve(&args.host, args.port, args.env.as_deref(), printer),
         Command::Check(args) => check::check(&CheckSettings::resolve(args), &global, printer),
         Command::Ci(args) => ci::ci(CiSettings::resolve(args), &global, printer),
         Command::Bundle(args) => bundle::bundle(BundleSettings::resolve(args), &global, printer),

@@ -172,7 +172,8 @@ pub struct Settings {
     pub functions: BTreeMap<String, FunctionSettings>,
     /// Refuse sdists for non-host targets (default true).
     pub only_binary: bool,
-    /// Files `run` and `serve` load into the environment.
+    /// Files `run` and `serve` load into the environment, from the
+    /// project root (default `[".env"]`).
     pub env_files: Vec<String>,
 }
 
@@ -190,7 +191,7 @@ impl Default for Settings {
             functions_dir: None,
             functions: BTreeMap::new(),
             only_binary: true,
-            env_files: Vec::new(),
+            env_files: vec![".env".into()],
         }
     }
 }

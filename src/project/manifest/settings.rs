@@ -229,7 +229,7 @@ pub(super) fn read(
         functions_dir: functions_dir.map(|dir| root.join(dir)),
         functions,
         only_binary: only_binary.unwrap_or(true),
-        env_files: env_files.unwrap_or_default(),
+        env_files: env_files.unwrap_or_else(|| vec![".env".into()]),
     })
 }
 

@@ -1,0 +1,257 @@
+//! `fenv serve`'s local development server: routes `/api/...` to the
+//! project's functions, each run by a warm worker of the env's Python.
+//!
+//! [`router`] maps paths to functions, [`http`] reads requests and writes
+//! answers (a thread per connection, `Connection: close`), [`worker`]
+//! keeps one Python process per function, and [`dotenv`] reads the env
+//! files. [`serve`] ties them together until Ctrl-C or SIGTERM.
+
+pub mod dotenv;
+pub mod http;
+pub mod router;
+pub mod worker;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::fs::user_display;
+use crate::functions::Function;
+use crate::printer::Printer;
+use router::Router;
+use worker::{Outcome, Pool};
+
+/// How long a client may take to send its request.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("failed to listen on `{address}`")]
+    Bind {
+        address: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("there is no virtual environment at `{}`", user_display(path))]
+    MissingEnvironment { path: PathBuf },
+
+    #[error("failed to write the worker's scripts to a temporary folder")]
+    Scripts(#[source] std::io::Error),
+
+    #[error("failed to handle Ctrl-C")]
+    Signals(#[source] ctrlc::Error),
+}
+
+impl crate::diagnostics::Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::Bind { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse => {
+                Some("pass another `--port`, or `--port 0` for any free one".into())
+            }
+            Self::MissingEnvironment { .. } => {
+                Some("run `fenv sync` (or `fenv create`) first, or pass `--env DIR`".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What [`serve`] needs besides the functions.
+#[derive(Debug)]
+pub struct Options {
+    pub host: String,
+    pub port: u16,
+    pub workers: worker::Options,
+    /// Shown in the banner: the env and the env files loaded.
+    pub describe: String,
+}
+
+/// Everything a connection's thread reads.
+struct Shared {
+    functions: Vec<Function>,
+    router: Router,
+    pool: Pool,
+    printer: Printer,
+}
+
+/// Serves `functions` until Ctrl-C or SIGTERM, then stops every worker.
+pub fn serve(options: Options, functions: Vec<Function>, printer: &Printer) -> Result<(), Error> {
+    let Options {
+        host,
+        port,
+        workers,
+        describe,
+    } = options;
+    let address = format!("{host}:{port}");
+    let listener = TcpListener::bind((host.as_str(), port)).map_err(|source| Error::Bind {
+        address: address.clone(),
+        source,
+    })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|source| Error::Bind { address, source })?;
+
+    // A signal sets the flag, then wakes `accept` with a connection.
+    let stopping = Arc::new(AtomicBool::new(false));
+    {
+        let stopping = Arc::clone(&stopping);
+        let wake = wake_address(bound);
+        ctrlc::set_handler(move || {
+            stopping.store(true, Ordering::SeqCst);
+            let _ = TcpStream::connect_timeout(&wake, Duration::from_secs(1));
+        })
+        .map_err(Error::Signals)?;
+    }
+
+    let pool = Pool::new(workers, functions.len()).map_err(Error::Scripts)?;
+    let shared = Arc::new(Shared {
+        router: Router::new(&functions),
+        functions,
+        pool,
+        printer: printer.clone(),
+    });
+
+    // The banner names the real address, so `--port 0` can be used.
+    printer.info(format!("fenv serve on http://{bound}  ({describe})"));
+    for line in router::table(&shared.functions) {
+        printer.info(line);
+    }
+    if shared.functions.is_empty() {
+        printer.warn("no functions found: add a `.py` file under the functions folder");
+    }
+
+    for stream in listener.incoming() {
+        if stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        match stream {
+            Ok(stream) => {
+                let shared = Arc::clone(&shared);
+                std::thread::spawn(move || handle(&stream, &shared));
+            }
+            // Out of file descriptors and the like: wait, then go on.
+            Err(err) => {
+                printer.warn(format!("failed to accept a connection: {err}"));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+    drop(listener);
+    shared.pool.shutdown();
+    printer.info("fenv serve stopped");
+    Ok(())
+}
+
+/// Where the signal handler connects to wake `accept`: the bound address,
+/// with loopback for a wildcard host.
+fn wake_address(bound: SocketAddr) -> SocketAddr {
+    match bound.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::from((Ipv4Addr::LOCALHOST, bound.port())),
+        IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::from((Ipv6Addr::LOCALHOST, bound.port())),
+        _ => bound,
+    }
+}
+
+/// Answers one connection and logs the request.
+fn handle(stream: &TcpStream, shared: &Shared) {
+    let started = Instant::now();
+    let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
+    let mut reader = std::io::BufReader::new(stream);
+    let request = match http::read_request(&mut reader) {
+        Ok(request) => request,
+        Err(err) => {
+            if let Some(status) = err.status() {
+                let body = format!("{status}: {err}\n");
+                let _ = http::write_response(&mut &*stream, status, &text_plain(), body.as_bytes(), false);
+                shared.printer.info(format!("- - {status} ({err})"));
+            }
+            return;
+        }
+    };
+    let (status, headers, body, note) = respond(&request, shared);
+    let head_only = request.method.eq_ignore_ascii_case("HEAD");
+    let _ = http::write_response(&mut &*stream, status, &headers, &body, head_only);
+    let target = if request.query.is_empty() {
+        request.path.clone()
+    } else {
+        format!("{}?{}", request.path, request.query)
+    };
+    shared.printer.info(format!(
+        "{} {target} {status} {} ms{note}",
+        request.method,
+        started.elapsed().as_millis()
+    ));
+}
+
+fn text_plain() -> Vec<(String, String)> {
+    vec![("Content-Type".into(), "text/plain; charset=utf-8".into())]
+}
+
+/// The answer to `request`, and a note for its log line.
+fn respond(request: &http::Request, shared: &Shared) -> (u16, Vec<(String, String)>, Vec<u8>, String) {
+    let Some(found) = shared.router.route(&shared.functions, &request.path) else {
+        let body = router::not_found(&shared.functions, &request.path);
+        return (404, text_plain(), body.into_bytes(), String::new());
+    };
+    let function = &shared.functions[found.function];
+    let query = router::query_with(&request.query, &found.params);
+    let printer = &shared.printer;
+    let module = &function.relative;
+    let fail = |status: u16, message: String| {
+        (
+            status,
+            text_plain(),
+            format!("{status}: {message}\n").into_bytes(),
+            String::new(),
+        )
+    };
+    match shared.pool.call(found.function, function, request, &query) {
+        Outcome::Answer {
+            status,
+            headers,
+            body,
+            cold,
+        } => {
+            let note = cold.map_or(String::new(), |cold| {
+                format!(
+                    " (cold start {} ms, import {} ms)",
+                    cold.total.as_millis(),
+                    cold.import.as_millis()
+                )
+            });
+            (status, headers, body, note)
+        }
+        Outcome::ImportFailed { traceback } => {
+            printer.error(format!("`{module}` failed to import:\n{}", traceback.trim_end()));
+            fail(
+                500,
+                format!("`{module}` failed to import; the traceback is on the fenv serve console"),
+            )
+        }
+        Outcome::Raised { traceback } => {
+            printer.error(format!("`{module}` raised:\n{}", traceback.trim_end()));
+            fail(
+                500,
+                format!("`{module}` raised an exception; the traceback is on the fenv serve console"),
+            )
+        }
+        Outcome::Crashed { code } => {
+            let code = code.map_or("by a signal".to_string(), |code| format!("with code {code}"));
+            printer.error(format!(
+                "the worker of `{module}` exited {code} during a request; it restarts on the next one"
+            ));
+            fail(
+                502,
+                format!("the worker of `{module}` exited {code} during the request"),
+            )
+        }
+        Outcome::Unavailable { reason } => {
+            printer.error(format!("`{module}`: {reason}"));
+            fail(500, format!("`{module}` could not be run: {reason}"))
+        }
+        Outcome::Stopping => fail(503, "fenv serve is stopping".into()),
+    }
+}
