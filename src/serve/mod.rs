@@ -217,9 +217,9 @@ fn respond(request: &http::Request, shared: &Shared) -> (u16, Vec<(String, Strin
         } => {
             let note = cold.map_or(String::new(), |cold| {
                 format!(
-                    " (cold start {} ms, import {} ms)",
+                    " (cold start {} ms, import {:.1} ms)",
                     cold.total.as_millis(),
-                    cold.import.as_millis()
+                    cold.import.as_secs_f64() * 1000.0
                 )
             });
             (status, headers, body, note)

@@ -20,6 +20,7 @@ import struct
 import sys
 import time
 import traceback
+from http.server import BaseHTTPRequestHandler
 
 
 def receive(stream):
@@ -83,6 +84,10 @@ def main():
         send(frames_out, {"ready": False, "error": format_error(ours)})
         return 1
     import_us = int((time.perf_counter() - started) * 1e6)
+    if form == "http" and obj.log_message is BaseHTTPRequestHandler.log_message:
+        # fenv serve logs every request itself; the handler's own access
+        # line would repeat it. A handler's own log_message is kept.
+        obj = type(obj.__name__, (obj,), {"log_message": lambda self, *args: None})
     send(frames_out, {"ready": True, "form": form, "import_us": import_us})
 
     while True:

@@ -18,6 +18,7 @@ mod parity;
 mod python;
 mod run;
 mod seed;
+mod serve;
 #[path = "../support/mod.rs"]
 mod support;
 mod sync;
