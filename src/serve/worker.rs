@@ -39,8 +39,11 @@ pub enum Outcome {
     /// The module failed to import (or has no handler); tried again on
     /// the next request.
     ImportFailed { traceback: String },
-    /// The handler raised.
-    Raised { traceback: String },
+    /// The handler raised; `cold` as for an answer.
+    Raised {
+        traceback: String,
+        cold: Option<ColdStart>,
+    },
     /// The worker died mid-request; it is restarted on the next one.
     Crashed { code: Option<i32> },
     /// The worker could not be started or spoken to.
@@ -189,7 +192,10 @@ impl Pool {
         };
         match exchange(worker, request, query) {
             Ok(answer) => match answer.error {
-                Some(traceback) => Outcome::Raised { traceback },
+                Some(traceback) => Outcome::Raised {
+                    traceback,
+                    cold: worker.cold.take(),
+                },
                 None => match BASE64.decode(answer.body.as_bytes()) {
                     Ok(body) => Outcome::Answer {
                         status: answer.status,

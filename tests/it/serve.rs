@@ -420,7 +420,22 @@ fn server_port(log: &[String]) -> String {
 #[test]
 fn edits_and_crashes_restart_the_worker() {
     let Some(ctx) = project() else { return };
+    ctx.write(
+        "api/raise.py",
+        "import os\n\n\ndef app(environ, start_response):\n    raise ValueError(os.getpid())\n",
+    );
     let server = Server::start(&ctx);
+
+    // An exception in the handler: 500, and the worker stays warm.
+    let raised = server.get("/api/raise");
+    assert_eq!(
+        (raised.status, raised.body.as_str()),
+        (
+            500,
+            "500: `api/raise.py` raised an exception; the traceback is on the fenv serve console\n"
+        )
+    );
+    assert_eq!(server.get("/api/raise").status, 500);
 
     let before = server.get("/api/hello");
     assert_eq!(before.body, "hello from .env count=1");
@@ -453,13 +468,15 @@ fn edits_and_crashes_restart_the_worker() {
     assert_eq!(again.body, "alive");
     assert_ne!(again.pid(), crash.pid());
 
-    server.wait_requests(7);
+    server.wait_requests(9);
     let (status, log) = server.interrupt();
     assert!(status.success(), "{status:?}");
     assert!(!alive(after.pid()) && !alive(again.pid()));
     assert_eq!(
         requests(&log),
         [
+            "GET /api/raise 500 N ms (cold start N ms, import N ms)",
+            "GET /api/raise 500 N ms",
             "GET /api/hello 200 N ms (cold start N ms, import N ms)",
             "GET /api/hello 200 N ms (cold start N ms, import N ms)",
             "GET /api/broken 500 N ms",
@@ -469,6 +486,13 @@ fn edits_and_crashes_restart_the_worker() {
             "GET /api/crash 200 N ms (cold start N ms, import N ms)",
         ]
     );
+    // The same worker raised twice: one pid in both tracebacks.
+    let raised: Vec<&String> = log
+        .iter()
+        .filter(|line| line.starts_with("ValueError: "))
+        .collect();
+    assert_eq!(raised.len(), 2);
+    assert_eq!(raised[0], raised[1]);
     assert!(log.contains(
         &"error: the worker of `api/crash.py` exited with code 3 during a request; it restarts on the next one"
             .to_string()
