@@ -164,97 +164,153 @@ fn handle(stream: &TcpStream, shared: &Shared) {
         Ok(request) => request,
         Err(err) => {
             if let Some(status) = err.status() {
-                let body = format!("{status}: {err}\n");
-                let _ = http::write_response(&mut &*stream, status, &text_plain(), body.as_bytes(), false);
+                let answer = Answer::text(status, err.to_string());
+                let _ = http::write_response(&mut &*stream, status, &answer.headers, &answer.body, false);
                 shared.printer.info(format!("- - {status} ({err})"));
             }
             return;
         }
     };
-    let (status, headers, body, note) = respond(&request, shared);
+    let answer = respond(&request, shared);
     let head_only = request.method.eq_ignore_ascii_case("HEAD");
-    let _ = http::write_response(&mut &*stream, status, &headers, &body, head_only);
+    let _ = http::write_response(
+        &mut &*stream,
+        answer.status,
+        &answer.headers,
+        &answer.body,
+        head_only,
+    );
     let target = if request.query.is_empty() {
         request.path.clone()
     } else {
         format!("{}?{}", request.path, request.query)
     };
     shared.printer.info(format!(
-        "{} {target} {status} {} ms{note}",
-        request.method,
-        started.elapsed().as_millis()
+        "{} {} {} {} ms{}",
+        printable(&request.method),
+        printable(&target),
+        answer.status,
+        started.elapsed().as_millis(),
+        answer.note
     ));
 }
 
-/// ` (cold start 45 ms, import 12.3 ms)` for a worker's first request.
-fn cold_note(cold: Option<worker::ColdStart>) -> String {
-    cold.map_or(String::new(), |cold| {
-        format!(
-            " (cold start {} ms, import {:.1} ms)",
-            cold.total.as_millis(),
-            cold.import.as_secs_f64() * 1000.0
-        )
-    })
+/// `text` with control characters escaped, so that a request cannot
+/// write terminal escape sequences into the log.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
-fn text_plain() -> Vec<(String, String)> {
-    vec![("Content-Type".into(), "text/plain; charset=utf-8".into())]
+/// What is sent back, and a note for the log line.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    note: String,
 }
 
-/// The answer to `request`, and a note for its log line.
-fn respond(request: &http::Request, shared: &Shared) -> (u16, Vec<(String, String)>, Vec<u8>, String) {
+impl Answer {
+    /// A plain-text answer from the server itself: `<status>: <message>`.
+    fn text(status: u16, message: String) -> Self {
+        Self {
+            status,
+            headers: vec![("Content-Type".into(), "text/plain; charset=utf-8".into())],
+            body: format!("{status}: {message}\n").into_bytes(),
+            note: String::new(),
+        }
+    }
+
+    /// ` (cold start 45 ms, import 12.3 ms)` on a worker's first request.
+    fn cold(mut self, cold: Option<worker::ColdStart>) -> Self {
+        if let Some(cold) = cold {
+            self.note = format!(
+                " (cold start {} ms, import {:.1} ms)",
+                cold.total.as_millis(),
+                cold.import.as_secs_f64() * 1000.0
+            );
+        }
+        self
+    }
+}
+
+/// The answer to `request`; a function's failure is printed here.
+fn respond(request: &http::Request, shared: &Shared) -> Answer {
     let Some(found) = shared.router.route(&shared.functions, &request.path) else {
-        let body = router::not_found(&shared.functions, &request.path);
-        return (404, text_plain(), body.into_bytes(), String::new());
+        let mut answer = Answer::text(404, String::new());
+        answer.body = router::not_found(&shared.functions, &request.path).into_bytes();
+        return answer;
     };
     let function = &shared.functions[found.function];
     let query = router::query_with(&request.query, &found.params);
     let printer = &shared.printer;
     let module = &function.relative;
-    let fail = |status: u16, message: String| {
-        (
-            status,
-            text_plain(),
-            format!("{status}: {message}\n").into_bytes(),
-            String::new(),
-        )
-    };
     match shared.pool.call(found.function, function, request, &query) {
         Outcome::Answer {
             status,
             headers,
             body,
             cold,
-        } => (status, headers, body, cold_note(cold)),
+        } => Answer {
+            status,
+            headers,
+            body,
+            note: String::new(),
+        }
+        .cold(cold),
         Outcome::ImportFailed { traceback } => {
             printer.error(format!("`{module}` failed to import:\n{}", traceback.trim_end()));
-            fail(
-                500,
-                format!("`{module}` failed to import; the traceback is on the fenv serve console"),
-            )
+            let message = format!("`{module}` failed to import; the traceback is on the fenv serve console");
+            Answer::text(500, message)
         }
         Outcome::Raised { traceback, cold } => {
             printer.error(format!("`{module}` raised:\n{}", traceback.trim_end()));
-            let (status, headers, body, _) = fail(
-                500,
-                format!("`{module}` raised an exception; the traceback is on the fenv serve console"),
-            );
-            (status, headers, body, cold_note(cold))
+            let message =
+                format!("`{module}` raised an exception; the traceback is on the fenv serve console");
+            Answer::text(500, message).cold(cold)
         }
         Outcome::Crashed { code } => {
             let code = code.map_or("by a signal".to_string(), |code| format!("with code {code}"));
             printer.error(format!(
                 "the worker of `{module}` exited {code} during a request; it restarts on the next one"
             ));
-            fail(
+            Answer::text(
                 502,
                 format!("the worker of `{module}` exited {code} during the request"),
             )
         }
         Outcome::Unavailable { reason } => {
             printer.error(format!("`{module}`: {reason}"));
-            fail(500, format!("`{module}` could not be run: {reason}"))
+            Answer::text(500, format!("`{module}` could not be run: {reason}"))
         }
-        Outcome::Stopping => fail(503, "fenv serve is stopping".into()),
+        Outcome::Stopping => Answer::text(503, "fenv serve is stopping".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_lines_cannot_carry_escapes() {
+        assert_eq!(printable("/api/x?a=\u{1b}[31m"), "/api/x?a=\\u{1b}[31m");
+        assert_eq!(printable("/api/é"), "/api/é");
+    }
+
+    #[test]
+    fn a_wildcard_host_is_woken_on_loopback() {
+        let any: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        assert_eq!(wake_address(any), "127.0.0.1:8080".parse().unwrap());
+        let any6: SocketAddr = "[::]:8080".parse().unwrap();
+        assert_eq!(wake_address(any6), "[::1]:8080".parse().unwrap());
+        let lan: SocketAddr = "10.0.0.2:1".parse().unwrap();
+        assert_eq!(wake_address(lan), lan);
     }
 }

@@ -329,6 +329,10 @@ fn serves_every_form_and_stops_clean() {
         (200, "user 42 /api/users/42 tab=posts&id=42")
     );
 
+    // What is not HTTP gets a 400 and a log line of its own.
+    let bad = server.send("NOT HTTP\r\n\r\n", b"");
+    assert_eq!(bad.status, 400);
+
     // A helper is not a route; a 404 lists the routes.
     let missing = server.get("/api/_helper");
     assert_eq!(missing.status, 404);
@@ -404,6 +408,9 @@ fn serves_every_form_and_stops_clean() {
             "RuntimeError: broken on purpose",
         ]
     );
+    assert!(log.contains(
+        &"- - 400 (malformed request: the request line is not `METHOD TARGET HTTP/1.x`)".to_string()
+    ));
     assert_eq!(log.last().map(String::as_str), Some("fenv serve stopped"));
 }
 
