@@ -2,6 +2,7 @@
 //! `fenv lock && fenv sync` take as it is.
 
 use crate::common::{TestContext, pyenv_python, require, run, run_ok};
+use crate::serve::Server;
 
 #[test]
 fn init_scaffolds_a_project_that_locks_and_syncs() {
@@ -53,4 +54,18 @@ fn init_scaffolds_a_project_that_locks_and_syncs() {
     assert_eq!(version, "3.12\n");
     let check = run(ctx.fenv().current_dir(&project).arg("check"));
     assert!(check.status.success(), "{check:?}");
+
+    // `fenv serve` answers `GET /api/hello` right away.
+    let mut serve = ctx.fenv();
+    serve
+        .current_dir(&project)
+        .args(["serve", "--port", "0"])
+        .stderr(std::process::Stdio::piped());
+    let server = Server::start_with(serve);
+    let answer = server.get("/api/hello?name=fenv");
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.header("content-type"), Some("application/json"));
+    assert_eq!(answer.body, "{\"message\": \"Hello, fenv!\"}");
+    let (status, _) = server.interrupt();
+    assert!(status.success(), "{status:?}");
 }

@@ -112,7 +112,7 @@ fn project() -> Option<TestContext> {
 }
 
 /// A running `fenv serve --port 0`, its stderr collected line by line.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     address: String,
     log: Arc<Mutex<Vec<String>>>,
@@ -125,7 +125,7 @@ impl Server {
         Self::start_with(cmd)
     }
 
-    fn start_with(mut cmd: Command) -> Self {
+    pub(crate) fn start_with(mut cmd: Command) -> Self {
         let mut child = cmd.spawn().expect("start fenv serve");
         let stderr = child.stderr.take().expect("stderr is piped");
         let log = Arc::new(Mutex::new(Vec::new()));
@@ -148,7 +148,7 @@ impl Server {
         Self { child, address, log }
     }
 
-    fn get(&self, target: &str) -> Response {
+    pub(crate) fn get(&self, target: &str) -> Response {
         self.send(&format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n"), b"")
     }
 
@@ -196,7 +196,7 @@ impl Server {
     }
 
     /// Sends SIGINT, as Ctrl-C does, and waits for the exit.
-    fn interrupt(mut self) -> (ExitStatus, Vec<String>) {
+    pub(crate) fn interrupt(mut self) -> (ExitStatus, Vec<String>) {
         let pid = self.child.id().to_string();
         run_ok(Command::new("kill").args(["-INT", &pid]));
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -221,10 +221,10 @@ impl Drop for Server {
 }
 
 #[derive(Debug)]
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+pub(crate) struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
 }
 
 impl Response {
@@ -246,7 +246,7 @@ impl Response {
         }
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
