@@ -8,24 +8,20 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use crate::commands::sync::{env_dir, locate};
 use crate::diagnostics::ExitStatus;
 use crate::fs::user_display;
 use crate::printer::Printer;
-use crate::project::manifest;
 use crate::serve::{self, Error, dotenv, worker};
 
 pub fn serve(host: &str, port: u16, env: Option<&Path>, printer: &Printer) -> Result<ExitStatus> {
-    let cwd = std::env::current_dir()?;
-    let manifest = manifest::load(&cwd)?;
+    let located = locate(None, printer)?;
+    let env = crate::fs::absolute(&env_dir(env, &located))?;
+    let manifest = located
+        .manifest
+        .context("`fenv serve` needs a project (a `pyproject.toml` or `fenv.toml`)")?;
     let functions = crate::functions::discover(&manifest).context("failed to find the functions")?;
 
-    let env = match env {
-        Some(env) => crate::fs::absolute(env)?,
-        None => match &manifest.settings.env {
-            Some(env) => manifest.root.join(env),
-            None => manifest.root.join(".venv"),
-        },
-    };
     if !env.join("pyvenv.cfg").is_file() {
         return Err(Error::MissingEnvironment { path: env }.into());
     }
