@@ -661,3 +661,46 @@ fn a_stale_lock_is_refused() {
     );
     assert!(!project.ctx.path("dist").exists());
 }
+
+#[test]
+fn the_shim_drives_an_asgi_app() {
+    let Some(project) = Project::locked() else { return };
+    project.ctx.write(
+        "api/asgi.py",
+        "import json\n\n\
+         async def app(scope, receive, send):\n    \
+             body = (await receive())['body']\n    \
+             payload = {'path': scope['path'], 'query': scope['query_string'].decode(), 'body': body.decode()}\n    \
+             await send({'type': 'http.response.start', 'status': 201, 'headers': [(b'content-type', b'application/json')]})\n    \
+             await send({'type': 'http.response.body', 'body': json.dumps(payload, sort_keys=True).encode()})\n",
+    );
+    project.bundle_ok(&["--function", "asgi"]);
+    let dir = project.unzip("asgi");
+    let mut event = v2_event();
+    event["rawPath"] = json!("/api/asgi");
+    let result = project.shim(&dir, &event);
+    assert_eq!(
+        result,
+        json!({
+            "statusCode": 201,
+            "headers": {"content-type": "application/json"},
+            "cookies": [],
+            "body": "{\"body\": \"hello world\", \"path\": \"/api/asgi\", \"query\": \"name=Ada&tag=a&tag=b\"}",
+            "isBase64Encoded": false
+        })
+    );
+}
+
+#[test]
+fn a_vercel_bundle_has_no_shim_and_vercels_limit() {
+    let Some(project) = Project::locked() else { return };
+    // A target not in `targets` is an input of the lock, as for `fenv lock`.
+    run_ok(&mut project.fenv(&["lock", "--target", "vercel"]));
+    let stderr = project.bundle_ok(&["--target", "vercel", "--function", "hello"]);
+    assert!(stderr.contains("Bundling 1 function for vercel"), "{stderr}");
+    assert!(stderr.contains("of 500.00 MB"), "{stderr}");
+    let zip = project.ctx.path("dist/vercel/hello.zip");
+    let names = names(&zip);
+    assert!(names.contains(&"api/hello.py".to_string()), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with("fenv_")), "{names:?}");
+}
