@@ -118,24 +118,38 @@ impl CachedPage {
 
     /// Reads a page in the cache's format; `None` when it is not one.
     pub fn decode(text: &str) -> Option<Self> {
-        let mut lines = text.split('\n');
+        // Escapes are rare: when the page has no `\\` at all, fields are
+        // copied as they are, without looking for one field by field.
+        let escaped = memchr::memchr(b'\\', text.as_bytes()).is_some();
+        let field = |value: &str| {
+            if escaped {
+                unescape(value)
+            } else {
+                value.to_string()
+            }
+        };
+        let mut lines = Split::new(text, b'\n');
         if lines.next()? != MAGIC {
             return None;
         }
         let mut header = |key: &str| -> Option<String> {
             let (found, value) = lines.next()?.split_once('\t')?;
-            (found == key).then(|| unescape(value))
+            (found == key).then(|| field(value))
         };
         let url = header("url")?;
         let fetched_ms = header("fetched")?.parse().ok()?;
         let etag = Some(header("etag")?).filter(|e| !e.is_empty());
         let index = Some(header("index")?).filter(|i| !i.is_empty());
-        let mut files = Vec::new();
+        let mut files = Vec::with_capacity(
+            lines
+                .rest()
+                .map_or(0, |rest| memchr::memchr_iter(b'\n', rest.as_bytes()).count() + 1),
+        );
         for line in lines {
             // Only the fields kept are allocated.
-            let mut fields = line.split('\t');
-            let optional = |value: &str| (!value.is_empty()).then(|| unescape(value));
-            let filename = unescape(fields.next()?);
+            let mut fields = Split::new(line, b'\t');
+            let optional = |value: &str| (!value.is_empty()).then(|| field(value));
+            let filename = field(fields.next()?);
             let url = fields.next()?;
             let sha256 = optional(fields.next()?);
             let size = match fields.next()? {
@@ -144,14 +158,16 @@ impl CachedPage {
             };
             let upload_time = optional(fields.next()?);
             let requires_python = optional(fields.next()?);
-            let flags = fields.next()?;
+            let flags = fields.next()?.as_bytes();
             let metadata_sha256 = optional(fields.next()?);
-            let url = if flags.contains('+') {
-                let mut full = unescape(url);
+            let url = if flags.contains(&b'+') {
+                let url = if escaped { unescape(url) } else { url.into() };
+                let mut full = String::with_capacity(url.len() + filename.len());
+                full.push_str(&url);
                 full.push_str(&filename);
                 full
             } else {
-                unescape(url)
+                field(url)
             };
             files.push(File {
                 url,
@@ -160,8 +176,8 @@ impl CachedPage {
                 size,
                 upload_time,
                 requires_python,
-                yanked: flags.contains('y'),
-                has_metadata: flags.contains('m'),
+                yanked: flags.contains(&b'y'),
+                has_metadata: flags.contains(&b'm'),
                 metadata_sha256,
                 index: index.clone(),
             });
@@ -172,6 +188,47 @@ impl CachedPage {
             etag,
             files,
         })
+    }
+}
+
+/// `str::split` on an ASCII byte, found with `memchr`: the same pieces,
+/// an empty one last when the text ends with the separator.
+struct Split<'a> {
+    rest: Option<&'a str>,
+    separator: u8,
+}
+
+impl<'a> Split<'a> {
+    fn new(text: &'a str, separator: u8) -> Self {
+        debug_assert!(separator.is_ascii());
+        Self {
+            rest: Some(text),
+            separator,
+        }
+    }
+
+    /// What the next pieces come from.
+    fn rest(&self) -> Option<&'a str> {
+        self.rest
+    }
+}
+
+impl<'a> Iterator for Split<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        match memchr::memchr(self.separator, rest.as_bytes()) {
+            // An ASCII byte is always a character boundary.
+            Some(at) => {
+                self.rest = Some(&rest[at + 1..]);
+                Some(&rest[..at])
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
     }
 }
 
