@@ -5,8 +5,11 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 use std::rc::Rc;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, Requirement, VersionOrUrl};
@@ -24,22 +27,30 @@ use crate::resolve::{Error, Request};
 #[derive(Debug)]
 pub(crate) struct Candidates {
     pub versions: Vec<Candidate>,
+    /// The project's files as the index client keeps them; candidates
+    /// point into it rather than copy thousands of files per target.
+    page: Arc<Vec<File>>,
 }
 
 /// One version and the files that make it installable on the target.
 #[derive(Debug, Clone)]
 pub(crate) struct Candidate {
     pub version: Version,
-    /// Wheels that fit (best first), then an sdist when the target may build.
-    pub files: Vec<File>,
+    /// Wheels that fit (best first), then an sdist when the target may
+    /// build: positions in [`Candidates::page`].
+    files: Vec<usize>,
     pub yanked: bool,
 }
 
-impl Candidate {
-    /// Whether a wheel of this version fits, so its metadata can be read.
-    pub fn has_wheel(&self) -> bool {
-        self.files
-            .iter()
+impl Candidates {
+    /// The files of `candidate`, in its order.
+    pub fn files<'c>(&'c self, candidate: &'c Candidate) -> impl Iterator<Item = &'c File> + 'c {
+        candidate.files.iter().map(|&at| &self.page[at])
+    }
+
+    /// Whether a wheel of `candidate` fits, so its metadata can be read.
+    pub fn has_wheel(&self, candidate: &Candidate) -> bool {
+        self.files(candidate)
             .any(|f| WheelFilename::parse(&f.filename).is_some())
     }
 }
@@ -95,20 +106,31 @@ impl<'a> Provider<'a> {
             package: name.to_string(),
             source,
         })?;
-        let candidates = Rc::new(self.collect(name, &files));
+        let versions = self.collect(name, &files);
+        let candidates = Rc::new(Candidates {
+            versions,
+            page: files,
+        });
         self.candidates
             .borrow_mut()
             .insert(name.to_string(), candidates.clone());
         Ok(candidates)
     }
 
-    fn collect(&self, name: &str, files: &[File]) -> Candidates {
+    fn collect(&self, name: &str, files: &[File]) -> Vec<Candidate> {
         // Big projects list tens of thousands of files that share a few
-        // `requires-python` strings and tag triples: decide each once.
-        let mut python_fits: HashMap<&str, bool> = HashMap::new();
-        let mut tag_ranks: HashMap<&str, Option<usize>> = HashMap::new();
-        let mut by_version: HashMap<Version, Vec<(usize, File)>> = HashMap::new();
-        for file in files {
+        // `requires-python` strings, tag triples and version strings:
+        // decide (and parse) each once.
+        let normalized = normalize(name);
+        let mut python_fits: FxHashMap<&str, bool> = FxHashMap::default();
+        let mut tag_ranks: FxHashMap<&str, Option<usize>> = FxHashMap::default();
+        // Version text → its slot (`None`: not a version); texts that
+        // parse to the same version (`1.0`, `1.0.0`) share one.
+        let mut slot_of_text: FxHashMap<&str, Option<usize>> = FxHashMap::default();
+        let mut slot_of_version: HashMap<Version, usize> = HashMap::new();
+        // Per version: the (rank, position) of each file that fits.
+        let mut slots: Vec<(Version, Vec<(usize, usize)>)> = Vec::new();
+        for (at, file) in files.iter().enumerate() {
             if let Some(cutoff) = &self.request.exclude_newer {
                 // Files without an upload time cannot be shown to be older.
                 match file.upload_time.as_deref() {
@@ -132,7 +154,7 @@ impl<'a> Provider<'a> {
                     continue;
                 };
                 (version, rank)
-            } else if let Some(version) = sdist_version(name, &file.filename) {
+            } else if let Some(version) = sdist_version(&normalized, &file.filename) {
                 if !self.target.allow_sdist {
                     continue;
                 }
@@ -140,25 +162,35 @@ impl<'a> Provider<'a> {
             } else {
                 continue;
             };
-            let Ok(version) = Version::from_str(version) else {
+            let slot = *slot_of_text.entry(version).or_insert_with(|| {
+                let version = Version::from_str(version).ok()?;
+                Some(*slot_of_version.entry(version).or_insert_with_key(|version| {
+                    slots.push((version.clone(), Vec::new()));
+                    slots.len() - 1
+                }))
+            });
+            let Some(slot) = slot else {
                 continue;
             };
-            by_version.entry(version).or_default().push((rank, file.clone()));
+            slots[slot].1.push((rank, at));
         }
-        let mut versions: Vec<Candidate> = by_version
+        let mut versions: Vec<Candidate> = slots
             .into_iter()
-            .map(|(version, mut files)| {
-                files.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.filename.cmp(&b.1.filename)));
-                let yanked = files.iter().all(|(_, f)| f.yanked);
+            .map(|(version, mut fitting)| {
+                fitting.sort_by(|a, b| {
+                    a.0.cmp(&b.0)
+                        .then_with(|| files[a.1].filename.cmp(&files[b.1].filename))
+                });
+                let yanked = fitting.iter().all(|&(_, at)| files[at].yanked);
                 Candidate {
                     version,
-                    files: files.into_iter().map(|(_, f)| f).collect(),
+                    files: fitting.into_iter().map(|(_, at)| at).collect(),
                     yanked,
                 }
             })
             .collect();
         versions.sort_by(|a, b| b.version.cmp(&a.version));
-        Candidates { versions }
+        versions
     }
 
     /// Why `name` has no version at all for this target: only sdists,
@@ -203,9 +235,9 @@ impl<'a> Provider<'a> {
             .find(|c| c.version == *version)
             .ok_or_else(|| Error::Internal(format!("{name} {version} was chosen but is not a candidate")))?;
         // The files are ordered wheels first; only the host's lists an sdist.
-        let file = candidate
-            .files
-            .first()
+        let file = candidates
+            .files(candidate)
+            .next()
             .ok_or_else(|| Error::Internal(format!("{name} {version} was chosen but has no file")))?;
         let metadata = self.index.metadata(file).map_err(|source| {
             // An sdist whose dependencies are known only once built.
@@ -418,8 +450,8 @@ impl DependencyProvider for Provider<'_> {
             .versions
             .iter()
             .filter(usable)
-            .any(Candidate::has_wheel);
-        let usable = |c: &&Candidate| usable(c) && (c.has_wheel() || !readable);
+            .any(|c| candidates.has_wheel(c));
+        let usable = |c: &&Candidate| usable(c) && (candidates.has_wheel(c) || !readable);
         if let Some(preferred) = self.preferences.get(name)
             && candidates
                 .versions
@@ -489,22 +521,53 @@ fn parse_requires_dist(name: &str, metadata: &CoreMetadata) -> Result<Vec<Requir
 /// without allocating: `a-1.0-py3-none-any.whl` → (`1.0`, `py3-none-any`).
 fn split_wheel_name(filename: &str) -> Option<(&str, &str)> {
     let stem = filename.strip_suffix(".whl")?;
-    let mut parts = stem.rsplitn(4, '-');
-    let (_platform, _abi, _python, rest) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    let tags = &stem[rest.len() + 1..];
+    // The tags are what follows the third `-` from the end.
+    let dash = stem
+        .bytes()
+        .enumerate()
+        .rev()
+        .filter(|&(_, b)| b == b'-')
+        .nth(2)
+        .map(|(at, _)| at)?;
+    let (rest, tags) = (&stem[..dash], &stem[dash + 1..]);
     // `rest` is `name-version` or `name-version-build`.
-    let mut rest_parts = rest.split('-');
-    let (_name, version) = (rest_parts.next()?, rest_parts.next()?);
+    let after_name = &rest[rest.bytes().position(|b| b == b'-')? + 1..];
+    let version = &after_name[..after_name
+        .bytes()
+        .position(|b| b == b'-')
+        .unwrap_or(after_name.len())];
     Some((version, tags))
 }
 
-/// `name-1.0.tar.gz` / `.zip` → `1.0`.
-fn sdist_version<'f>(name: &str, filename: &'f str) -> Option<&'f str> {
+/// `name-1.0.tar.gz` / `.zip` → `1.0`, for `normalized`, the project's
+/// normalized name.
+fn sdist_version<'f>(normalized: &str, filename: &'f str) -> Option<&'f str> {
     let stem = filename
         .strip_suffix(".tar.gz")
         .or_else(|| filename.strip_suffix(".zip"))?;
     let (dist, version) = stem.rsplit_once('-')?;
-    (normalize(dist) == normalize(name)).then_some(version)
+    normalizes_to(dist, normalized).then_some(version)
+}
+
+/// `normalize(name) == normalized`, without allocating.
+fn normalizes_to(name: &str, normalized: &str) -> bool {
+    let mut expected = normalized.chars();
+    let (mut separator, mut started) = (false, false);
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            separator = true;
+            continue;
+        }
+        if separator && started && expected.next() != Some('-') {
+            return false;
+        }
+        separator = false;
+        started = true;
+        if expected.next() != Some(c.to_ascii_lowercase()) {
+            return false;
+        }
+    }
+    expected.next().is_none()
 }
 
 /// An upload time cut to `YYYY-MM-DDTHH:MM:SS`, comparable as text.
@@ -514,7 +577,33 @@ pub(crate) fn normalize_time(time: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::split_wheel_name;
+    use super::{normalizes_to, sdist_version, split_wheel_name};
+    use crate::install::name::normalize;
+
+    #[test]
+    fn names_compare_normalized_without_allocating() {
+        for (name, other) in [
+            ("Foo.Bar__baz", "foo-bar-baz"),
+            ("foo", "foo"),
+            ("_foo-", "foo"),
+            ("foo", "foo-bar"),
+            ("foo-bar", "foo"),
+            ("foo--bar", "foo-bar"),
+            ("Foo-Bar", "foobar"),
+            ("", ""),
+        ] {
+            assert_eq!(
+                normalizes_to(name, other),
+                normalize(name) == other,
+                "{name} vs {other}"
+            );
+        }
+        assert_eq!(
+            sdist_version("charset-normalizer", "charset_normalizer-3.4.0.tar.gz"),
+            Some("3.4.0")
+        );
+        assert_eq!(sdist_version("idna", "requests-2.0.tar.gz"), None);
+    }
 
     #[test]
     fn wheel_names_split_without_parsing() {
@@ -527,5 +616,10 @@ mod tests {
             Some(("2.1.0", "cp312-cp312-manylinux_2_17_x86_64"))
         );
         assert_eq!(split_wheel_name("a-1.0.tar.gz"), None);
+        assert_eq!(split_wheel_name("a-py3-none-any.whl"), None);
+        assert_eq!(
+            split_wheel_name("a-1.0-2-3-py3-none-any.whl"),
+            Some(("1.0", "py3-none-any"))
+        );
     }
 }
