@@ -45,9 +45,14 @@ impl IndexCache {
     }
 
     /// The cached page of `project` (normalized), if one parses.
+    #[cfg(test)]
     pub fn read_page(&self, project: &str) -> Option<CachedPage> {
-        let text = std::fs::read_to_string(self.page_path(project)?).ok()?;
-        CachedPage::decode(&text)
+        CachedPage::decode(&self.read_page_text(project)?)
+    }
+
+    /// The text of the cached page of `project` (normalized), if any.
+    pub fn read_page_text(&self, project: &str) -> Option<String> {
+        std::fs::read_to_string(self.page_path(project)?).ok()
     }
 
     /// Stores the page of `project`.

@@ -118,6 +118,7 @@ impl CachedPage {
 
     /// Reads a page in the cache's format; `None` when it is not one.
     pub fn decode(text: &str) -> Option<Self> {
+        let (header, body) = Header::read(text)?;
         // Escapes are rare: when the page has no `\\` at all, fields are
         // copied as they are, without looking for one field by field.
         let escaped = memchr::memchr(b'\\', text.as_bytes()).is_some();
@@ -128,24 +129,10 @@ impl CachedPage {
                 value.to_string()
             }
         };
-        let mut lines = Split::new(text, b'\n');
-        if lines.next()? != MAGIC {
-            return None;
-        }
-        let mut header = |key: &str| -> Option<String> {
-            let (found, value) = lines.next()?.split_once('\t')?;
-            (found == key).then(|| field(value))
-        };
-        let url = header("url")?;
-        let fetched_ms = header("fetched")?.parse().ok()?;
-        let etag = Some(header("etag")?).filter(|e| !e.is_empty());
-        let index = Some(header("index")?).filter(|i| !i.is_empty());
         let mut files = Vec::with_capacity(
-            lines
-                .rest()
-                .map_or(0, |rest| memchr::memchr_iter(b'\n', rest.as_bytes()).count() + 1),
+            body.map_or(0, |rest| memchr::memchr_iter(b'\n', rest.as_bytes()).count() + 1),
         );
-        for line in lines {
+        for line in body.into_iter().flat_map(|body| Split::new(body, b'\n')) {
             // Only the fields kept are allocated.
             let mut fields = Split::new(line, b'\t');
             let optional = |value: &str| (!value.is_empty()).then(|| field(value));
@@ -179,15 +166,257 @@ impl CachedPage {
                 yanked: flags.contains(&b'y'),
                 has_metadata: flags.contains(&b'm'),
                 metadata_sha256,
-                index: index.clone(),
+                index: header.index.clone(),
             });
         }
         Some(Self {
+            url: header.url,
+            fetched_ms: header.fetched_ms,
+            etag: header.etag,
+            files,
+        })
+    }
+}
+
+/// A page's header lines.
+struct Header {
+    url: String,
+    fetched_ms: u64,
+    etag: Option<String>,
+    index: Option<String>,
+}
+
+impl Header {
+    /// The header of a page in the cache's format, and the text of its
+    /// file lines (`None` when it lists no file).
+    fn read(text: &str) -> Option<(Self, Option<&str>)> {
+        let escaped = memchr::memchr(b'\\', text.as_bytes()).is_some();
+        let mut lines = Split::new(text, b'\n');
+        if lines.next()? != MAGIC {
+            return None;
+        }
+        let mut header = |key: &str| -> Option<String> {
+            let (found, value) = lines.next()?.split_once('\t')?;
+            (found == key).then(|| {
+                if escaped {
+                    unescape(value)
+                } else {
+                    value.to_string()
+                }
+            })
+        };
+        let url = header("url")?;
+        let fetched_ms = header("fetched")?.parse().ok()?;
+        let etag = Some(header("etag")?).filter(|e| !e.is_empty());
+        let index = Some(header("index")?).filter(|i| !i.is_empty());
+        let header = Self {
             url,
             fetched_ms,
             etag,
+            index,
+        };
+        Some((header, lines.rest()))
+    }
+}
+
+/// Whether the page in `text` was fetched less than `freshness` ago
+/// ([`CachedPage::is_fresh`]), reading only its header; `false` when it
+/// is not a page.
+pub(crate) fn is_fresh(text: &str, freshness: Duration) -> bool {
+    Header::read(text).is_some_and(|(header, _)| {
+        CachedPage {
+            url: String::new(),
+            fetched_ms: header.fetched_ms,
+            etag: None,
+            files: Vec::new(),
+        }
+        .is_fresh(freshness)
+    })
+}
+
+/// When a cached page was fetched (ms since 1970), and its files read
+/// lazily: the resolver looks at a few fields of every file (name,
+/// `requires-python`, upload time, yanked) and needs whole files only
+/// for the versions it picks, so a file is built only when asked for.
+/// `None` when the text is not a page, as [`CachedPage::decode`] says.
+pub(crate) fn decode_lazy(text: String) -> Option<(u64, Listing)> {
+    if memchr::memchr(b'\\', text.as_bytes()).is_some() || u32::try_from(text.len()).is_err() {
+        // Escaped fields (rare): decode every file now.
+        let page = CachedPage::decode(&text)?;
+        return Some((page.fetched_ms, Listing::from(page.files)));
+    }
+    let (header, body) = Header::read(&text)?;
+    let mut lines = Vec::new();
+    if let Some(body) = body {
+        let base = text.len() - body.len();
+        let bytes = body.as_bytes();
+        lines.reserve(memchr::memchr_iter(b'\n', bytes).count() + 1);
+        let mut line = [0u32; FIELDS + 1];
+        let mut tabs = 0;
+        let offset = |at: usize| u32::try_from(base + at).unwrap_or(u32::MAX);
+        line[0] = offset(0);
+        for at in memchr::memchr2_iter(b'\t', b'\n', bytes).chain(std::iter::once(bytes.len())) {
+            if at < bytes.len() && bytes[at] == b'\t' {
+                tabs += 1;
+                if tabs < FIELDS {
+                    line[tabs] = offset(at + 1);
+                } else if tabs == FIELDS {
+                    // Fields past the last are ignored, as `decode` does.
+                    line[FIELDS] = offset(at);
+                }
+                continue;
+            }
+            // The end of a line: it must have every field, and a size
+            // that is a number.
+            if tabs < FIELDS - 1 {
+                return None;
+            }
+            if tabs == FIELDS - 1 {
+                line[FIELDS] = offset(at);
+            }
+            let size = &text[line[3] as usize..line[4] as usize - 1];
+            if !size.is_empty() && size.parse::<u64>().is_err() {
+                return None;
+            }
+            lines.push(line);
+            tabs = 0;
+            line = [0; FIELDS + 1];
+            line[0] = offset(at + 1);
+        }
+    }
+    Some((
+        header.fetched_ms,
+        Listing {
+            files: Vec::new(),
+            text,
+            index: header.index,
+            lines,
+        },
+    ))
+}
+
+/// Fields a file line has.
+const FIELDS: usize = 8;
+
+/// A project's files: some built (find-links files, fetched pages),
+/// then those of a cached page, built when asked for.
+#[derive(Debug, Default)]
+pub struct Listing {
+    files: Vec<File>,
+    /// A cached page without escapes, whose lines are the later files.
+    text: String,
+    index: Option<String>,
+    /// Per line: where each field starts, then where the last one ends.
+    lines: Vec<[u32; FIELDS + 1]>,
+}
+
+/// What the resolver looks at to filter a file.
+#[derive(Debug, Clone, Copy)]
+pub struct Summary<'a> {
+    pub filename: &'a str,
+    pub upload_time: Option<&'a str>,
+    pub requires_python: Option<&'a str>,
+    pub yanked: bool,
+}
+
+impl From<Vec<File>> for Listing {
+    fn from(files: Vec<File>) -> Self {
+        Self {
             files,
-        })
+            ..Self::default()
+        }
+    }
+}
+
+impl Listing {
+    /// `files` first, then these.
+    pub(crate) fn after(mut self, mut files: Vec<File>) -> Self {
+        if !files.is_empty() {
+            files.append(&mut self.files);
+            self.files = files;
+        }
+        self
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len() + self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn field(&self, line: &[u32; FIELDS + 1], field: usize) -> &str {
+        let end = if field + 1 == FIELDS {
+            line[FIELDS]
+        } else {
+            line[field + 1] - 1
+        };
+        &self.text[line[field] as usize..end as usize]
+    }
+
+    /// The fields the resolver filters on, of file `at`.
+    pub fn summary(&self, at: usize) -> Summary<'_> {
+        if let Some(file) = self.files.get(at) {
+            return Summary {
+                filename: &file.filename,
+                upload_time: file.upload_time.as_deref(),
+                requires_python: file.requires_python.as_deref(),
+                yanked: file.yanked,
+            };
+        }
+        let line = &self.lines[at - self.files.len()];
+        let optional = |field| Some(self.field(line, field)).filter(|v| !v.is_empty());
+        Summary {
+            filename: self.field(line, 0),
+            upload_time: optional(4),
+            requires_python: optional(5),
+            yanked: self.field(line, 6).contains('y'),
+        }
+    }
+
+    /// File `at`, built.
+    pub fn file(&self, at: usize) -> File {
+        if let Some(file) = self.files.get(at) {
+            return file.clone();
+        }
+        let line = &self.lines[at - self.files.len()];
+        let field = |field| self.field(line, field);
+        let optional = |field| {
+            Some(self.field(line, field))
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        let filename = field(0);
+        let flags = field(6);
+        let url = if flags.contains('+') {
+            let mut url = String::with_capacity(field(1).len() + filename.len());
+            url.push_str(field(1));
+            url.push_str(filename);
+            url
+        } else {
+            field(1).to_string()
+        };
+        File {
+            url,
+            filename: filename.to_string(),
+            sha256: optional(2),
+            // Checked when the page was read.
+            size: Some(field(3))
+                .filter(|v| !v.is_empty())
+                .and_then(|v| v.parse().ok()),
+            upload_time: optional(4),
+            requires_python: optional(5),
+            yanked: flags.contains('y'),
+            has_metadata: flags.contains('m'),
+            metadata_sha256: optional(7),
+            index: self.index.clone(),
+        }
+    }
+
+    /// Every file, built.
+    pub fn to_vec(&self) -> Vec<File> {
+        (0..self.len()).map(|at| self.file(at)).collect()
     }
 }
 
@@ -312,7 +541,66 @@ mod tests {
         );
         let text = page.encode();
         assert!(text.contains("\thttps://files.example/a/b/\t"), "{text}");
-        assert_eq!(CachedPage::decode(&text), Some(page));
+        assert_eq!(CachedPage::decode(&text), Some(page.clone()));
+        // With an escape, the lazy reader decodes everything at once.
+        let (fetched, listing) = decode_lazy(text).unwrap();
+        assert_eq!((fetched, listing.to_vec()), (page.fetched_ms, page.files));
+    }
+
+    #[test]
+    fn lazy_pages_read_like_decoded_ones() {
+        let mut files = vec![
+            File {
+                sha256: Some("ab".repeat(32)),
+                size: Some(97941),
+                upload_time: Some("2023-08-17T17:29:10.080169Z".into()),
+                requires_python: Some(">=3.7".into()),
+                has_metadata: true,
+                metadata_sha256: Some("cd".repeat(32)),
+                ..file(
+                    "demo-1.0-py3-none-any.whl",
+                    "https://files.example/a/b/demo-1.0-py3-none-any.whl",
+                )
+            },
+            File {
+                yanked: true,
+                ..file("demo-0.9.tar.gz", "https://files.example/elsewhere?name=x")
+            },
+        ];
+        let page = CachedPage::new("https://pypi.org/simple/demo/", None, files.clone());
+        let text = page.encode();
+        let (fetched, listing) = decode_lazy(text.clone()).unwrap();
+        assert_eq!(fetched, page.fetched_ms);
+        assert_eq!(listing.to_vec(), files);
+        let summary = listing.summary(0);
+        assert_eq!(summary.filename, "demo-1.0-py3-none-any.whl");
+        assert_eq!(summary.upload_time, Some("2023-08-17T17:29:10.080169Z"));
+        assert_eq!(summary.requires_python, Some(">=3.7"));
+        assert!(!summary.yanked && listing.summary(1).yanked);
+        assert_eq!(listing.summary(1).requires_python, None);
+        // Extra fields are ignored, as `decode` ignores them.
+        let extra = text.replace(&"cd".repeat(32), &format!("{}\tmore", "cd".repeat(32)));
+        assert_eq!(decode_lazy(extra.clone()).unwrap().1.to_vec(), files);
+        assert_eq!(CachedPage::decode(&extra).unwrap().files, files);
+        // Files put before the page's come first.
+        let local = file("demo-1.1-py3-none-any.whl", "file:///w/demo-1.1-py3-none-any.whl");
+        let listing = listing.after(vec![local.clone()]);
+        files.insert(0, local);
+        assert_eq!(listing.to_vec(), files);
+        assert_eq!(listing.summary(0).filename, "demo-1.1-py3-none-any.whl");
+        assert_eq!(listing.summary(2).filename, "demo-0.9.tar.gz");
+        // Damaged pages are refused by both readers.
+        for damaged in [
+            text[..text.len() - 3].to_string(),
+            text.replace("97941", "9x"),
+            format!("{text}\n"),
+            text.replace("fetched\t", "fetched\tx"),
+        ] {
+            assert_eq!(CachedPage::decode(&damaged), None, "{damaged}");
+            assert!(decode_lazy(damaged.clone()).is_none(), "{damaged}");
+        }
+        let empty = CachedPage::new("u", None, Vec::new()).encode();
+        assert!(decode_lazy(empty).unwrap().1.is_empty());
     }
 
     #[test]

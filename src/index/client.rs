@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use super::cache::{IndexCache, metadata_key};
-use super::cached_page::CachedPage;
+use super::cached_page::{self, CachedPage, Listing};
 use super::credentials::{self, Auth};
 use super::find_links::{self, FindLinks};
 use super::http::{self, Failure, Http, Policy};
@@ -152,7 +152,7 @@ struct Inner {
 }
 
 /// One project's files once fetched, locked while being fetched.
-type PageSlot = Arc<Mutex<Option<Arc<Vec<File>>>>>;
+type PageSlot = Arc<Mutex<Option<Arc<Listing>>>>;
 
 #[derive(Default)]
 struct PrefetchQueue {
@@ -222,7 +222,8 @@ impl IndexClient {
 
     /// [`IndexClient::project`] without the copy: the files as the client
     /// keeps them (pages of popular projects hold thousands of files).
-    pub fn project_shared(&self, name: &str) -> Result<Arc<Vec<File>>, Error> {
+    /// Files of a cached page are built only when asked for.
+    pub fn project_shared(&self, name: &str) -> Result<Arc<Listing>, Error> {
         let project = normalize(name);
         let slot = {
             let mut pages = lock(&self.inner.pages);
@@ -232,31 +233,40 @@ impl IndexClient {
         if let Some(files) = memo.as_ref() {
             return Ok(files.clone());
         }
-        let mut files = self.inner.find_links.files(&project, &self.inner.cache)?;
+        let local = self.inner.find_links.files(&project, &self.inner.cache)?;
         let indexed = self.index_files(&project).map_err(|source| Error::Project {
             package: project.clone(),
             source: Box::new(source),
         })?;
-        files.extend(indexed);
-        let files = Arc::new(files);
+        let files = Arc::new(indexed.after(local));
         *memo = Some(files.clone());
         Ok(files)
     }
 
     /// The project page from the cache, or fetched (and cached).
-    fn index_files(&self, project: &str) -> Result<Vec<File>, Error> {
+    fn index_files(&self, project: &str) -> Result<Listing, Error> {
         let inner = &self.inner;
         let page_url = format!("{}/{project}/", inner.base);
-        let cached = inner.cache.read_page(project);
+        let text = inner.cache.read_page_text(project);
+        // A page used as it is is read lazily; one to revalidate, whole.
         if inner.offline {
-            return cached.map(|page| page.files).ok_or_else(|| Error::Offline {
-                what: format!("the index page of `{project}`"),
-            });
+            return text
+                .and_then(cached_page::decode_lazy)
+                .map(|(_, files)| files)
+                .ok_or_else(|| Error::Offline {
+                    what: format!("the index page of `{project}`"),
+                });
         }
-        let cached = match cached {
-            Some(page) if !inner.refresh && page.is_fresh(inner.freshness) => return Ok(page.files),
+        let text = match text {
+            Some(text) if !inner.refresh && cached_page::is_fresh(&text, inner.freshness) => {
+                match cached_page::decode_lazy(text) {
+                    Some((_, files)) => return Ok(files),
+                    None => None,
+                }
+            }
             other => other,
         };
+        let cached = text.as_deref().and_then(CachedPage::decode);
         // Revalidate with the ETag when the index gave one (a 304 costs
         // no body); `--refresh` asks unconditionally.
         let etag = cached
@@ -285,7 +295,7 @@ impl IndexClient {
             (None, None) => CachedPage::new(&page_url, None, Vec::new()),
         };
         inner.cache.write_page(project, &page);
-        Ok(page.files)
+        Ok(Listing::from(page.files))
     }
 
     /// The core metadata of a wheel: from memory, the cache, a find-links

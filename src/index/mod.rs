@@ -28,6 +28,7 @@ mod url;
 
 use std::path::PathBuf;
 
+pub use cached_page::{Listing, Summary};
 pub use client::{ClientOptions, DEFAULT_FRESHNESS, DEFAULT_INDEX_URL, IndexClient, IndexConfig};
 pub use metadata::CoreMetadata;
 pub use simple::File;

@@ -293,7 +293,7 @@ fn describe(
             .versions
             .iter()
             .find(|c| c.version == *version)
-            .map(|c| candidates.files(c).cloned().collect())
+            .map(|c| candidates.files(c).collect())
             .unwrap_or_default();
         solution.files.insert(name.clone(), files);
         let metadata = provider.metadata(name, version)?;

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use pubgrub::{Dependencies, DependencyProvider, PackageResolutionStatistics, Ranges};
 
-use crate::index::{CoreMetadata, File, IndexClient};
+use crate::index::{CoreMetadata, File, IndexClient, Listing};
 use crate::install::name::{WheelFilename, normalize};
 use crate::resolve::package::Package;
 use crate::resolve::target::Target;
@@ -29,7 +29,7 @@ pub(crate) struct Candidates {
     pub versions: Vec<Candidate>,
     /// The project's files as the index client keeps them; candidates
     /// point into it rather than copy thousands of files per target.
-    page: Arc<Vec<File>>,
+    page: Arc<Listing>,
 }
 
 /// One version and the files that make it installable on the target.
@@ -44,14 +44,16 @@ pub(crate) struct Candidate {
 
 impl Candidates {
     /// The files of `candidate`, in its order.
-    pub fn files<'c>(&'c self, candidate: &'c Candidate) -> impl Iterator<Item = &'c File> + 'c {
-        candidate.files.iter().map(|&at| &self.page[at])
+    pub fn files<'c>(&'c self, candidate: &'c Candidate) -> impl Iterator<Item = File> + 'c {
+        candidate.files.iter().map(|&at| self.page.file(at))
     }
 
     /// Whether a wheel of `candidate` fits, so its metadata can be read.
     pub fn has_wheel(&self, candidate: &Candidate) -> bool {
-        self.files(candidate)
-            .any(|f| WheelFilename::parse(&f.filename).is_some())
+        candidate
+            .files
+            .iter()
+            .any(|&at| WheelFilename::parse(self.page.summary(at).filename).is_some())
     }
 }
 
@@ -117,7 +119,7 @@ impl<'a> Provider<'a> {
         Ok(candidates)
     }
 
-    fn collect(&self, name: &str, files: &[File]) -> Vec<Candidate> {
+    fn collect(&self, name: &str, files: &Listing) -> Vec<Candidate> {
         // Big projects list tens of thousands of files that share a few
         // `requires-python` strings, tag triples and version strings:
         // decide (and parse) each once.
@@ -130,15 +132,16 @@ impl<'a> Provider<'a> {
         let mut slot_of_version: HashMap<Version, usize> = HashMap::new();
         // Per version: the (rank, position) of each file that fits.
         let mut slots: Vec<(Version, Vec<(usize, usize)>)> = Vec::new();
-        for (at, file) in files.iter().enumerate() {
+        for at in 0..files.len() {
+            let file = files.summary(at);
             if let Some(cutoff) = &self.request.exclude_newer {
                 // Files without an upload time cannot be shown to be older.
-                match file.upload_time.as_deref() {
+                match file.upload_time {
                     Some(time) if normalize_time(time) <= *cutoff => {}
                     _ => continue,
                 }
             }
-            if let Some(spec) = file.requires_python.as_deref() {
+            if let Some(spec) = file.requires_python {
                 let fits = *python_fits.entry(spec).or_insert_with(|| {
                     VersionSpecifiers::from_str(spec).map_or(true, |spec| spec.contains(&self.target.python))
                 });
@@ -146,15 +149,15 @@ impl<'a> Provider<'a> {
                     continue;
                 }
             }
-            let (version, rank) = if let Some((version, tags)) = split_wheel_name(&file.filename) {
+            let (version, rank) = if let Some((version, tags)) = split_wheel_name(file.filename) {
                 let rank = *tag_ranks.entry(tags).or_insert_with(|| {
-                    WheelFilename::parse(&file.filename).and_then(|wheel| self.target.tags.rank(&wheel.tags))
+                    WheelFilename::parse(file.filename).and_then(|wheel| self.target.tags.rank(&wheel.tags))
                 });
                 let Some(rank) = rank else {
                     continue;
                 };
                 (version, rank)
-            } else if let Some(version) = sdist_version(&normalized, &file.filename) {
+            } else if let Some(version) = sdist_version(&normalized, file.filename) {
                 if !self.target.allow_sdist {
                     continue;
                 }
@@ -179,9 +182,9 @@ impl<'a> Provider<'a> {
             .map(|(version, mut fitting)| {
                 fitting.sort_by(|a, b| {
                     a.0.cmp(&b.0)
-                        .then_with(|| files[a.1].filename.cmp(&files[b.1].filename))
+                        .then_with(|| files.summary(a.1).filename.cmp(files.summary(b.1).filename))
                 });
-                let yanked = fitting.iter().all(|&(_, at)| files[at].yanked);
+                let yanked = fitting.iter().all(|&(_, at)| files.summary(at).yanked);
                 Candidate {
                     version,
                     files: fitting.into_iter().map(|(_, at)| at).collect(),
@@ -239,7 +242,7 @@ impl<'a> Provider<'a> {
             .files(candidate)
             .next()
             .ok_or_else(|| Error::Internal(format!("{name} {version} was chosen but has no file")))?;
-        let metadata = self.index.metadata(file).map_err(|source| {
+        let metadata = self.index.metadata(&file).map_err(|source| {
             // An sdist whose dependencies are known only once built.
             let reason = match &source {
                 crate::index::Error::Metadata { source: inner, .. } => match inner.as_ref() {

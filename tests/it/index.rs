@@ -733,11 +733,13 @@ fn live_pages_and_metadata_from_the_python_package_index() {
             .iter()
             .map(|name| {
                 let files = client.project_shared(name).unwrap();
-                files
-                    .iter()
-                    .filter(|f| f.filename.ends_with(".whl") && !f.yanked)
-                    .max_by(|a, b| a.upload_time.cmp(&b.upload_time))
-                    .cloned()
+                (0..files.len())
+                    .filter(|&at| {
+                        let f = files.summary(at);
+                        f.filename.ends_with(".whl") && !f.yanked
+                    })
+                    .max_by(|&a, &b| files.summary(a).upload_time.cmp(&files.summary(b).upload_time))
+                    .map(|at| files.file(at))
                     .unwrap()
             })
             .collect();
