@@ -126,11 +126,11 @@ impl<'a> Provider<'a> {
         let normalized = normalize(name);
         let mut python_fits: FxHashMap<&str, bool> = FxHashMap::default();
         let mut tag_ranks: FxHashMap<&str, Option<usize>> = FxHashMap::default();
-        // Version text → its slot (`None`: not a version); texts that
-        // parse to the same version (`1.0`, `1.0.0`) share one.
+        // Version text → its slot (`None`: not a version). Texts that
+        // parse to the same version (`1.0`, `1.0.0`) are merged below,
+        // after sorting, rather than hashing every version.
         let mut slot_of_text: FxHashMap<&str, Option<usize>> = FxHashMap::default();
-        let mut slot_of_version: HashMap<Version, usize> = HashMap::new();
-        // Per version: the (rank, position) of each file that fits.
+        // Per version text: the (rank, position) of each file that fits.
         let mut slots: Vec<(Version, Vec<(usize, usize)>)> = Vec::new();
         for at in 0..files.len() {
             let file = files.summary(at);
@@ -167,22 +167,31 @@ impl<'a> Provider<'a> {
             };
             let slot = *slot_of_text.entry(version).or_insert_with(|| {
                 let version = Version::from_str(version).ok()?;
-                Some(*slot_of_version.entry(version).or_insert_with_key(|version| {
-                    slots.push((version.clone(), Vec::new()));
-                    slots.len() - 1
-                }))
+                slots.push((version, Vec::new()));
+                Some(slots.len() - 1)
             });
             let Some(slot) = slot else {
                 continue;
             };
             slots[slot].1.push((rank, at));
         }
-        let mut versions: Vec<Candidate> = slots
+        // Newest first, one entry per version.
+        slots.sort_by(|a, b| b.0.cmp(&a.0));
+        let mut merged: Vec<(Version, Vec<(usize, usize)>)> = Vec::with_capacity(slots.len());
+        for (version, mut fitting) in slots {
+            match merged.last_mut() {
+                Some((last, files)) if *last == version => files.append(&mut fitting),
+                _ => merged.push((version, fitting)),
+            }
+        }
+        merged
             .into_iter()
             .map(|(version, mut fitting)| {
+                // Ties keep the page's order.
                 fitting.sort_by(|a, b| {
                     a.0.cmp(&b.0)
                         .then_with(|| files.summary(a.1).filename.cmp(files.summary(b.1).filename))
+                        .then(a.1.cmp(&b.1))
                 });
                 let yanked = fitting.iter().all(|&(_, at)| files.summary(at).yanked);
                 Candidate {
@@ -191,9 +200,7 @@ impl<'a> Provider<'a> {
                     yanked,
                 }
             })
-            .collect();
-        versions.sort_by(|a, b| b.version.cmp(&a.version));
-        versions
+            .collect()
     }
 
     /// Why `name` has no version at all for this target: only sdists,
