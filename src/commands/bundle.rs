@@ -22,11 +22,10 @@ use crate::bundle::zip::{self, Contents};
 use crate::bundle::{self, Platform};
 use crate::cli::settings::{BundleSettings, GlobalSettings};
 use crate::commands::lock::{Freshness, check, platform_target};
-use crate::commands::{Store, open_cache, open_store};
+use crate::commands::{Store, files_client, open_cache, open_store};
 use crate::diagnostics::ExitStatus;
 use crate::fs::user_display;
 use crate::functions::{self, Function};
-use crate::index::{IndexClient, IndexConfig};
 use crate::install::{self, InstallOptions, Linker, Target as InstallTarget};
 use crate::lock::{self, Lock};
 use crate::printer::Printer;
@@ -116,12 +115,7 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
     let wanted: Vec<&Selected> = selected.iter().filter(|s| needed.contains(&s.name)).collect();
     let cache = open_cache(global, printer);
     let Store { store, .. } = &open_store(&cache)?;
-    let mut index_config = IndexConfig::from_env(cache.clone());
-    index_config.offline = global.offline;
-    if let Some(url) = &settings.lock_settings.index_url {
-        index_config.index_url.clone_from(url);
-    }
-    let index = IndexClient::new(index_config);
+    let index = files_client(&cache, global, settings.lock_settings.index_url.as_deref());
     let progress = printer.progress(wanted.len(), "Fetching");
     let fetched = sync::fetch(&wanted, store, &index, None, sync::fetch::DEFAULT_JOBS, &progress);
     progress.finish();

@@ -93,6 +93,22 @@ fn open_store(cache: &Cache) -> Result<Store> {
     })
 }
 
+/// The client that downloads a lock's files: the user's index settings,
+/// `--offline`, and `--index-url` when given (the files' host takes its
+/// credentials from the index URL).
+fn files_client(
+    cache: &Cache,
+    global: &GlobalSettings,
+    index_url: Option<&str>,
+) -> crate::index::IndexClient {
+    let mut config = crate::index::IndexConfig::from_env(cache.clone());
+    config.offline = global.offline;
+    if let Some(url) = index_url {
+        config.index_url = url.to_string();
+    }
+    crate::index::IndexClient::new(config)
+}
+
 /// Why an interpreter was chosen, for the user.
 enum Selected {
     Requested,

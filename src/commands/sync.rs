@@ -17,10 +17,10 @@ use serde::Serialize;
 use crate::cache::Cache;
 use crate::cli::settings::{GlobalSettings, SyncSettings};
 use crate::commands::lock::{Freshness, check};
-use crate::commands::{Store, open_cache, open_store, select_python};
+use crate::commands::{Store, files_client, open_cache, open_store, select_python};
 use crate::diagnostics::ExitStatus;
 use crate::fs::user_display;
-use crate::index::{IndexClient, IndexConfig};
+use crate::index::IndexClient;
 use crate::install::name::normalize;
 use crate::install::{self, Distribution, InstallOptions, Linker, Target as InstallTarget};
 use crate::lock::{self, Lock};
@@ -97,13 +97,7 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
 
     // Step 5: every wheel in the store and verified before anything changes.
     let Store { store, .. } = &open_store(&cache)?;
-    let mut index_config = IndexConfig::from_env(cache.clone());
-    index_config.offline = global.offline;
-    if let Some(url) = &settings.lock_settings.index_url {
-        // Credentials for the files' host come with the index URL.
-        index_config.index_url.clone_from(url);
-    }
-    let index = IndexClient::new(index_config);
+    let index = files_client(&cache, global, settings.lock_settings.index_url.as_deref());
     let wanted: Vec<&Selected> = plan.wheels().collect();
     let builder = crate::build::Builder {
         store,
