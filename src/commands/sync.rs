@@ -43,11 +43,15 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
     }
     let located = locate(settings.lock.as_deref(), printer)?;
 
-    // Step 1: a lock in step with the project's inputs.
-    if located.is_project_lock()
-        && let Some(status) = ensure_fresh(&located.cwd, &settings, global, printer)?
-    {
-        return Ok(status);
+    // Step 1: a lock in step with the project's inputs (already read
+    // when it was found up to date).
+    let mut checked_lock = None;
+    if located.is_project_lock() {
+        match ensure_fresh(&located.cwd, &settings, global, printer)? {
+            Fresh::Stop(status) => return Ok(status),
+            Fresh::UpToDate(lock) => checked_lock = Some(*lock),
+            Fresh::Reread => {}
+        }
     }
     let lock_path = &located.lock_path;
     if !lock_path.is_file() {
@@ -56,7 +60,10 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
         }
         .into());
     }
-    let locked = lock::read(lock_path)?;
+    let locked = match checked_lock {
+        Some(lock) => lock,
+        None => lock::read(lock_path)?,
+    };
     let lock_hash = lock::hash_file(lock_path)?;
 
     // Step 2: the environment, created as `fenv create` would when missing.
@@ -372,19 +379,32 @@ impl Report {
     }
 }
 
+/// How the project's lock stood, once [`ensure_fresh`] is done with it.
+enum Fresh {
+    /// It matched the inputs; here it is, parsed.
+    UpToDate(Box<Lock>),
+    /// Read it from disk: it was made again.
+    Reread,
+    /// The sync stops here with this status.
+    Stop(ExitStatus),
+}
+
 /// Checks the lock against the inputs: `--frozen` fails on a missing or
-/// stale lock; otherwise it is locked again, and the user told. Returns
-/// a status when the sync must stop here.
+/// stale lock; otherwise it is locked again, and the user told.
 fn ensure_fresh(
     cwd: &Path,
     settings: &SyncSettings,
     global: &GlobalSettings,
     printer: &Printer,
-) -> Result<Option<ExitStatus>> {
+) -> Result<Fresh> {
     let checked = check(cwd, &settings.lock_settings)?;
     let lock_path = checked.lock_path;
     let stale = match checked.freshness {
-        Some(Freshness::UpToDate) => return Ok(None),
+        Some(Freshness::UpToDate) => {
+            return Ok(checked
+                .existing
+                .map_or(Fresh::Reread, |lock| Fresh::UpToDate(Box::new(lock))));
+        }
         Some(Freshness::Stale(lines)) => Some(lines),
         None => None,
     };
@@ -409,11 +429,11 @@ fn ensure_fresh(
     });
     if settings.dry_run {
         // Locking writes the lock; a dry run only says it would.
-        return Ok(Some(ExitStatus::Failure));
+        return Ok(Fresh::Stop(ExitStatus::Failure));
     }
     match super::lock::lock(settings.lock_settings.clone(), global, printer)? {
-        ExitStatus::Success => Ok(None),
-        other => Ok(Some(other)),
+        ExitStatus::Success => Ok(Fresh::Reread),
+        other => Ok(Fresh::Stop(other)),
     }
 }
 
