@@ -14,6 +14,7 @@ pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod diagnostics;
+pub mod dist;
 pub mod fs;
 pub mod functions;
 pub mod index;

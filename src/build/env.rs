@@ -10,8 +10,8 @@ use std::str::FromStr;
 use pep508_rs::Requirement;
 
 use crate::build::Error;
+use crate::dist::name::{WheelFilename, normalize};
 use crate::index::IndexClient;
-use crate::install::name::{WheelFilename, normalize};
 use crate::install::{self, InstallOptions, Linker, WheelStore};
 use crate::printer::Printer;
 use crate::python::InterpreterInfo;

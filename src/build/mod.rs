@@ -25,8 +25,8 @@ use pep440_rs::Version;
 
 use crate::cache::Cache;
 use crate::diagnostics::Hint;
+use crate::dist::name::{WheelFilename, normalize};
 use crate::index::IndexClient;
-use crate::install::name::{WheelFilename, normalize};
 use crate::install::{UnpackedWheel, WheelStore};
 use crate::printer::Printer;
 use crate::python::InterpreterInfo;

@@ -99,6 +99,23 @@ pub enum Command {
     /// Inspect and clean fenv's cache.
     #[command(subcommand)]
     Cache(CacheCommand),
+
+    /// Show what fenv reads from files, for debugging (not a stable interface).
+    #[command(subcommand, hide = true)]
+    Debug(DebugCommand),
+}
+
+/// `fenv debug`
+#[derive(Debug, Subcommand)]
+pub enum DebugCommand {
+    /// Print, one JSON line per file, what fenv reads from core metadata
+    /// files (`METADATA`, `PKG-INFO`): the fields the resolver uses, or why
+    /// the file is refused.
+    Metadata {
+        /// The files; `-` reads one path per line from standard input.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }
 
 /// `fenv lock`

@@ -11,9 +11,9 @@ use pep440_rs::Version;
 use crate::cli::settings::{GlobalSettings, LockSettings};
 use crate::commands::{open_cache, select_python};
 use crate::diagnostics::ExitStatus;
+use crate::dist::name::normalize;
 use crate::fs::user_display;
 use crate::index::{IndexClient, IndexConfig};
-use crate::install::name::normalize;
 use crate::lock::{self, FenvTool, Lock, LockedFile, LockedPackage};
 use crate::printer::Printer;
 use crate::project::manifest::{self, Manifest, TargetSpec};
@@ -392,7 +392,7 @@ fn to_lock(
             let (wheels, sdists): (Vec<_>, Vec<_>) = package
                 .files
                 .iter()
-                .partition(|f| crate::install::name::WheelFilename::parse(&f.filename).is_some());
+                .partition(|f| crate::dist::name::WheelFilename::parse(&f.filename).is_some());
             let to_file = |file: &crate::index::File| LockedFile {
                 name: file.filename.clone(),
                 url: file.url.clone(),

@@ -7,6 +7,7 @@ mod cache;
 mod check;
 mod ci;
 mod create;
+mod debug;
 mod freeze;
 mod init;
 mod lock;
@@ -23,7 +24,7 @@ use crate::cache::Cache;
 use crate::cli::settings::{
     BundleSettings, CheckSettings, CiSettings, CreateSettings, GlobalSettings, LockSettings, SyncSettings,
 };
-use crate::cli::{CacheCommand, Cli, Command, PythonCommand};
+use crate::cli::{CacheCommand, Cli, Command, DebugCommand, PythonCommand};
 use crate::diagnostics::ExitStatus;
 use crate::printer::Printer;
 use crate::python::{Discovery, Found, PythonRequest};
@@ -48,6 +49,7 @@ pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
         Command::Cache(CacheCommand::Dir) => cache::dir(&global, printer),
         Command::Cache(CacheCommand::Clean { package }) => cache::clean(package.as_deref(), &global, printer),
         Command::Cache(CacheCommand::Size) => cache::size(&global, printer),
+        Command::Debug(DebugCommand::Metadata { files }) => debug::metadata(&files, printer),
     }
 }
 

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use pep508_rs::Requirement;
 
-use crate::install::name::normalize;
+use crate::dist::name::normalize;
 use crate::lock::Lock;
 
 /// The normalized names of the packages reachable from `roots` in

@@ -14,7 +14,7 @@
 use std::fmt;
 use std::io::{Read, Seek};
 
-use crate::install::name::normalize;
+use crate::dist::name::normalize;
 
 const EOCD: u32 = 0x0605_4b50;
 const ZIP64_LOCATOR: u32 = 0x0706_4b50;

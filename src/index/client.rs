@@ -18,9 +18,10 @@ use super::credentials::{self, Auth};
 use super::find_links::{self, FindLinks};
 use super::http::{self, Failure, Http, Policy};
 use super::simple::{self, JSON_MEDIA_TYPE};
-use super::{CoreMetadata, Error, File, metadata, remote, url};
+use super::{Error, File, remote, url};
 use crate::cache::Cache;
-use crate::install::name::normalize;
+use crate::dist::metadata::CoreMetadata;
+use crate::dist::name::normalize;
 
 /// The public Python Package Index.
 pub const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple";
@@ -339,9 +340,9 @@ impl IndexClient {
         } else {
             remote::fetch_metadata(&inner.http, file)?
         };
-        let metadata = CoreMetadata::parse(&bytes).map_err(|reason| Error::InvalidMetadata {
+        let metadata = CoreMetadata::parse(&bytes).map_err(|source| Error::InvalidMetadata {
             url: file.url.clone(),
-            reason,
+            source,
         })?;
         inner.cache.write_metadata(key, &bytes);
         Ok(metadata)
@@ -371,13 +372,13 @@ impl IndexClient {
             url: file.url.clone(),
             reason,
         })?;
-        metadata::check_static(&bytes).map_err(|reason| Error::DynamicMetadata {
-            filename: file.filename.clone(),
-            reason,
-        })?;
-        let metadata = CoreMetadata::parse(&bytes).map_err(|reason| Error::InvalidMetadata {
+        let metadata = CoreMetadata::parse(&bytes).map_err(|source| Error::InvalidMetadata {
             url: file.url.clone(),
-            reason,
+            source,
+        })?;
+        metadata.check_static().map_err(|source| Error::DynamicMetadata {
+            filename: file.filename.clone(),
+            source,
         })?;
         self.inner.cache.write_metadata(key, &bytes);
         Ok(metadata)

@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::cache::{IndexCache, hex};
 use super::{Error, File, url};
-use crate::install::name::{WheelFilename, normalize};
+use crate::dist::name::{WheelFilename, normalize};
 
 const SDIST_SUFFIXES: [&str; 3] = [".tar.gz", ".zip", ".tar.bz2"];
 

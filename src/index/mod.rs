@@ -21,7 +21,6 @@ mod credentials;
 mod dns;
 mod find_links;
 mod http;
-mod metadata;
 mod remote;
 mod simple;
 mod url;
@@ -30,7 +29,6 @@ use std::path::PathBuf;
 
 pub use cached_page::{Listing, Summary};
 pub use client::{ClientOptions, DEFAULT_FRESHNESS, DEFAULT_INDEX_URL, IndexClient, IndexConfig};
-pub use metadata::CoreMetadata;
 pub use simple::File;
 pub use url::redact;
 
@@ -79,8 +77,12 @@ pub enum Error {
         source: Box<Error>,
     },
 
-    #[error("the metadata of `{url}` is not valid: {reason}")]
-    InvalidMetadata { url: String, reason: String },
+    #[error("the metadata of `{url}` is not valid")]
+    InvalidMetadata {
+        url: String,
+        #[source]
+        source: crate::dist::metadata::Error,
+    },
 
     #[error("`{url}` is not a valid wheel: {reason}")]
     InvalidWheel { url: String, reason: String },
@@ -91,8 +93,12 @@ pub enum Error {
     #[error("`{url}` is not a valid source distribution: {reason}")]
     InvalidSdist { url: String, reason: String },
 
-    #[error("the metadata of `{filename}` is known only once it is built: {reason}")]
-    DynamicMetadata { filename: String, reason: String },
+    #[error("the metadata of `{filename}` is known only once it is built")]
+    DynamicMetadata {
+        filename: String,
+        #[source]
+        source: crate::dist::metadata::NotStatic,
+    },
 
     #[error("{what} is not in the cache, and `--offline` forbids the network")]
     Offline { what: String },

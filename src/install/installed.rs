@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::dist::metadata::CoreMetadata;
+use crate::dist::name::normalize;
 use crate::install::Error;
-use crate::install::name::normalize;
 
 /// One installed distribution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,17 +50,15 @@ pub fn installed(site_packages: &Path) -> Result<Vec<Distribution>, Error> {
         if !dist_info.is_dir() {
             continue;
         }
-        let metadata = std::fs::read_to_string(dist_info.join("METADATA")).unwrap_or_default();
-        let field = |key: &str| {
-            metadata.lines().take_while(|l| !l.is_empty()).find_map(|line| {
-                let (k, v) = line.split_once(':')?;
-                k.trim().eq_ignore_ascii_case(key).then(|| v.trim().to_string())
-            })
-        };
+        let metadata = std::fs::read(dist_info.join("METADATA"))
+            .ok()
+            .and_then(|bytes| CoreMetadata::parse(&bytes).ok());
         let (dir_name, dir_version) = stem.rsplit_once('-').unwrap_or((stem, ""));
         out.push(Distribution {
-            name: field("Name").unwrap_or_else(|| dir_name.to_string()),
-            version: field("Version").unwrap_or_else(|| dir_version.to_string()),
+            name: metadata
+                .as_ref()
+                .map_or_else(|| dir_name.to_string(), |m| m.name.clone()),
+            version: metadata.map_or_else(|| dir_version.to_string(), |m| m.version),
             installer: std::fs::read_to_string(dist_info.join("INSTALLER"))
                 .ok()
                 .map(|s| s.trim().to_string())

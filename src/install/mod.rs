@@ -9,7 +9,6 @@
 
 pub mod installed;
 pub mod link;
-pub mod name;
 pub mod record;
 pub mod scripts;
 mod spread;

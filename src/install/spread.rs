@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::install::name::normalize;
+use crate::dist::name::normalize;
 use crate::install::record::{self, RecordEntry};
 use crate::install::scripts::{self, Shebang};
 use crate::install::store::UnpackedWheel;

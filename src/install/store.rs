@@ -15,8 +15,10 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::cache::Cache;
+use crate::dist::metadata::CoreMetadata;
+use crate::dist::name::{WheelFilename, normalize};
+use crate::dist::wheel_info::WheelInfo;
 use crate::install::Error;
-use crate::install::name::{WheelFilename, normalize};
 use crate::install::record;
 
 const MARKER: &str = ".fenv-unpacked.json";
@@ -314,19 +316,11 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
     }
 
     // WHEEL: a version this installer understands.
-    let wheel_meta = read_text(&into.join(&dist_info).join("WHEEL"))
-        .ok_or_else(|| invalid(format!("`{dist_info}/WHEEL` is missing")))?;
-    let header = |key: &str| {
-        wheel_meta.lines().find_map(|line| {
-            let (k, v) = line.split_once(':')?;
-            k.trim().eq_ignore_ascii_case(key).then(|| v.trim().to_string())
-        })
-    };
-    let wheel_version = header("Wheel-Version").unwrap_or_default();
-    if wheel_version.split('.').next() != Some("1") {
-        return Err(invalid(format!("its Wheel-Version `{wheel_version}` is not 1.x")));
-    }
-    let root_is_purelib = header("Root-Is-Purelib").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let wheel_meta = std::fs::read(into.join(&dist_info).join("WHEEL"))
+        .map_err(|_| invalid(format!("`{dist_info}/WHEEL` is missing")))?;
+    let wheel_meta =
+        WheelInfo::parse(&wheel_meta).map_err(|e| invalid(format!("`{dist_info}/WHEEL`: {e}")))?;
+    let root_is_purelib = wheel_meta.root_is_purelib;
 
     // RECORD: every file listed and correctly hashed (the spec's rule).
     let record_path = format!("{dist_info}/RECORD");
@@ -353,20 +347,18 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
         files.push(entry.clone());
     }
 
-    let metadata = read_text(&into.join(&dist_info).join("METADATA")).unwrap_or_default();
-    let field = |key: &str| {
-        metadata.lines().take_while(|l| !l.is_empty()).find_map(|line| {
-            let (k, v) = line.split_once(':')?;
-            k.trim().eq_ignore_ascii_case(key).then(|| v.trim().to_string())
-        })
-    };
+    let metadata = std::fs::read(into.join(&dist_info).join("METADATA"))
+        .ok()
+        .and_then(|bytes| CoreMetadata::parse(&bytes).ok());
     Ok(UnpackedWheel {
         layout: LAYOUT_VERSION,
         root: into.to_path_buf(),
         sha256: String::new(),
         file_name: file_name.to_string(),
-        name: field("Name").unwrap_or_else(|| info_name.to_string()),
-        version: field("Version").unwrap_or_else(|| info_version.to_string()),
+        name: metadata
+            .as_ref()
+            .map_or_else(|| info_name.to_string(), |m| m.name.clone()),
+        version: metadata.map_or_else(|| info_version.to_string(), |m| m.version),
         dist_info,
         root_is_purelib,
         files,

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::install::name::Tag;
+use crate::dist::name::Tag;
 use crate::python::InterpreterInfo;
 
 /// The tags an interpreter supports, in order of preference.

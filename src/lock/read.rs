@@ -13,7 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::value::Datetime;
 
-use crate::install::name::normalize;
+use crate::dist::name::normalize;
 use crate::lock::schema::{FenvTool, Lock, LockedFile, LockedPackage};
 use crate::lock::{Error, timestamp};
 

@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use std::fmt::Write as _;
 use std::str::FromStr;
 
-use crate::install::name::normalize;
+use crate::dist::name::normalize;
 use crate::lock::schema::{Lock, LockedFile, LockedPackage};
 use crate::lock::timestamp;
 

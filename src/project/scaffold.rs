@@ -4,7 +4,7 @@
 //! Pure: it decides names and contents; the command writes them, never
 //! over an existing file.
 
-use crate::install::name::normalize;
+use crate::dist::name::normalize;
 
 /// Where the project's functions are meant to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

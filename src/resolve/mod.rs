@@ -217,7 +217,7 @@ fn solve_all(
         let names: Vec<String> = request
             .roots
             .iter()
-            .map(|r| crate::install::name::normalize(r.requirement.name.as_ref()))
+            .map(|r| crate::dist::name::normalize(r.requirement.name.as_ref()))
             .collect();
         request.index.prefetch(&names);
         let selected = match pubgrub::resolve(&provider, Package::Root, Version::new([0])) {
@@ -355,7 +355,7 @@ fn reachability(
         if !root.requirement.marker.evaluate(&target.markers, &[]) {
             continue;
         }
-        let start = crate::install::name::normalize(root.requirement.name.as_ref());
+        let start = crate::dist::name::normalize(root.requirement.name.as_ref());
         let mut stack = vec![start];
         while let Some(name) = stack.pop() {
             if !solution.versions.contains_key(&name) {

@@ -17,8 +17,9 @@ use std::collections::BTreeMap;
 
 use pubgrub::{Dependencies, DependencyProvider, PackageResolutionStatistics, Ranges};
 
-use crate::index::{CoreMetadata, File, IndexClient, Listing};
-use crate::install::name::{WheelFilename, normalize};
+use crate::dist::metadata::CoreMetadata;
+use crate::dist::name::{WheelFilename, normalize};
+use crate::index::{File, IndexClient, Listing};
 use crate::resolve::package::Package;
 use crate::resolve::target::Target;
 use crate::resolve::{Error, Request};
@@ -253,8 +254,8 @@ impl<'a> Provider<'a> {
             // An sdist whose dependencies are known only once built.
             let reason = match &source {
                 crate::index::Error::Metadata { source: inner, .. } => match inner.as_ref() {
-                    crate::index::Error::InvalidSdist { reason, .. }
-                    | crate::index::Error::DynamicMetadata { reason, .. } => Some(reason.clone()),
+                    crate::index::Error::InvalidSdist { reason, .. } => Some(reason.clone()),
+                    crate::index::Error::DynamicMetadata { source, .. } => Some(source.to_string()),
                     crate::index::Error::NotAWheel { .. } => Some("it is not a wheel".into()),
                     _ => None,
                 },
@@ -588,7 +589,7 @@ pub(crate) fn normalize_time(time: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{normalizes_to, sdist_version, split_wheel_name};
-    use crate::install::name::normalize;
+    use crate::dist::name::normalize;
 
     #[test]
     fn names_compare_normalized_without_allocating() {

@@ -14,8 +14,8 @@ use std::str::FromStr;
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerEnvironment, MarkerTree};
 
+use crate::dist::name::WheelFilename;
 use crate::install::Tags;
-use crate::install::name::WheelFilename;
 use crate::lock::{Lock, LockedFile, LockedPackage};
 use crate::sync::Error;
 

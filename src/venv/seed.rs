@@ -11,8 +11,8 @@ use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
 
+use crate::dist::name::WheelFilename;
 use crate::index::{File as IndexFile, IndexClient};
-use crate::install::name::WheelFilename;
 use crate::install::{self, InstallOptions, Linker, Tags, Target, WheelStore};
 use crate::printer::Printer;
 use crate::python::InterpreterInfo;

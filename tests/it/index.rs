@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use fenv::cache::Cache;
 use fenv::diagnostics::Hint;
-use fenv::index::{ClientOptions, CoreMetadata, Error, File, IndexClient, IndexConfig};
+use fenv::dist::metadata::CoreMetadata;
+use fenv::index::{ClientOptions, Error, File, IndexClient, IndexConfig};
 
 use crate::support::index::{Metadata, Publish, Request, TestIndex};
 use crate::support::wheel::WheelBuilder;
@@ -120,11 +121,13 @@ fn demo_wheel(sandbox: &Sandbox) -> PathBuf {
 
 fn demo_metadata() -> CoreMetadata {
     CoreMetadata {
+        metadata_version: Some("2.1".into()),
         name: "demo".into(),
         version: "1.0".into(),
         requires_dist: vec!["idna>=2".into(), "six; python_version < \"3\"".into()],
         requires_python: None,
         provides_extra: vec![],
+        dynamic: vec![],
     }
 }
 

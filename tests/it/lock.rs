@@ -404,6 +404,27 @@ dev = ["pytest", "shared", { include-group = "lint" }]
 }
 
 #[test]
+fn a_folded_license_does_not_hide_the_requirements_after_it() {
+    // scipy's METADATA holds its BSD license folded, with lines of only
+    // spaces, and its requirements after it. So does this wheel's.
+    let Some(p) = Project::new() else { return };
+    p.publish("numpy", "2.0", &[]);
+    p.publish("pytest", "8.0", &[]);
+    let license = "BSD 3-Clause License\n\nCopyright (c) 2001-2002 Enthought, Inc.\n\nAll rights reserved.\n";
+    p.publish_as(
+        p.wheel("scipy", "1.14", &["numpy>=1.23", "pytest; extra == \"test\""])
+            .license(license)
+            .requires_python(">=3.10")
+            .provides_extra("test"),
+        Publish::new(),
+    );
+    p.pyproject(&["scipy[test]"], "");
+    p.lock_ok(&[]);
+    assert_eq!(p.pins(), ["numpy 2.0", "pytest 8.0", "scipy 1.14"]);
+    assert_eq!(p.package("scipy").requires_python.as_deref(), Some(">=3.10"));
+}
+
+#[test]
 fn markers_are_evaluated_for_each_target_not_the_machine() {
     let Some(p) = Project::new() else { return };
     p.publish(
@@ -685,7 +706,7 @@ fn an_sdist_with_static_metadata_is_locked_for_the_host_and_dynamic_is_not() {
     let lines = p.lock_err(&[]);
     assert!(
         lines[0].ends_with(
-            "whose dependencies fenv cannot read: its `PKG-INFO` has Metadata-Version `2.1`, older than 2.2 (PEP 643), so its dependencies may change when it is built"
+            "whose dependencies fenv cannot read: its `PKG-INFO` has Metadata-Version `2.1`; only 2.2 and later can promise static dependencies (PEP 643)"
         ),
         "{lines:?}"
     );

@@ -3,4 +3,5 @@
 
 pub mod index;
 pub mod sdist;
+pub mod tools;
 pub mod wheel;

@@ -23,6 +23,9 @@ pub struct WheelBuilder {
     wheel_version: String,
     requires: Vec<String>,
     requires_python: Option<String>,
+    extras: Vec<String>,
+    license: Option<String>,
+    metadata: Option<Vec<u8>>,
     symlinks: Vec<(String, String)>,
 }
 
@@ -40,6 +43,9 @@ impl WheelBuilder {
             wheel_version: "1.0".to_string(),
             requires: Vec::new(),
             requires_python: None,
+            extras: Vec::new(),
+            license: None,
+            metadata: None,
             symlinks: Vec::new(),
         }
     }
@@ -110,6 +116,55 @@ impl WheelBuilder {
         self
     }
 
+    /// A `Provides-Extra` line in METADATA.
+    #[allow(dead_code)]
+    pub fn provides_extra(mut self, extra: &str) -> Self {
+        self.extras.push(extra.to_string());
+        self
+    }
+
+    /// A `License:` field holding `text`, folded as setuptools writes a
+    /// long license: every line after the first indented by 8 spaces, so
+    /// its blank lines become lines of spaces. It goes before the
+    /// requirements, as in scipy's METADATA.
+    #[allow(dead_code)]
+    pub fn license(mut self, text: &str) -> Self {
+        self.license = Some(text.to_string());
+        self
+    }
+
+    /// `METADATA` exactly as given, instead of the one the builder writes.
+    #[allow(dead_code)]
+    pub fn metadata_text(mut self, bytes: impl AsRef<[u8]>) -> Self {
+        self.metadata = Some(bytes.as_ref().to_vec());
+        self
+    }
+
+    /// The `METADATA` the wheel holds.
+    pub fn metadata(&self) -> Vec<u8> {
+        if let Some(bytes) = &self.metadata {
+            return bytes.clone();
+        }
+        let mut metadata = format!(
+            "Metadata-Version: 2.1\nName: {}\nVersion: {}\n",
+            self.name, self.version
+        );
+        if let Some(license) = &self.license {
+            let folded: Vec<String> = license.lines().map(|line| format!("        {line}")).collect();
+            metadata.push_str(&format!("License: {}\n", folded.join("\n").trim_start()));
+        }
+        if let Some(specifiers) = &self.requires_python {
+            metadata.push_str(&format!("Requires-Python: {specifiers}\n"));
+        }
+        for requirement in &self.requires {
+            metadata.push_str(&format!("Requires-Dist: {requirement}\n"));
+        }
+        for extra in &self.extras {
+            metadata.push_str(&format!("Provides-Extra: {extra}\n"));
+        }
+        metadata.into_bytes()
+    }
+
     /// `Wheel-Version` in WHEEL.
     pub fn wheel_version(mut self, version: &str) -> Self {
         self.wheel_version = version.to_string();
@@ -132,17 +187,7 @@ impl WheelBuilder {
             .clone()
             .unwrap_or_else(|| format!("{}.dist-info", self.stem()));
         let mut files = self.files.clone();
-        let mut metadata = format!(
-            "Metadata-Version: 2.1\nName: {}\nVersion: {}\n",
-            self.name, self.version
-        );
-        if let Some(specifiers) = &self.requires_python {
-            metadata.push_str(&format!("Requires-Python: {specifiers}\n"));
-        }
-        for requirement in &self.requires {
-            metadata.push_str(&format!("Requires-Dist: {requirement}\n"));
-        }
-        files.push((format!("{dist_info}/METADATA"), metadata.into_bytes(), 0o644));
+        files.push((format!("{dist_info}/METADATA"), self.metadata(), 0o644));
         let root_is_purelib = self.tag.ends_with("-none-any");
         files.push((
             format!("{dist_info}/WHEEL"),

@@ -15,7 +15,7 @@ use toml::Spanned;
 
 use super::settings::FenvTable;
 use super::{Error, checked_requirement};
-use crate::install::name::normalize;
+use crate::dist::name::normalize;
 
 /// `pyproject.toml` as fenv reads it; other tables are ignored.
 #[derive(Deserialize)]

@@ -1,0 +1,104 @@
+//! The reference tools fenv is compared with — `packaging` (PyPA's
+//! reference for metadata, markers and versions) and uv — fetched from the
+//! package index once per build folder and kept there for later and
+//! offline runs.
+//!
+//! Tests run in parallel processes, so each tool is installed under a file
+//! lock, and counts only once its completion marker is written.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The versions compared against: pinned, so a new release changes the
+/// tests only when this file does.
+pub const PACKAGING: &str = "26.4";
+#[allow(dead_code)]
+pub const UV: &str = "0.13.9";
+
+/// Where the tools live: inside the build folder, so `cargo clean` removes
+/// them and nothing outside the checkout is touched.
+fn tools_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("reference-tools")
+}
+
+/// The `packaging` wheel, importable as it is (`sys.path` may hold a pure
+/// wheel). `python` (3.8+) runs pip to download it when it is not there
+/// yet; `None` when that fails (no network and nothing cached).
+pub fn packaging_wheel(python: &Path) -> Option<PathBuf> {
+    let name = format!("packaging-{PACKAGING}-py3-none-any.whl");
+    install_once(&name, |dir| {
+        let downloaded = retried(|| {
+            Command::new(python)
+                .args([
+                    "-m",
+                    "pip",
+                    "download",
+                    "-q",
+                    "--no-deps",
+                    "--only-binary",
+                    ":all:",
+                ])
+                .arg(format!("packaging=={PACKAGING}"))
+                .arg("-d")
+                .arg(dir)
+                .status()
+                .is_ok_and(|s| s.success())
+        });
+        downloaded.then(|| dir.join(&name)).filter(|p| p.is_file())
+    })
+    .map(|dir| dir.join(&name))
+}
+
+/// uv's binary, from its wheel installed by pip into a scratch venv of
+/// `python`; `None` when that fails.
+#[allow(dead_code)]
+pub fn uv(python: &Path) -> Option<PathBuf> {
+    install_once(&format!("uv-{UV}"), |dir| {
+        let ok = |cmd: &mut Command| cmd.status().is_ok_and(|s| s.success());
+        if !ok(Command::new(python).args(["-m", "venv"]).arg(dir)) {
+            return None;
+        }
+        let pip = dir.join("bin/pip");
+        let installed = retried(|| {
+            ok(Command::new(&pip)
+                .args(["install", "-q", "--disable-pip-version-check"])
+                .arg(format!("uv=={UV}")))
+        });
+        installed.then(|| dir.join("bin/uv"))
+    })
+    .map(|dir| dir.join("bin/uv"))
+}
+
+/// Whether `attempt` succeeded within three tries (the network may fail
+/// for a moment).
+fn retried(mut attempt: impl FnMut() -> bool) -> bool {
+    (0..3).any(|n| {
+        std::thread::sleep(std::time::Duration::from_secs(n * 5));
+        attempt()
+    })
+}
+
+/// The folder `name` under [`tools_dir`], filled by `make` (given the
+/// folder, it returns a file it made there, or `None`) unless an earlier
+/// run completed it. A venv records its own path, so tools are made where
+/// they stay; the `.complete` marker, written last, says they are whole.
+fn install_once(name: &str, make: impl FnOnce(&Path) -> Option<PathBuf>) -> Option<PathBuf> {
+    let root = tools_dir();
+    std::fs::create_dir_all(&root).ok()?;
+    let lock = File::create(root.join(".lock")).ok()?;
+    lock.lock().ok()?;
+    let dir = root.join(name.trim_end_matches(".whl"));
+    let marker = dir.join(".complete");
+    if marker.is_file() {
+        return Some(dir);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).ok()?;
+    if make(&dir).is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+        return None;
+    }
+    std::fs::write(&marker, "").ok()?;
+    Some(dir)
+}
