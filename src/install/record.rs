@@ -137,4 +137,28 @@ mod tests {
         assert!(parse("a,\"b,c\n").is_err());
         assert!(parse("a,b\n").is_err());
     }
+
+    #[test]
+    fn rows_read_as_python_csv_reads_them() {
+        // What `csv.reader(text.splitlines())` gives for these rows:
+        // quoted commas, doubled quotes, a quote inside an unquoted field,
+        // text after a closing quote, CRLF ends and a blank line.
+        let text = "\"a,b.py\",sha256=x,3\r\n\"say \"\"hi\"\".py\",sha256=y,4\r\nq\"uote.py,sha256=z,5\r\n\"a\"b.py,,\r\n\r\npkg-1.0.dist-info/RECORD,,\r\n";
+        let rows: Vec<(String, String, Option<u64>)> = parse(text)
+            .expect("parses")
+            .into_iter()
+            .map(|e| (e.path, e.hash, e.size))
+            .collect();
+        let row = |path: &str, hash: &str, size: Option<u64>| (path.to_string(), hash.to_string(), size);
+        assert_eq!(
+            rows,
+            [
+                row("a,b.py", "sha256=x", Some(3)),
+                row("say \"hi\".py", "sha256=y", Some(4)),
+                row("q\"uote.py", "sha256=z", Some(5)),
+                row("ab.py", "", None),
+                row("pkg-1.0.dist-info/RECORD", "", None),
+            ]
+        );
+    }
 }

@@ -5,6 +5,8 @@
 //! with pip's `/bin/sh` trampoline instead; in a relocatable environment
 //! the trampoline finds the interpreter next to the script at run time.
 
+use crate::dist::entry_points::EntryPoint;
+
 /// How launchers reach the interpreter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Shebang {
@@ -40,65 +42,19 @@ fn sh_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "'\"'\"'"))
 }
 
-/// One `name = module:object.attr [extras]` line of `entry_points.txt`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntryPoint {
-    pub name: String,
-    pub module: String,
-    /// `object` or `object.attr`.
-    pub object: String,
-    pub gui: bool,
-}
-
-/// The console and GUI scripts of an `entry_points.txt` (INI with
-/// case-sensitive keys). Lines without `:callable` are errors, as in pip.
-pub fn parse_entry_points(text: &str) -> Result<Vec<EntryPoint>, String> {
-    let mut section = String::new();
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with(['#', ';']) {
-            continue;
-        }
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            section = name.trim().to_string();
-            continue;
-        }
-        let gui = match section.as_str() {
-            "console_scripts" => false,
-            "gui_scripts" => true,
-            _ => continue,
-        };
-        let (name, value) = line
-            .split_once('=')
-            .ok_or_else(|| format!("`{line}` is not a `name = module:object` entry"))?;
-        let value = value.split('[').next().unwrap_or_default().trim();
-        let (module, object) = value
-            .split_once(':')
-            .ok_or_else(|| format!("entry point `{}` has no `:callable` suffix", name.trim()))?;
-        out.push(EntryPoint {
-            name: name.trim().to_string(),
-            module: module.trim().to_string(),
-            object: object.trim().to_string(),
-            gui,
-        });
-    }
-    Ok(out)
-}
-
-impl EntryPoint {
-    /// The launcher script (POSIX), as uv and pip write it.
-    pub fn launcher(&self, shebang: &Shebang) -> String {
-        let (import, call) = match self.object.split_once('.') {
-            Some((first, _)) => (first, self.object.as_str()),
-            None => (self.object.as_str(), self.object.as_str()),
-        };
-        format!(
-            "{}# -*- coding: utf-8 -*-\nimport sys\nfrom {} import {import}\nif __name__ == \"__main__\":\n    if sys.argv[0].endswith(\"-script.pyw\"):\n        sys.argv[0] = sys.argv[0][:-11]\n    elif sys.argv[0].endswith(\".exe\"):\n        sys.argv[0] = sys.argv[0][:-4]\n    sys.exit({call}())\n",
-            shebang.render(),
-            self.module,
-        )
-    }
+/// The launcher script (POSIX) of a console or GUI entry point, as uv
+/// and pip write it. `point`'s module and object were checked to be
+/// dotted identifiers, so they are safe to splice into Python source.
+pub fn launcher(point: &EntryPoint, shebang: &Shebang) -> String {
+    let (import, call) = match point.object.split_once('.') {
+        Some((first, _)) => (first, point.object.as_str()),
+        None => (point.object.as_str(), point.object.as_str()),
+    };
+    format!(
+        "{}# -*- coding: utf-8 -*-\nimport sys\nfrom {} import {import}\nif __name__ == \"__main__\":\n    if sys.argv[0].endswith(\"-script.pyw\"):\n        sys.argv[0] = sys.argv[0][:-11]\n    elif sys.argv[0].endswith(\".exe\"):\n        sys.argv[0] = sys.argv[0][:-4]\n    sys.exit({call}())\n",
+        shebang.render(),
+        point.module,
+    )
 }
 
 /// A `.data/scripts` file with `#!python` (or `#!pythonw`) rewritten to
@@ -137,18 +93,17 @@ mod tests {
     }
 
     #[test]
-    fn entry_points_and_launchers() {
-        let text = "[console_scripts]\npip = pip._internal.cli.main:main\nDemo-Tool = demo.cli:app.run [extra]\n\n[gui_scripts]\ndemo-gui=demo.gui:main\n[other]\nx = y:z\n";
-        let points = parse_entry_points(text).expect("parses");
-        assert_eq!(points.len(), 3);
-        assert_eq!(points[1].name, "Demo-Tool");
-        assert_eq!(points[1].object, "app.run");
-        assert!(points[2].gui);
-        let launcher = points[1].launcher(&Shebang::Absolute("/v/bin/python".into()));
+    fn launchers_import_and_call_the_object() {
+        let point = EntryPoint {
+            name: "Demo-Tool".into(),
+            module: "demo.cli".into(),
+            object: "app.run".into(),
+            gui: false,
+        };
+        let launcher = launcher(&point, &Shebang::Absolute("/v/bin/python".into()));
         assert!(launcher.starts_with("#!/v/bin/python\n"));
         assert!(launcher.contains("from demo.cli import app\n"));
         assert!(launcher.ends_with("    sys.exit(app.run())\n"));
-        assert!(parse_entry_points("[console_scripts]\nbad = module\n").is_err());
     }
 
     #[test]

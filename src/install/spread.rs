@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use crate::dist::entry_points::{self, EntryPoint};
 use crate::dist::name::normalize;
 use crate::install::record::{self, RecordEntry};
 use crate::install::scripts::{self, Shebang};
@@ -304,8 +305,8 @@ fn plan(wheel: &UnpackedWheel, target: &Target) -> Result<Vec<Planned>, Error> {
     let entry_points = wheel.root.join(&wheel.dist_info).join("entry_points.txt");
     if entry_points.is_file() {
         let text = fs_err::read_to_string(&entry_points).map_err(Error::io("read", &entry_points))?;
-        let points = scripts::parse_entry_points(&text)
-            .map_err(|e| invalid(wheel, format!("entry_points.txt: {e}")))?;
+        let points =
+            entry_points::scripts(&text).map_err(|e| invalid(wheel, format!("entry_points.txt: {e}")))?;
         for point in versioned_names(&wheel.name, points, target.python) {
             if point.name.is_empty() || point.name.contains(['/', '\\']) || point.name.starts_with('.') {
                 return Err(invalid(
@@ -323,7 +324,7 @@ fn plan(wheel: &UnpackedWheel, target: &Target) -> Result<Vec<Planned>, Error> {
             plan.push(Planned {
                 to,
                 source: Source::Write {
-                    contents: point.launcher(&target.shebang).into_bytes(),
+                    contents: scripts::launcher(&point, &target.shebang).into_bytes(),
                     executable: true,
                 },
             });
@@ -335,11 +336,7 @@ fn plan(wheel: &UnpackedWheel, target: &Target) -> Result<Vec<Planned>, Error> {
 /// pip's rule for its own and setuptools' versioned scripts: the wheel's
 /// `pip3.X` / `easy_install-3.X` were named for the Python that built it;
 /// the target gets `pip`, `pip3`, `pip3.Y` for its own version.
-fn versioned_names(
-    project: &str,
-    points: Vec<scripts::EntryPoint>,
-    (major, minor): (u32, u32),
-) -> Vec<scripts::EntryPoint> {
+fn versioned_names(project: &str, points: Vec<EntryPoint>, (major, minor): (u32, u32)) -> Vec<EntryPoint> {
     let (base, versions): (&str, Vec<String>) = match normalize(project).as_str() {
         "pip" => (
             "pip",
@@ -360,12 +357,12 @@ fn versioned_names(
     let Some(template) = points.iter().find(|p| p.name == base).cloned() else {
         return points;
     };
-    let mut out: Vec<scripts::EntryPoint> = points
+    let mut out: Vec<EntryPoint> = points
         .into_iter()
         .filter(|p| p.name != base && !is_versioned(&p.name))
         .collect();
     for version in versions {
-        out.push(scripts::EntryPoint {
+        out.push(EntryPoint {
             name: format!("{base}{version}"),
             ..template.clone()
         });
@@ -618,7 +615,7 @@ mod tests {
 
     #[test]
     fn pip_scripts_follow_the_target_version() {
-        let point = |name: &str| scripts::EntryPoint {
+        let point = |name: &str| EntryPoint {
             name: name.into(),
             module: "pip._internal.cli.main".into(),
             object: "main".into(),
