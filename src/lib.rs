@@ -27,6 +27,7 @@ pub mod python;
 pub mod resolve;
 pub mod serve;
 pub mod sync;
+pub mod timestamp;
 pub mod venv;
 
 use std::ffi::OsString;

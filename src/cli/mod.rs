@@ -499,10 +499,7 @@ pub struct ActivateArgs {
 /// A timestamp argument as UTC RFC 3339, the form the lock's inputs and
 /// `[tool.fenv] exclude-newer` use; a bare date means midnight UTC.
 fn parse_timestamp(text: &str) -> Result<String, String> {
-    crate::lock::timestamp::to_utc(text).ok_or_else(|| {
-        "not an RFC 3339 timestamp with a time zone (such as `2025-01-31T00:00:00Z`) or a date (such as `2025-01-31`)"
-            .to_string()
-    })
+    crate::timestamp::ExcludeNewer::parse(text).map(|value| value.to_string())
 }
 
 #[cfg(test)]

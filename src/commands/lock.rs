@@ -19,6 +19,7 @@ use crate::printer::Printer;
 use crate::project::manifest::{self, Manifest, TargetSpec};
 use crate::python::Discovery;
 use crate::resolve::{self, Arch, Origin, Request, Root, Target};
+use crate::timestamp::ExcludeNewer;
 
 pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
     let started = Instant::now();
@@ -117,13 +118,21 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
             }
         }
     }
+    let exclude_newer = manifest
+        .settings
+        .exclude_newer
+        .as_deref()
+        .map(|text| ExcludeNewer::parse(text).and_then(|value| value.cutoff()))
+        .transpose()
+        .map_err(anyhow::Error::msg)
+        .context("failed to read `exclude-newer`")?;
     let request = Request {
         roots: roots(&manifest),
         constraints: manifest.constraints.clone(),
         requires_python: manifest.requires_python.clone(),
         targets,
         preferences,
-        exclude_newer: manifest.settings.exclude_newer.as_deref().map(resolve_time),
+        exclude_newer,
         prereleases: settings.prereleases,
         index: &index,
     };
@@ -350,10 +359,6 @@ fn roots(manifest: &Manifest) -> Vec<Root> {
 
 /// A UTC timestamp (`2024-01-02T03:04:05Z`, as the manifest and the
 /// command line give it) cut to the resolver's `2024-01-02T03:04:05`.
-fn resolve_time(text: &str) -> String {
-    text.trim().chars().take(19).collect()
-}
-
 fn to_lock(
     manifest: &Manifest,
     request: &Request<'_>,

@@ -9,7 +9,6 @@
 
 mod read;
 mod schema;
-pub mod timestamp;
 mod write;
 
 use std::path::{Path, PathBuf};

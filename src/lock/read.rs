@@ -14,8 +14,8 @@ use toml::Spanned;
 use toml::value::Datetime;
 
 use crate::dist::name::normalize;
+use crate::lock::Error;
 use crate::lock::schema::{FenvTool, Lock, LockedFile, LockedPackage};
-use crate::lock::{Error, timestamp};
 
 /// The lock in `text`, read from `file` (named in errors).
 pub fn parse(text: &str, file: &Path) -> Result<Lock, Error> {
@@ -154,7 +154,7 @@ fn convert_file(package: &str, raw: Spanned<RawFile>) -> Result<LockedFile, Pack
         .upload_time
         .map(|time| {
             let at = Some(time.span().start);
-            timestamp::datetime_to_utc(time.get_ref())
+            crate::timestamp::to_utc(&time.get_ref().to_string())
                 .ok_or_else(|| (at, format!("the upload-time of `{name}` has no time zone offset")))
         })
         .transpose()?;

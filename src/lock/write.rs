@@ -13,7 +13,6 @@ use std::str::FromStr;
 
 use crate::dist::name::normalize;
 use crate::lock::schema::{Lock, LockedFile, LockedPackage};
-use crate::lock::timestamp;
 
 /// The lock-version fenv writes.
 pub const LOCK_VERSION: &str = "1.0";
@@ -105,7 +104,7 @@ fn render_package(out: &mut String, package: &LockedPackage) {
 /// url, size, hashes.
 fn render_file(out: &mut String, file: &LockedFile) {
     line(out, "name", &string(&file.name));
-    if let Some(upload_time) = file.upload_time.as_deref().and_then(timestamp::to_utc) {
+    if let Some(upload_time) = file.upload_time.as_deref().and_then(crate::timestamp::to_utc) {
         // A TOML datetime literal, not a string: the spec's type.
         line(out, "upload-time", &upload_time);
     }

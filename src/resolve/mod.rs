@@ -126,8 +126,9 @@ pub struct Request<'a> {
     pub targets: Vec<Target>,
     /// Versions to keep when they still fit (the existing lock's pins).
     pub preferences: HashMap<String, Version>,
-    /// Ignore files uploaded after this time (`YYYY-MM-DDTHH:MM:SS`, UTC).
-    pub exclude_newer: Option<String>,
+    /// Leave out files uploaded at or after this instant (and files
+    /// without an upload time, which cannot be shown to be older).
+    pub exclude_newer: Option<crate::timestamp::Timestamp>,
     /// Allow pre-releases everywhere.
     pub prereleases: bool,
     pub index: &'a IndexClient,

@@ -137,8 +137,8 @@ impl<'a> Provider<'a> {
             let file = files.summary(at);
             if let Some(cutoff) = &self.request.exclude_newer {
                 // Files without an upload time cannot be shown to be older.
-                match file.upload_time {
-                    Some(time) if normalize_time(time) <= *cutoff => {}
+                match file.upload_time.and_then(crate::timestamp::parse_instant) {
+                    Some(time) if time < *cutoff => {}
                     _ => continue,
                 }
             }
@@ -579,11 +579,6 @@ fn normalizes_to(name: &str, normalized: &str) -> bool {
         }
     }
     expected.next().is_none()
-}
-
-/// An upload time cut to `YYYY-MM-DDTHH:MM:SS`, comparable as text.
-pub(crate) fn normalize_time(time: &str) -> String {
-    time.replace(' ', "T").chars().take(19).collect()
 }
 
 #[cfg(test)]

@@ -809,7 +809,7 @@ fn a_relock_keeps_the_pins_until_asked_to_upgrade() {
 }
 
 #[test]
-fn exclude_newer_ignores_later_uploads() {
+fn exclude_newer_ignores_later_uploads_as_uv_does() {
     let Some(p) = Project::new() else { return };
     p.publish_as(
         p.wheel("a", "1.0", &[]),
@@ -817,34 +817,52 @@ fn exclude_newer_ignores_later_uploads() {
     );
     p.publish_as(
         p.wheel("a", "2.0", &[]),
-        Publish::new().upload_time("2024-06-01T00:00:00.000000Z"),
+        Publish::new().upload_time("2024-06-01T04:30:00.500000Z"),
     );
     p.pyproject(&["a"], "");
-    let pins_with = |args: &[&str]| {
+    // `TZ` says which day a bare date is; POSIX zones need no tz database.
+    let pins_with = |zone: &str, args: &[&str]| {
         std::fs::remove_file(p.lock_path()).ok();
-        p.lock_ok(args);
+        run_ok_stderr(p.lock(args).env("TZ", zone));
         p.pins()
     };
 
-    assert_eq!(pins_with(&["--exclude-newer", "2024-03-01"]), ["a 1.0"]);
+    // A date takes in the whole day where the machine is: in UTC and at
+    // UTC-4 it ends before a 2.0's upload, at UTC-7 after it.
+    assert_eq!(pins_with("UTC0", &["--exclude-newer", "2024-05-31"]), ["a 1.0"]);
+    assert_eq!(pins_with("EDT4", &["--exclude-newer", "2024-05-31"]), ["a 1.0"]);
+    assert_eq!(pins_with("PDT7", &["--exclude-newer", "2024-05-31"]), ["a 2.0"]);
     assert_eq!(
         p.package("a").wheels[0].upload_time.as_deref(),
-        Some("2024-01-01T00:00:00Z")
+        Some("2024-06-01T04:30:00.5Z")
     );
-    // The cut-off is inclusive, and offsets are converted to UTC.
-    assert_eq!(pins_with(&["--exclude-newer", "2024-06-01T00:00:00Z"]), ["a 2.0"]);
+    // A timestamp is that instant, to the millisecond, in any zone; what
+    // was uploaded at the cut-off itself is left out.
     assert_eq!(
-        pins_with(&["--exclude-newer", "2024-06-01T01:00:00+02:00"]),
+        pins_with("PDT7", &["--exclude-newer", "2024-06-01T04:30:00.5Z"]),
         ["a 1.0"]
     );
-    // From the settings too, where it is an input of the lock.
-    p.pyproject(&["a"], "[tool.fenv]\nexclude-newer = 2024-05-31T23:59:59Z\n");
-    assert_eq!(pins_with(&[]), ["a 1.0"]);
+    assert_eq!(
+        pins_with("UTC0", &["--exclude-newer", "2024-06-01T04:30:00.501Z"]),
+        ["a 2.0"]
+    );
+    assert_eq!(
+        pins_with("UTC0", &["--exclude-newer", "2024-06-01T06:30:01+02:00"]),
+        ["a 2.0"]
+    );
+    // From the settings too, a TOML date, kept as a date among the inputs
+    // (so `--check` agrees on machines in other zones).
+    p.pyproject(&["a"], "[tool.fenv]\nexclude-newer = 2024-05-31\n");
+    assert_eq!(pins_with("UTC0", &[]), ["a 1.0"]);
     assert!(
         parsed(&p.locked())
             .tool
             .inputs
-            .contains(&"exclude-newer 2024-05-31T23:59:59Z".to_string())
+            .contains(&"exclude-newer 2024-05-31".to_string())
+    );
+    assert_eq!(
+        lines(&run_ok_stderr(p.lock(&["--check"]).env("TZ", "PDT7"))),
+        ["`pylock.toml` is up to date"]
     );
 }
 
@@ -857,7 +875,7 @@ fn exclude_newer_must_be_a_timestamp() {
     assert_eq!(
         err.lines().next(),
         Some(
-            "error: invalid value 'last tuesday' for '--exclude-newer <TIMESTAMP>': not an RFC 3339 timestamp with a time zone (such as `2025-01-31T00:00:00Z`) or a date (such as `2025-01-31`)"
+            "error: invalid value 'last tuesday' for '--exclude-newer <TIMESTAMP>': `last tuesday` is not a date (`2025-01-31`) or an RFC 3339 timestamp with a time zone (`2025-01-31T00:00:00Z`)"
         )
     );
     assert!(!p.lock_path().exists());
@@ -884,7 +902,7 @@ fn a_flag_that_changes_the_result_is_not_ignored_by_an_up_to_date_lock() {
     let inputs = || parsed(&p.locked()).tool.inputs;
     p.lock_ok(&["--exclude-newer", "2024-03-01"]);
     assert_eq!(p.pins(), ["a 1.0"]);
-    assert!(inputs().contains(&"exclude-newer 2024-03-01T00:00:00Z".to_string()));
+    assert!(inputs().contains(&"exclude-newer 2024-03-01".to_string()));
     assert_eq!(
         lines(&p.lock_ok(&["--check", "--exclude-newer", "2024-03-01"])),
         ["`pylock.toml` is up to date"]

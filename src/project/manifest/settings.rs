@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::timestamp::ExcludeNewer;
+
 use super::pyproject::Source;
 use super::targets::{self, Arch, TargetDefaults, TargetSpec};
 use super::{Budget, Error, FunctionSettings, Settings};
@@ -383,21 +385,24 @@ fn target_table(
     }
 }
 
-/// `exclude-newer` as a string or a TOML datetime, normalized to UTC.
+/// `exclude-newer` as a string or a TOML date or datetime, in its
+/// canonical form ([`ExcludeNewer`]'s).
 fn exclude_newer_value(source: &Source, value: &Spanned<toml::Value>) -> Result<String, Error> {
-    let utc = match value.get_ref() {
-        toml::Value::String(text) => crate::lock::timestamp::to_utc(text),
-        toml::Value::Datetime(datetime) => crate::lock::timestamp::datetime_to_utc(datetime),
-        _ => None,
+    let text = match value.get_ref() {
+        toml::Value::String(text) => text.clone(),
+        toml::Value::Datetime(datetime) => datetime.to_string(),
+        _ => String::new(),
     };
-    utc.ok_or_else(|| {
-        source
-            .invalid(
-                value.span().start,
-                "`exclude-newer` is not an RFC 3339 timestamp with a time zone",
-            )
-            .with_hint("write a timestamp such as `2025-01-31T00:00:00Z`, or a date such as `2025-01-31`")
-    })
+    ExcludeNewer::parse(&text)
+        .map(|value| value.to_string())
+        .map_err(|_| {
+            source
+                .invalid(
+                    value.span().start,
+                    "`exclude-newer` is not a date or an RFC 3339 timestamp with a time zone",
+                )
+                .with_hint("write a date such as `2025-01-31`, or a timestamp such as `2025-01-31T00:00:00Z`")
+        })
 }
 
 /// `[tool.fenv.functions.NAME]` tables, read again with spans kept.

@@ -251,7 +251,7 @@ fn pyproject_errors_name_the_line() {
         ),
         (
             "[project]\n[tool.fenv]\nexclude-newer = \"last week\"\n",
-            "`pyproject.toml` line 3: `exclude-newer` is not an RFC 3339 timestamp with a time zone",
+            "`pyproject.toml` line 3: `exclude-newer` is not a date or an RFC 3339 timestamp with a time zone",
         ),
         (
             "[project]\n[tool.fenv]\nextra-index-urls = [\"https://x\"]\n",
