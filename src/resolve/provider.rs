@@ -472,9 +472,11 @@ impl DependencyProvider for Provider<'_> {
         {
             return Ok(Some(preferred.clone()));
         }
-        // Final releases first; pre-releases only when nothing else fits
-        // or the request names one.
-        let allow_pre = self.request.prereleases || range_mentions_prerelease(range);
+        // Final releases first, pre-releases only when no final release
+        // fits, even where a requirement names one (`>=1.0rc1` takes 1.0):
+        // uv's `if-necessary`. `<8.0` excludes `8.0.dev0`, a pre-release
+        // bound the range holds without anyone asking for pre-releases.
+        let allow_pre = self.request.prereleases;
         let found = candidates
             .versions
             .iter()
@@ -504,15 +506,6 @@ pub(crate) fn requirement_range(requirement: &Requirement) -> Ranges<Version> {
         Some(VersionOrUrl::VersionSpecifier(specifiers)) => Ranges::from(specifiers.clone()),
         _ => Ranges::full(),
     }
-}
-
-fn range_mentions_prerelease(range: &Ranges<Version>) -> bool {
-    range.iter().any(|(lower, upper)| {
-        [lower, upper].iter().any(|bound| match bound {
-            std::ops::Bound::Included(v) | std::ops::Bound::Excluded(v) => v.any_prerelease(),
-            std::ops::Bound::Unbounded => false,
-        })
-    })
 }
 
 fn parse_requires_dist(name: &str, metadata: &CoreMetadata) -> Result<Vec<Requirement>, Error> {

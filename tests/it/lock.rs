@@ -574,7 +574,7 @@ fn yanked_versions_are_skipped_unless_pinned_exactly() {
 }
 
 #[test]
-fn pre_releases_only_when_asked_for_or_nothing_else_fits() {
+fn pre_releases_only_when_no_final_release_fits() {
     let Some(p) = Project::new() else { return };
     p.publish("a", "1.0", &[]);
     p.publish("a", "2.0b1", &[]);
@@ -588,6 +588,15 @@ fn pre_releases_only_when_asked_for_or_nothing_else_fits() {
     p.pyproject(&["a>=2.0b1", "only-pre"], "");
     p.lock_ok(&[]);
     assert_eq!(p.pins(), ["a 2.0b1", "only-pre 1.0rc1"]);
+
+    // Naming a pre-release is not asking for one while a final release
+    // fits (uv 0.13 locks `a>=1.0rc1` to 1.0 too), and neither is a bound
+    // such as `<3.0`, which PEP 440 turns into `<3.0.dev0`: mlflow's
+    // `protobuf<8` took 7.37.0rc1 that way.
+    p.publish("b", "1.0", &["a<3.0"]);
+    p.pyproject(&["a>=1.0rc1", "b"], "");
+    p.lock_ok(&["--upgrade"]);
+    assert_eq!(p.pins(), ["a 1.0", "b 1.0"]);
 
     // `--prerelease` allows them everywhere.
     let q = Project::new().unwrap();
