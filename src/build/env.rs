@@ -108,6 +108,8 @@ impl BuildEnv {
             targets: vec![self.target.clone()],
             preferences: HashMap::new(),
             exclude_newer: None,
+            // Build requirements come as wheels, never built themselves.
+            sdist_metadata: None,
             prereleases: false,
             index,
         };

@@ -5,7 +5,8 @@
 #
 #   python -I frontend.py HOOK BACKEND BACKEND_PATH_JSON OUT_DIR RESULT_FILE
 #
-# HOOK is `get_requires_for_build_wheel` or `build_wheel`. The hook's
+# HOOK is `get_requires_for_build_wheel`, `prepare_metadata_for_build_wheel`
+# or `build_wheel`. The hook's
 # return value is written as JSON to RESULT_FILE, so that whatever the
 # backend prints on stdout or stderr stays its own (fenv shows it when the
 # build fails). Compatible with Python 3.7+.
@@ -41,6 +42,10 @@ def main():
         # PEP 517: optional; without it the answer is [].
         function = getattr(backend, hook, None)
         value = list(function({})) if function is not None else []
+    elif hook == "prepare_metadata_for_build_wheel":
+        # PEP 517: optional; without it (null) the frontend builds a wheel.
+        function = getattr(backend, hook, None)
+        value = function(out_dir, {}) if function is not None else None
     elif hook == "build_wheel":
         value = backend.build_wheel(out_dir, {}, None)
     else:

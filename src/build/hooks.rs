@@ -77,6 +77,37 @@ impl<'a> Hooks<'a> {
             .collect()
     }
 
+    /// PEP 517 `prepare_metadata_for_build_wheel` into `out`: the name of
+    /// the `.dist-info` folder it wrote, or `None` when the backend lacks
+    /// the hook (the frontend then builds the wheel instead).
+    pub fn prepare_metadata_for_build_wheel(
+        &self,
+        env: &BuildEnv,
+        out: &Path,
+    ) -> Result<Option<String>, Error> {
+        const HOOK: &str = "prepare_metadata_for_build_wheel";
+        let value = self.run(env, HOOK, out)?;
+        if value.is_null() {
+            return Ok(None);
+        }
+        let wrong = |reason: String| Error::Answer { hook: HOOK, reason };
+        let name = value
+            .as_str()
+            .ok_or_else(|| wrong(format!("`{value}` is not a folder name")))?;
+        // PEP 517: "the basename (not the full path) of the .dist-info directory".
+        if !name.ends_with(".dist-info") || name.contains(['/', '\\']) || name.starts_with('.') {
+            return Err(wrong(format!("`{name}` is not a `.dist-info` folder name")));
+        }
+        let metadata = out.join(name).join("METADATA");
+        let is_file = std::fs::symlink_metadata(&metadata).is_ok_and(|m| m.is_file());
+        if !is_file {
+            return Err(wrong(format!(
+                "it names `{name}`, which holds no METADATA it wrote"
+            )));
+        }
+        Ok(Some(name.to_string()))
+    }
+
     /// PEP 517 `build_wheel` into `out`: the file name of the wheel,
     /// checked to be a plain file the backend put there.
     pub fn build_wheel(&self, env: &BuildEnv, out: &Path) -> Result<String, Error> {

@@ -208,10 +208,7 @@ impl Builder<'_> {
         let started = Instant::now();
         let wheel = self.build_uncached(package, version, sdist).map_err(failed)?;
         if let Some(dir) = built_dir {
-            let pointer = dir.join(sdist_sha256);
-            crate::fs::write_atomic(&pointer, format!("{}\n", wheel.sha256))
-                .map_err(Error::io("write", &pointer))
-                .map_err(failed)?;
+            self.remember(&dir, sdist_sha256, &wheel).map_err(failed)?;
         }
         self.printer.verbose(format!(
             "built {} in {} ms",
@@ -221,7 +218,69 @@ impl Builder<'_> {
         Ok(wheel)
     }
 
+    /// The core metadata (`METADATA` bytes) of the verified sdist at
+    /// `sdist`, for a resolver that cannot read it from `PKG-INFO`: PEP
+    /// 517 `prepare_metadata_for_build_wheel`, else a whole wheel build,
+    /// whose wheel is then kept for the sync, as [`Builder::build`] keeps
+    /// it.
+    pub fn metadata(
+        &self,
+        package: &str,
+        version: &str,
+        sdist: &Path,
+        sdist_sha256: &str,
+    ) -> Result<Vec<u8>, Error> {
+        let failed = |source| Error::Failed {
+            package: package.to_string(),
+            version: version.to_string(),
+            source: Box::new(source),
+        };
+        let built_dir = self.cache.bucket("built").ok();
+        let _lock = match &built_dir {
+            Some(dir) => Some(lock_file(&dir.join(format!("{sdist_sha256}.lock"))).map_err(failed)?),
+            None => None,
+        };
+        if let Some(found) = self.built(sdist_sha256) {
+            return read_metadata(&found).map_err(failed);
+        }
+        self.printer.info(format!(
+            "Reading the metadata of {package}=={version} from its source distribution"
+        ));
+        let built = self
+            .with_backend(sdist, |hooks, env, work| {
+                let out = work.join("metadata");
+                fs_err::create_dir(&out).map_err(Error::io("create", &out))?;
+                if let Some(dist_info) = hooks.prepare_metadata_for_build_wheel(env, &out)? {
+                    let path = out.join(dist_info).join("METADATA");
+                    return fs_err::read(&path)
+                        .map(|bytes| (bytes, None))
+                        .map_err(Error::io("read", &path));
+                }
+                let wheel = self.wheel(hooks, env, work, package, version)?;
+                Ok((read_metadata(&wheel)?, Some(wheel)))
+            })
+            .map_err(failed)?;
+        let (metadata, wheel) = built;
+        if let (Some(dir), Some(wheel)) = (built_dir, wheel) {
+            self.remember(&dir, sdist_sha256, &wheel).map_err(failed)?;
+        }
+        Ok(metadata)
+    }
+
     fn build_uncached(&self, package: &str, version: &str, sdist: &Path) -> Result<UnpackedWheel, Error> {
+        self.with_backend(sdist, |hooks, env, work| {
+            self.wheel(hooks, env, work, package, version)
+        })
+    }
+
+    /// Runs `step` with the sdist's backend ready to call: unpacked in a
+    /// work folder, its build environment made. The folder goes when the
+    /// step ends, either way.
+    fn with_backend<T>(
+        &self,
+        sdist: &Path,
+        step: impl FnOnce(&Hooks<'_>, &BuildEnv, &Path) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         // Step 1: a work folder on the cache's filesystem (the store's
         // hardlinks need it), removed when the build ends either way.
         let parent = self
@@ -254,11 +313,21 @@ impl Builder<'_> {
             let all: Vec<String> = system.requires.iter().chain(&extra).cloned().collect();
             env.install(&all, self.index, self.store, self.printer)?;
         }
+        step(&hooks, &env, work)
+    }
 
-        // Step 6: `build_wheel`, then the wheel checked and stored.
+    /// Step 6: `build_wheel`, then the wheel checked and stored.
+    fn wheel(
+        &self,
+        hooks: &Hooks<'_>,
+        env: &BuildEnv,
+        work: &Path,
+        package: &str,
+        version: &str,
+    ) -> Result<UnpackedWheel, Error> {
         let out = work.join("out");
         fs_err::create_dir(&out).map_err(Error::io("create", &out))?;
-        let name = hooks.build_wheel(&env, &out)?;
+        let name = hooks.build_wheel(env, &out)?;
         let wrong = || Error::WrongWheel {
             wheel: name.clone(),
             package: package.to_string(),
@@ -275,6 +344,12 @@ impl Builder<'_> {
         self.store.add(&out.join(&name)).map_err(Error::Store)
     }
 
+    /// `built/<sdist sha256>`: which stored wheel the sdist became.
+    fn remember(&self, dir: &Path, sdist_sha256: &str, wheel: &UnpackedWheel) -> Result<(), Error> {
+        let pointer = dir.join(sdist_sha256);
+        crate::fs::write_atomic(&pointer, format!("{}\n", wheel.sha256)).map_err(Error::io("write", &pointer))
+    }
+
     /// The interpreter the target environment was made from, which the
     /// build environment is made from too (as `python -m venv` run
     /// inside a venv would); the environment's own when it cannot be told.
@@ -286,6 +361,32 @@ impl Builder<'_> {
         crate::python::cache::query_cached(self.cache, &python.base_executable)
             .map_or_else(|_| python.clone(), |(info, _)| info)
     }
+}
+
+/// The resolver's way to the metadata of an sdist for the host: the sdist
+/// downloaded (and checked) into a scratch folder, then
+/// [`Builder::metadata`].
+impl crate::resolve::SdistMetadata for Builder<'_> {
+    fn build_metadata(
+        &self,
+        package: &str,
+        version: &str,
+        file: &crate::index::File,
+    ) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+        let scratch = tempfile::Builder::new()
+            .prefix("fenv-sdist-")
+            .tempdir()
+            .map_err(Error::io("create a folder in", std::env::temp_dir()))?;
+        let sdist = self.index.download(file, scratch.path())?;
+        let sha256 = file.sha256.as_deref().unwrap_or_default();
+        Ok(self.metadata(package, version, &sdist, sha256)?)
+    }
+}
+
+/// The `METADATA` of a stored wheel.
+fn read_metadata(wheel: &UnpackedWheel) -> Result<Vec<u8>, Error> {
+    let path = wheel.root.join(&wheel.dist_info).join("METADATA");
+    fs_err::read(&path).map_err(Error::io("read", &path))
 }
 
 /// An exclusive lock on `path`, held until the file is dropped.

@@ -31,6 +31,8 @@ pub enum Rule {
     LockMissing,
     /// The lock no longer matches the project's inputs.
     LockStale,
+    /// A locked package depends on one the lock does not hold.
+    LockIncomplete,
     /// The environment does not exist.
     EnvMissing,
     /// The environment's Python does not satisfy the lock's `requires-python`.
@@ -74,6 +76,7 @@ impl Rule {
         match self {
             Self::LockMissing => "lock-missing",
             Self::LockStale => "lock-stale",
+            Self::LockIncomplete => "lock-incomplete",
             Self::EnvMissing => "env-missing",
             Self::PythonMismatch => "python-mismatch",
             Self::LockEnvironment => "lock-environment",
@@ -96,10 +99,11 @@ impl Rule {
     }
 
     /// An extra package does not break what the lock promises; it may hide
-    /// a dependency the lock lacks, so it is worth a warning.
+    /// a dependency the lock lacks, so it is worth a warning. So is a
+    /// dependency the lock lacks: the environment may still have it.
     pub fn severity(self) -> Severity {
         match self {
-            Self::PackageExtra => Severity::Warning,
+            Self::PackageExtra | Self::LockIncomplete => Severity::Warning,
             Self::ImportTime => Severity::Info,
             _ => Severity::Error,
         }

@@ -121,6 +121,19 @@ fn environment(
         ));
         return Ok(None);
     }
+    // The lock against itself: every recorded dependency locked too.
+    let locked = lock::read(lock_path)?;
+    for (package, version, dependency) in locked.missing_dependencies() {
+        report.push(
+            Finding::new(
+                Rule::LockIncomplete,
+                format!(
+                    "`{package}` {version} depends on `{dependency}`, which `{lock_name}` does not hold; run `fenv lock -P {package}`"
+                ),
+            )
+            .package(package),
+        );
+    }
     let env_name = user_display(env);
     if !env.join("pyvenv.cfg").is_file() {
         report.push(Finding::new(
@@ -131,7 +144,6 @@ fn environment(
     }
 
     // The environment against the lock.
-    let locked = lock::read(lock_path)?;
     let cache = open_cache(global, printer);
     let state = match EnvState::read(env, &locked, &cache) {
         Ok(state) => state,

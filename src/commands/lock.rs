@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use pep440_rs::Version;
 
 use crate::cli::settings::{GlobalSettings, LockSettings};
-use crate::commands::{open_cache, select_python};
+use crate::commands::{Store, open_cache, open_store, select_python};
 use crate::diagnostics::ExitStatus;
 use crate::dist::name::normalize;
 use crate::fs::user_display;
@@ -70,6 +70,7 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
     let cache = open_cache(global, printer);
     let discovery = Discovery::from_env(&cache, printer);
     let mut targets = Vec::new();
+    let mut host = None;
     for spec in &specs {
         let target = match platform_target(spec) {
             Some(target) => target,
@@ -84,9 +85,11 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
                     &m.implementation_name,
                     found.info.minor(),
                 );
-                Target::host(&found.info)
+                let target = Target::host(&found.info)
                     .map_err(anyhow::Error::msg)?
-                    .with_environment(environment)
+                    .with_environment(environment);
+                host = Some(found.info);
+                target
             }
         };
         targets.push(target);
@@ -126,6 +129,16 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
         .transpose()
         .map_err(anyhow::Error::msg)
         .context("failed to read `exclude-newer`")?;
+    // The host may take an sdist whose PKG-INFO does not hold its
+    // dependencies: its metadata is built, as uv does.
+    let Store { store, .. } = &open_store(&cache)?;
+    let builder = host.as_ref().map(|python| crate::build::Builder {
+        store,
+        index: &index,
+        cache: &cache,
+        python,
+        printer,
+    });
     let request = Request {
         roots: roots(&manifest),
         constraints: manifest.constraints.clone(),
@@ -135,6 +148,7 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
         exclude_newer,
         prereleases: settings.prereleases,
         index: &index,
+        sdist_metadata: builder.as_ref().map(|b| b as &dyn resolve::SdistMetadata),
     };
     let resolution = resolve::resolve(&request).context("failed to lock the project")?;
 

@@ -384,6 +384,20 @@ impl IndexClient {
         Ok(metadata)
     }
 
+    /// Keeps `bytes`, the `METADATA` built from the sdist `file`, as that
+    /// file's metadata (in memory and in the cache, by the file's sha256),
+    /// so that the next lock reads it without building.
+    pub fn remember_metadata(&self, file: &File, bytes: &[u8]) -> Result<CoreMetadata, Error> {
+        let metadata = CoreMetadata::parse(bytes).map_err(|source| Error::InvalidMetadata {
+            url: file.url.clone(),
+            source,
+        })?;
+        let key = metadata_key(file);
+        self.inner.cache.write_metadata(&key, bytes);
+        lock(&self.inner.metadata).insert(key, metadata.clone());
+        Ok(metadata)
+    }
+
     /// Starts fetching the pages of `names` on background threads (at
     /// most 8 per client) and returns at once. A
     /// later [`IndexClient::project`] takes the result, or waits for the

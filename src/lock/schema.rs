@@ -29,6 +29,29 @@ pub struct Lock {
     pub tool: FenvTool,
 }
 
+impl Lock {
+    /// `(package, version, dependency)` for every dependency a package
+    /// records that no package of the lock is: a lock another tool, or an
+    /// older fenv, wrote without part of the closure (scipy without
+    /// numpy), which installs and then fails at import.
+    pub fn missing_dependencies(&self) -> Vec<(&str, &str, &str)> {
+        let names: std::collections::HashSet<&str> = self.packages.iter().map(|p| p.name.as_str()).collect();
+        let mut missing = Vec::new();
+        for package in &self.packages {
+            for dependency in &package.dependencies {
+                if !names.contains(dependency.as_str()) {
+                    missing.push((
+                        package.name.as_str(),
+                        package.version.as_str(),
+                        dependency.as_str(),
+                    ));
+                }
+            }
+        }
+        missing
+    }
+}
+
 /// One `[[packages]]` entry: a version of a distribution and its files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LockedPackage {

@@ -10,6 +10,7 @@ mod package;
 mod provider;
 mod report;
 pub mod target;
+mod unavailable;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -28,13 +29,28 @@ use provider::Provider;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("no versions satisfy the requirements for {target}:\n{explanation}")]
-    NoSolution { target: String, explanation: String },
+    NoSolution {
+        target: String,
+        /// The conflict, then what keeps the versions it names out.
+        explanation: String,
+        /// How to get past the first of those, when the index tells.
+        advice: Option<String>,
+    },
+
+    #[error("no package named `{package}` on {index}")]
+    NoSuchPackage {
+        package: String,
+        index: String,
+        /// A name the index does have, when one is a likely slip.
+        suggestion: Option<String>,
+    },
 
     #[error("`{package}` has no file that installs on {target}: {found}")]
     NoWheels {
         package: String,
         target: String,
         found: String,
+        advice: Option<String>,
     },
 
     #[error(
@@ -46,6 +62,17 @@ pub enum Error {
         target: String,
         /// Why its dependencies cannot be read without building it.
         reason: String,
+    },
+
+    #[error(
+        "failed to read the dependencies of `{package}` {version}, which has only a source distribution for {target}"
+    )]
+    BuildMetadata {
+        package: String,
+        version: String,
+        target: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 
     #[error("the targets need different versions of `{package}`: {versions}")]
@@ -75,16 +102,21 @@ pub enum Error {
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
-            Self::NoSolution { .. } => Some(
+            Self::NoSolution { advice: Some(advice), .. } | Self::NoWheels { advice: Some(advice), .. } => {
+                Some(advice.clone())
+            }
+            Self::NoSolution { advice: None, .. } => Some(
                 "loosen the requirements named above, or drop the target that cannot satisfy them".into(),
             ),
-            Self::NoWheels { .. } => Some(
+            Self::NoSuchPackage { suggestion, .. } => Some(match suggestion {
+                Some(name) => format!("did you mean `{name}`?"),
+                None => "check the name, and the index URL (`--index-url`, `FENV_INDEX_URL`)".into(),
+            }),
+            Self::NoWheels { advice: None, .. } => Some(
                 "pin a version that ships wheels for this platform, add a `find-links` folder with a wheel built for it, or drop the target".into(),
             ),
-            // fenv reads an sdist's dependencies only from a static
-            // PKG-INFO (PEP 643); it never builds while locking.
             Self::SdistOnly { package, version, .. } => Some(format!(
-                "fenv reads dependencies from wheels, or from an sdist's static PKG-INFO (Metadata-Version 2.2+): build a wheel (`pip wheel --no-deps {package}=={version} -w wheels`) and lock with `--find-links wheels`, or pin a version that ships wheels"
+                "pin a version that ships wheels, or build a wheel yourself (`pip wheel --no-deps {package}=={version} -w wheels`) and lock with `--find-links wheels`"
             )),
             Self::Diverged { .. } => Some(
                 "pin that package to one version that works on every target, or lock the targets separately".into(),
@@ -93,9 +125,23 @@ impl Hint for Error {
                 Some("change the target's Python (for Lambda, `runtime`) or `requires-python`".into())
             }
             Self::Index { source, .. } => source.hint(),
-            Self::Metadata { .. } | Self::Internal(_) => None,
+            Self::BuildMetadata { .. } | Self::Metadata { .. } | Self::Internal(_) => None,
         }
     }
+}
+
+/// Builds the metadata of an sdist whose `PKG-INFO` does not promise its
+/// dependencies (PEP 643), for the targets that may build (the host). The
+/// build layer provides it; the resolver only asks, so it does not depend
+/// on building.
+pub trait SdistMetadata: std::fmt::Debug {
+    /// The `METADATA` bytes of `file`, an sdist of `package` `version`.
+    fn build_metadata(
+        &self,
+        package: &str,
+        version: &str,
+        file: &File,
+    ) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>;
 }
 
 /// Where a top-level requirement comes from.
@@ -132,6 +178,9 @@ pub struct Request<'a> {
     /// Allow pre-releases everywhere.
     pub prereleases: bool,
     pub index: &'a IndexClient,
+    /// Builds sdist metadata for targets that may build; `None` refuses
+    /// such sdists instead.
+    pub sdist_metadata: Option<&'a dyn SdistMetadata>,
 }
 
 /// One locked package.
@@ -223,7 +272,7 @@ fn solve_all(
         request.index.prefetch(&names);
         let selected = match pubgrub::resolve(&provider, Package::Root, Version::new([0])) {
             Ok(selected) => selected,
-            Err(err) => return Err(explain(err, target)),
+            Err(err) => return Err(explain(err, &provider)),
         };
         let solution = describe(&provider, selected)?;
         for (name, version) in &solution.versions {
@@ -374,13 +423,28 @@ fn reachability(
     reached
 }
 
-/// A conflict in plain words, for one target.
-fn explain(err: PubGrubError<Provider<'_>>, target: &Target) -> Error {
+/// A conflict in plain words, for one target, with what keeps each
+/// version it could not find out (only a source distribution, wheels for
+/// other Pythons, ...).
+fn explain(err: PubGrubError<Provider<'_>>, provider: &Provider<'_>) -> Error {
     match err {
-        PubGrubError::NoSolution(tree) => Error::NoSolution {
-            target: target.description.clone(),
-            explanation: report::explain(&tree),
-        },
+        PubGrubError::NoSolution(tree) => {
+            let mut explanation = report::explain(&tree);
+            let target = &provider.target.description;
+            let mut advice = None;
+            for (package, range) in report::missing(&tree) {
+                if let Some(unavailable) = provider.unavailable(&package, &range) {
+                    explanation.push('\n');
+                    explanation.push_str(&unavailable.describe());
+                    advice = advice.or_else(|| unavailable::advice(provider, &unavailable));
+                }
+            }
+            Error::NoSolution {
+                target: target.clone(),
+                explanation,
+                advice,
+            }
+        }
         PubGrubError::ErrorRetrievingDependencies { source, .. }
         | PubGrubError::ErrorChoosingVersion { source, .. }
         | PubGrubError::ErrorInShouldCancel(source) => source,

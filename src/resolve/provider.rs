@@ -22,6 +22,7 @@ use crate::dist::name::{WheelFilename, normalize};
 use crate::index::{File, IndexClient, Listing};
 use crate::resolve::package::Package;
 use crate::resolve::target::Target;
+use crate::resolve::unavailable;
 use crate::resolve::{Error, Request};
 
 /// The versions of one package available for the target, newest first.
@@ -204,33 +205,47 @@ impl<'a> Provider<'a> {
             .collect()
     }
 
-    /// Why `name` has no version at all for this target: only sdists,
-    /// only wheels for other platforms or Pythons, or nothing published.
+    /// Why `name` has no version at all for this target: not on the
+    /// index at all, or what its newest version has instead.
     fn nothing_fits(&self, name: &str) -> Result<Error, Error> {
-        let files = self.index.project(name).map_err(|source| Error::Index {
+        let page = self.index.project_shared(name).map_err(|source| Error::Index {
             package: name.to_string(),
             source,
         })?;
-        let wheels: Vec<&str> = files
-            .iter()
-            .filter(|f| WheelFilename::parse(&f.filename).is_some())
-            .map(|f| f.filename.as_str())
-            .collect();
-        let found = if files.is_empty() {
-            "the index lists no files for it".to_string()
-        } else if wheels.is_empty() {
-            "it publishes only source distributions, and fenv locks wheels for targets it cannot build on"
-                .to_string()
-        } else {
-            let mut examples: Vec<&str> = wheels.iter().rev().take(3).copied().collect();
-            examples.sort_unstable();
-            format!("none of its wheels fits (for example {})", examples.join(", "))
-        };
+        if page.is_empty() {
+            let suggestion = unavailable::did_you_mean(name).into_iter().find(|other| {
+                self.index
+                    .project_shared(other)
+                    .is_ok_and(|page| !page.is_empty())
+            });
+            return Ok(Error::NoSuchPackage {
+                package: name.to_string(),
+                index: self.index.index_url().to_string(),
+                suggestion,
+            });
+        }
+        let newest = unavailable::newest_in_range(self, name, &page, &Ranges::full());
         Ok(Error::NoWheels {
             package: name.to_string(),
             target: self.target.description.clone(),
-            found,
+            found: newest.as_ref().map_or_else(
+                || "none of its files is a wheel or sdist fenv can read".to_string(),
+                |u| format!("its newest version {}", u.what()),
+            ),
+            advice: newest.as_ref().and_then(|u| unavailable::advice(self, u)),
         })
+    }
+
+    /// For a conflict's explanation: what keeps `package` within `range`
+    /// from the target, when the index lists a version there.
+    pub fn unavailable(
+        &self,
+        package: &Package,
+        range: &Ranges<Version>,
+    ) -> Option<unavailable::Unavailable> {
+        let name = package.name()?;
+        let page = self.index.project_shared(name).ok()?;
+        unavailable::newest_in_range(self, name, &page, range)
     }
 
     /// The core metadata of `name` at `version` (from its best file).
@@ -250,33 +265,76 @@ impl<'a> Provider<'a> {
             .files(candidate)
             .next()
             .ok_or_else(|| Error::Internal(format!("{name} {version} was chosen but has no file")))?;
-        let metadata = self.index.metadata(&file).map_err(|source| {
-            // An sdist whose dependencies are known only once built.
-            let reason = match &source {
-                crate::index::Error::Metadata { source: inner, .. } => match inner.as_ref() {
-                    crate::index::Error::InvalidSdist { reason, .. } => Some(reason.clone()),
-                    crate::index::Error::DynamicMetadata { source, .. } => Some(source.to_string()),
-                    crate::index::Error::NotAWheel { .. } => Some("it is not a wheel".into()),
-                    _ => None,
-                },
-                _ => None,
-            };
-            match reason {
-                Some(reason) => Error::SdistOnly {
-                    package: name.to_string(),
-                    version: version.to_string(),
-                    target: self.target.description.clone(),
-                    reason,
-                },
-                None => Error::Index {
-                    package: name.to_string(),
-                    source,
-                },
-            }
-        })?;
+        let metadata = match self.index.metadata(&file) {
+            Ok(metadata) => metadata,
+            Err(source) => self.sdist_metadata(name, version, &file, source)?,
+        };
         let metadata = Rc::new(metadata);
         self.metadata.borrow_mut().insert(key, metadata.clone());
         Ok(metadata)
+    }
+
+    /// The metadata of an sdist the index could not read it from: built,
+    /// when its `PKG-INFO` is not static and the target may build;
+    /// otherwise the reason, as an error naming the package.
+    fn sdist_metadata(
+        &self,
+        name: &str,
+        version: &Version,
+        file: &File,
+        source: crate::index::Error,
+    ) -> Result<CoreMetadata, Error> {
+        use crate::index::Error as IndexError;
+        let inner = match &source {
+            IndexError::Metadata { source: inner, .. } => Some(inner.as_ref()),
+            _ => None,
+        };
+        let reason = match inner {
+            Some(IndexError::DynamicMetadata { source: why, .. }) => {
+                if let (true, Some(builder)) = (self.target.allow_sdist, self.request.sdist_metadata) {
+                    let failed = |source| Error::BuildMetadata {
+                        package: name.to_string(),
+                        version: version.to_string(),
+                        target: self.target.description.clone(),
+                        source,
+                    };
+                    let bytes = builder
+                        .build_metadata(name, &version.to_string(), file)
+                        .map_err(failed)?;
+                    let metadata = self
+                        .index
+                        .remember_metadata(file, &bytes)
+                        .map_err(|e| failed(Box::new(e)))?;
+                    let same_version =
+                        Version::from_str(&metadata.version).is_ok_and(|built| built == *version);
+                    if normalize(&metadata.name) != name || !same_version {
+                        return Err(failed(
+                            format!(
+                                "its build backend describes `{}` {}, not `{name}` {version}",
+                                metadata.name, metadata.version
+                            )
+                            .into(),
+                        ));
+                    }
+                    return Ok(metadata);
+                }
+                why.to_string()
+            }
+            Some(IndexError::InvalidSdist { reason, .. }) => reason.clone(),
+            Some(IndexError::NotAWheel { .. }) => "it is not a wheel".into(),
+            _ => {
+                return Err(Error::Index {
+                    package: name.to_string(),
+                    source,
+                });
+            }
+        };
+        Err(Error::SdistOnly {
+            package: name.to_string(),
+            version: version.to_string(),
+            target: self.target.description.clone(),
+            reason,
+        })
     }
 
     /// The requirements that apply to this target, with extras selected.
@@ -545,7 +603,7 @@ fn split_wheel_name(filename: &str) -> Option<(&str, &str)> {
 
 /// `name-1.0.tar.gz` / `.zip` → `1.0`, for `normalized`, the project's
 /// normalized name.
-fn sdist_version<'f>(normalized: &str, filename: &'f str) -> Option<&'f str> {
+pub(crate) fn sdist_version<'f>(normalized: &str, filename: &'f str) -> Option<&'f str> {
     let stem = filename
         .strip_suffix(".tar.gz")
         .or_else(|| filename.strip_suffix(".zip"))?;

@@ -30,6 +30,28 @@ pub(crate) fn explain(tree: &Tree) -> String {
     DefaultStringReporter::report_with_formatter(tree, &PlainWords)
 }
 
+/// The package ranges of `tree` for which no version was found, in the
+/// order the tree holds them, each once.
+pub(crate) fn missing(tree: &Tree) -> Vec<(Package, Ranges<Version>)> {
+    let mut out: Vec<(Package, Ranges<Version>)> = Vec::new();
+    let mut stack = vec![tree];
+    while let Some(node) = stack.pop() {
+        match node {
+            DerivationTree::External(External::NoVersions(package, range)) => {
+                if !out.iter().any(|(p, r)| p == package && r == range) {
+                    out.push((package.clone(), range.clone()));
+                }
+            }
+            DerivationTree::External(_) => {}
+            DerivationTree::Derived(derived) => {
+                stack.push(&derived.cause2);
+                stack.push(&derived.cause1);
+            }
+        }
+    }
+    out
+}
+
 /// The formatter behind [`explain`].
 struct PlainWords;
 

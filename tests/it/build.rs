@@ -1,6 +1,7 @@
 //! Packages published only as an sdist: `fenv lock` reads their static
-//! `PKG-INFO`, and `fenv sync` builds them with their PEP 517 backend in
-//! an isolated environment, once, before touching the target env. The
+//! `PKG-INFO`, or builds their metadata when it is not static, and `fenv
+//! sync` builds them with their PEP 517 backend in an isolated
+//! environment, once, before touching the target env. The
 //! backends here are tiny stdlib-only ones that live in the sdist
 //! (`backend-path = ["."]`) and write real wheels with `zipfile`.
 
@@ -75,6 +76,24 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     return wheel
 "#;
 
+/// PEP 517's optional metadata hook for [`BACKEND`]: `METADATA` from
+/// `PKG-INFO`, with a log line per call.
+const PREPARE_METADATA: &str = r#"
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    with open(LOG, "a") as log:
+        log.write("prepared in %s\n" % os.getcwd())
+    info = _pkg_info()
+    name, version = info["name"][0], info["version"][0]
+    dist_info = "%s-%s.dist-info" % (name.replace("-", "_"), version)
+    os.makedirs(os.path.join(metadata_directory, dist_info))
+    metadata = "Metadata-Version: 2.2\nName: %s\nVersion: %s\n" % (name, version)
+    metadata += "".join("Requires-Dist: %s\n" % r for r in info.get("requires-dist", []))
+    with open(os.path.join(metadata_directory, dist_info, "METADATA"), "w") as file:
+        file.write(metadata)
+    return dist_info
+"#;
+
 /// `[build-system]` of an in-tree backend with these requirements.
 fn build_system(requires: &[&str]) -> String {
     let list: Vec<String> = requires.iter().map(|r| format!("{r:?}")).collect();
@@ -143,6 +162,45 @@ impl Project {
             .build(&self.ctx.root().join("dists"));
         self.index.publish(&path);
         path
+    }
+
+    /// Publishes an sdist of `name` 1.0 requiring `requires` whose
+    /// `PKG-INFO` is Metadata-Version 2.1, so not static (PEP 643): its
+    /// backend is [`BACKEND`], plus [`PREPARE_METADATA`] when `prepare`.
+    fn publish_dynamic_sdist(&self, name: &str, requires: &[&str], prepare: bool) -> PathBuf {
+        let module = name.replace('-', "_");
+        let mut backend = BACKEND
+            .replace(
+                "{{ LOG }}",
+                &format!("{:?}", self.build_log().display().to_string()),
+            )
+            .replace("{{ BEFORE }}", "");
+        if prepare {
+            backend.push_str(PREPARE_METADATA);
+        }
+        let mut sdist = SdistBuilder::new(name, "1.0")
+            .metadata_version("2.1")
+            .pyproject(&build_system(&[]))
+            .file("backend.py", backend)
+            .file(
+                &format!("src/{module}/__init__.py"),
+                "VALUE = 'built from source'\n",
+            );
+        for requirement in requires {
+            sdist = sdist.requires(requirement);
+        }
+        let path = sdist.build(&self.ctx.root().join("dists"));
+        self.index.publish(&path);
+        path
+    }
+
+    /// The lines of the backends' log.
+    fn build_log_lines(&self) -> Vec<String> {
+        std::fs::read_to_string(self.build_log())
+            .unwrap_or_default()
+            .lines()
+            .map(|line| line.split(" in ").next().unwrap_or_default().to_string())
+            .collect()
     }
 
     fn publish_wheel(&self, name: &str, contents: &str) -> PathBuf {
@@ -224,6 +282,57 @@ fn an_sdist_only_package_is_built_once_and_installed_like_a_wheel() {
         .count();
     // Once to lock (PKG-INFO), once to build.
     assert_eq!(downloads, 2, "{:?}", p.index.requests());
+}
+
+#[test]
+fn dynamic_metadata_is_read_from_the_backend_when_locking() {
+    // docopt, psycopg2, pyspark: sdists whose PKG-INFO cannot promise the
+    // dependencies. Their backend's `prepare_metadata_for_build_wheel`
+    // tells them, once; the lock follows them.
+    let Some(p) = Project::new() else { return };
+    p.publish_wheel("needed", "");
+    p.publish_dynamic_sdist("dynamic", &["needed"], true);
+    p.pyproject(&["dynamic"]);
+
+    let stderr = stderr_of_success(&mut p.fenv(&["lock"]));
+    assert!(
+        stderr.contains("Reading the metadata of dynamic==1.0 from its source distribution"),
+        "{stderr}"
+    );
+    let lock = std::fs::read_to_string(p.ctx.path("pylock.toml")).unwrap();
+    assert!(lock.contains("name = \"needed\""), "{lock}");
+    assert_eq!(p.build_log_lines(), ["prepared"]);
+
+    // Known from then on: a new resolution does not ask again.
+    run_ok(&mut p.fenv(&["lock", "--upgrade"]));
+    assert_eq!(p.build_log_lines(), ["prepared"]);
+
+    // The sync builds the wheel, and installs both.
+    p.sync_ok(&[]);
+    assert_eq!(p.build_log_lines(), ["prepared", "built"]);
+    assert_eq!(p.freeze(".venv"), ["dynamic==1.0", "needed==1.0"]);
+}
+
+#[test]
+fn without_a_metadata_hook_the_wheel_is_built_once_for_lock_and_sync() {
+    let Some(p) = Project::new() else { return };
+    p.publish_wheel("needed", "");
+    p.publish_dynamic_sdist("dynamic", &["needed"], false);
+    p.pyproject(&["dynamic"]);
+
+    run_ok(&mut p.fenv(&["lock"]));
+    let lock = std::fs::read_to_string(p.ctx.path("pylock.toml")).unwrap();
+    assert!(lock.contains("name = \"needed\""), "{lock}");
+    assert_eq!(p.build_log_lines(), ["built"]);
+
+    // The wheel the lock built is the one the sync installs.
+    let stderr = p.sync_ok(&[]);
+    assert!(!stderr.contains("Building"), "{stderr}");
+    assert_eq!(p.build_log_lines(), ["built"]);
+    assert_eq!(
+        p.python(".venv", "import dynamic; print(dynamic.VALUE)"),
+        "built from source"
+    );
 }
 
 #[test]
@@ -351,6 +460,15 @@ fn an_sdist_that_escapes_its_tree_is_not_unpacked() {
         "{stderr}"
     );
     assert!(!p.ctx.root().join("evil.py").exists());
+}
+
+/// Runs `cmd`, asserts success, and returns its stderr.
+#[track_caller]
+fn stderr_of_success(cmd: &mut Command) -> String {
+    let output = run(cmd);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{cmd:?} failed\n--- stderr\n{stderr}");
+    stderr
 }
 
 /// `escape-1.0/PKG-INFO` (static metadata) and `escape-1.0/../../evil.py`.

@@ -149,3 +149,26 @@ fn a_missing_package_a_missing_lock_and_a_python_the_lock_refuses() {
         )
     );
 }
+
+#[test]
+fn a_lock_without_a_recorded_dependency_is_a_warning() {
+    // What an older fenv wrote for scipy: the package, its `dependencies`
+    // naming numpy, and no numpy.
+    let Some(project) = Project::locked() else { return };
+    project.sync_ok(&[]);
+    let lock = std::fs::read_to_string(project.ctx.path("pylock.toml")).unwrap();
+    let start = lock.find("[[packages]]\nname = \"b\"").expect("b is locked");
+    let end = lock[start + 1..]
+        .find("[[packages]]")
+        .map_or(lock.len(), |at| start + 1 + at);
+    project
+        .ctx
+        .write("broken.toml", format!("{}{}", &lock[..start], &lock[end..]));
+    assert_eq!(
+        check(&project, &["--lock", "broken.toml"]),
+        (
+            0,
+            "warning[lock-incomplete]: `a` 1.0 depends on `b`, which `broken.toml` does not hold; run `fenv lock -P a`\nwarning[package-extra]: `b` 1.0 is installed but not locked\n".into()
+        )
+    );
+}
