@@ -46,11 +46,16 @@ pub type Reason = String;
 
 /// The bytes of the sdist's top-level `PKG-INFO` (`{top}/PKG-INFO`).
 pub fn pkg_info(archive: &Path) -> Result<Vec<u8>, Reason> {
-    let is_pkg_info = |name: &str| {
-        let mut parts = name.trim_start_matches("./").split('/');
+    top_level_file(archive, "PKG-INFO")?.ok_or_else(|| "it has no top-level `PKG-INFO`".into())
+}
+
+/// The bytes of `{top}/{name}` in the sdist, if it has that file.
+pub fn top_level_file(archive: &Path, name: &str) -> Result<Option<Vec<u8>>, Reason> {
+    let wanted = |path: &str| {
+        let mut parts = path.trim_start_matches("./").split('/');
         matches!(
             (parts.next(), parts.next(), parts.next()),
-            (Some(_), Some("PKG-INFO"), None)
+            (Some(_), Some(found), None) if found == name
         )
     };
     let file = File::open(archive).map_err(|e| format!("it cannot be opened: {e}"))?;
@@ -60,11 +65,11 @@ pub fn pkg_info(archive: &Path) -> Result<Vec<u8>, Reason> {
             let entries = tar.entries().map_err(not_a_tar)?;
             for entry in entries {
                 let mut entry = entry.map_err(not_a_tar)?;
-                let name = entry.path().map_err(not_a_tar)?.to_string_lossy().into_owned();
-                if is_pkg_info(&name) && entry.header().entry_type().is_file() {
+                let path = entry.path().map_err(not_a_tar)?.to_string_lossy().into_owned();
+                if wanted(&path) && entry.header().entry_type().is_file() {
                     let mut bytes = Vec::new();
                     entry.read_to_end(&mut bytes).map_err(not_a_tar)?;
-                    return Ok(bytes);
+                    return Ok(Some(bytes));
                 }
             }
         }
@@ -75,20 +80,20 @@ pub fn pkg_info(archive: &Path) -> Result<Vec<u8>, Reason> {
                 let mut entry = zip
                     .by_index(index)
                     .map_err(|e| format!("entry {index} cannot be read: {e}"))?;
-                let Ok(name) = entry.name().map(|n| String::from(&*n)) else {
+                let Ok(path) = entry.name().map(|n| String::from(&*n)) else {
                     continue;
                 };
-                if is_pkg_info(&name) && entry.is_file() {
+                if wanted(&path) && entry.is_file() {
                     let mut bytes = Vec::new();
                     entry
                         .read_to_end(&mut bytes)
-                        .map_err(|e| format!("`{name}` cannot be read: {e}"))?;
-                    return Ok(bytes);
+                        .map_err(|e| format!("`{path}` cannot be read: {e}"))?;
+                    return Ok(Some(bytes));
                 }
             }
         }
     }
-    Err("it has no top-level `PKG-INFO`".into())
+    Ok(None)
 }
 
 fn not_a_tar(err: io::Error) -> Reason {

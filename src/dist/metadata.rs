@@ -82,6 +82,34 @@ impl CoreMetadata {
         })
     }
 
+    /// The fields as a `METADATA` file (Metadata-Version 2.2), which
+    /// [`CoreMetadata::parse`] reads back as they are; `None` when a value
+    /// holds a line break, which the format cannot carry.
+    pub fn to_email(&self) -> Option<String> {
+        let mut out = format!(
+            "Metadata-Version: 2.2\nName: {}\nVersion: {}\n",
+            self.name, self.version
+        );
+        if let Some(spec) = &self.requires_python {
+            out.push_str(&format!("Requires-Python: {spec}\n"));
+        }
+        for requirement in &self.requires_dist {
+            out.push_str(&format!("Requires-Dist: {requirement}\n"));
+        }
+        for extra in &self.provides_extra {
+            out.push_str(&format!("Provides-Extra: {extra}\n"));
+        }
+        let values = [&self.name, &self.version]
+            .into_iter()
+            .chain(&self.requires_python)
+            .chain(&self.requires_dist)
+            .chain(&self.provides_extra);
+        values
+            .into_iter()
+            .all(|value| !value.contains(['\r', '\n']))
+            .then_some(out)
+    }
+
     /// PEP 643: whether an sdist's `PKG-INFO` holds the dependencies its
     /// wheels will have, so a resolver may use it without building:
     /// Metadata-Version 2.2 or later, and neither `Requires-Dist`,
@@ -179,6 +207,26 @@ mod tests {
                 .map(|m| m.requires_dist),
             Ok(vec!["a".to_string()])
         );
+    }
+
+    #[test]
+    fn written_metadata_reads_back_the_same() {
+        let metadata = CoreMetadata {
+            metadata_version: Some("2.2".into()),
+            name: "a".into(),
+            version: "1.0".into(),
+            requires_dist: vec!["b>=1 ; extra == 'x'".into()],
+            requires_python: Some(">=3.9".into()),
+            provides_extra: vec!["x".into()],
+            dynamic: vec![],
+        };
+        let text = metadata.to_email().expect("no line breaks");
+        assert_eq!(CoreMetadata::parse(text.as_bytes()), Ok(metadata.clone()));
+        let broken = CoreMetadata {
+            requires_python: Some(">=3.9\nRequires-Dist: evil".into()),
+            ..metadata
+        };
+        assert_eq!(broken.to_email(), None);
     }
 
     #[test]

@@ -6,4 +6,5 @@ pub mod entry_points;
 pub mod headers;
 pub mod metadata;
 pub mod name;
+pub mod pyproject;
 pub mod wheel_info;

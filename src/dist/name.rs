@@ -86,6 +86,16 @@ impl WheelFilename {
     }
 }
 
+/// `{name}-{version}.tar.gz` (or `.zip`) → (name, version), as the sdist
+/// specification names the file; `None` for other names.
+pub fn split_sdist_filename(filename: &str) -> Option<(&str, &str)> {
+    let stem = filename
+        .strip_suffix(".tar.gz")
+        .or_else(|| filename.strip_suffix(".zip"))?;
+    stem.rsplit_once('-')
+        .filter(|(name, version)| !name.is_empty() && !version.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -348,11 +348,11 @@ impl IndexClient {
         Ok(metadata)
     }
 
-    /// The metadata of an sdist, from its `PKG-INFO`, when PEP 643 says
-    /// it is final: `Metadata-Version` 2.2 or later, and neither
-    /// `Requires-Dist` nor `Requires-Python` listed as `Dynamic`. The
-    /// sdist is downloaded (and checked) to read it; only the metadata
-    /// is cached.
+    /// The metadata of an sdist without building it: from a static
+    /// `[project]` table in its `pyproject.toml` (PEP 621), else from its
+    /// `PKG-INFO` when PEP 643 says that is final (`Metadata-Version` 2.2
+    /// or later, nothing the resolver needs `Dynamic`). The sdist is
+    /// downloaded (and checked) to read it; only the metadata is cached.
     fn load_sdist_metadata(&self, file: &File, key: &str) -> Result<CoreMetadata, Error> {
         if !crate::build::sdist::is_sdist(&file.filename) {
             return Err(Error::NotAWheel {
@@ -368,10 +368,22 @@ impl IndexClient {
                 source,
             })?;
         let path = self.download(file, dir.path())?;
-        let bytes = crate::build::sdist::pkg_info(&path).map_err(|reason| Error::InvalidSdist {
+        let invalid = |reason| Error::InvalidSdist {
             url: file.url.clone(),
             reason,
-        })?;
+        };
+        // uv's order: a static `[project]` table first, then `PKG-INFO`.
+        if let Some((name, version)) = crate::dist::name::split_sdist_filename(&file.filename)
+            && let Some(pyproject) =
+                crate::build::sdist::top_level_file(&path, "pyproject.toml").map_err(invalid)?
+            && let Ok(text) = std::str::from_utf8(&pyproject)
+            && let Ok(metadata) = crate::dist::pyproject::static_metadata(text, name, version)
+            && let Some(bytes) = metadata.to_email()
+        {
+            self.inner.cache.write_metadata(key, bytes.as_bytes());
+            return Ok(metadata);
+        }
+        let bytes = crate::build::sdist::pkg_info(&path).map_err(invalid)?;
         let metadata = CoreMetadata::parse(&bytes).map_err(|source| Error::InvalidMetadata {
             url: file.url.clone(),
             source,

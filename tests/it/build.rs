@@ -314,6 +314,37 @@ fn dynamic_metadata_is_read_from_the_backend_when_locking() {
 }
 
 #[test]
+fn a_static_project_table_is_read_without_building() {
+    // dbt's parser, among others: PKG-INFO 2.1, but `[project]` says it
+    // all (PEP 621), so nothing runs, as uv reads it.
+    let Some(p) = Project::new() else { return };
+    p.publish_wheel("needed", "");
+    p.publish_wheel("for-extra", "");
+    let backend = BACKEND
+        .replace("{{ LOG }}", &format!("{:?}", p.build_log().display().to_string()))
+        .replace("{{ BEFORE }}", "");
+    let pyproject = format!(
+        "{}\n[project]\nname = \"Static_Table\"\ndynamic = [\"version\"]\ndependencies = [\"needed\"]\n\n[project.optional-dependencies]\nmore = [\"for-extra\"]\n",
+        build_system(&[])
+    );
+    let sdist = SdistBuilder::new("static-table", "1.0")
+        .metadata_version("2.1")
+        .pyproject(&pyproject)
+        .file("backend.py", backend)
+        .build(&p.ctx.root().join("dists"));
+    p.index.publish(&sdist);
+    p.pyproject(&["static-table[more]"]);
+
+    let stderr = stderr_of_success(&mut p.fenv(&["lock"]));
+    assert!(!stderr.contains("Reading the metadata"), "{stderr}");
+    let lock = std::fs::read_to_string(p.ctx.path("pylock.toml")).unwrap();
+    for name in ["needed", "for-extra", "static-table"] {
+        assert!(lock.contains(&format!("name = \"{name}\"")), "{name}:\n{lock}");
+    }
+    assert_eq!(p.build_log_lines(), Vec::<String>::new());
+}
+
+#[test]
 fn without_a_metadata_hook_the_wheel_is_built_once_for_lock_and_sync() {
     let Some(p) = Project::new() else { return };
     p.publish_wheel("needed", "");

@@ -14,6 +14,7 @@ mod index;
 mod init;
 mod install;
 mod lock;
+mod lock_uv;
 mod metadata;
 mod parity;
 mod python;

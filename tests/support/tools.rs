@@ -13,7 +13,6 @@ use std::process::Command;
 /// The versions compared against: pinned, so a new release changes the
 /// tests only when this file does.
 pub const PACKAGING: &str = "26.4";
-#[allow(dead_code)]
 pub const UV: &str = "0.13.9";
 
 /// Where the tools live: inside the build folder, so `cargo clean` removes
@@ -52,7 +51,6 @@ pub fn packaging_wheel(python: &Path) -> Option<PathBuf> {
 
 /// uv's binary, from its wheel installed by pip into a scratch venv of
 /// `python`; `None` when that fails.
-#[allow(dead_code)]
 pub fn uv(python: &Path) -> Option<PathBuf> {
     install_once(&format!("uv-{UV}"), |dir| {
         let ok = |cmd: &mut Command| cmd.status().is_ok_and(|s| s.success());
