@@ -32,6 +32,18 @@ pub fn absolute(path: &Path) -> io::Result<PathBuf> {
 }
 
 /// Collapses `.` and `..` components without touching the filesystem.
+/// `base` joined with `relative`, normalized, when the result is still
+/// inside `base` (and not `base` itself); `None` for an absolute
+/// `relative` or one that climbs out.
+pub fn join_inside(base: &Path, relative: &str) -> Option<PathBuf> {
+    if relative.contains('\0') || Path::new(relative).is_absolute() {
+        return None;
+    }
+    let base = normalize(base);
+    let joined = normalize(&base.join(relative));
+    (joined != base && joined.starts_with(&base)).then_some(joined)
+}
+
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
@@ -81,6 +93,16 @@ pub fn is_empty_dir(dir: &Path) -> io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joined_paths_stay_inside() {
+        let base = Path::new("/env/include/site/python3.12");
+        assert_eq!(join_inside(base, "a/b.h"), Some(base.join("a/b.h")));
+        assert_eq!(join_inside(base, "a/../b.h"), Some(base.join("b.h")));
+        for escape in ["../x", "a/../../x", "/etc/passwd", "", ".", "a/..", "a\0b"] {
+            assert_eq!(join_inside(base, escape), None, "{escape}");
+        }
+    }
 
     #[test]
     fn normalize_is_lexical() {

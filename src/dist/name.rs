@@ -21,6 +21,20 @@ pub fn normalize(name: &str) -> String {
     out
 }
 
+/// Whether `name` is a valid distribution name (the name specification:
+/// ASCII letters and digits, with `.`, `_`, `-` only between them). A name
+/// that is not can hold `/` or `..`, and must never become a path.
+pub fn is_valid(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let inner = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) => {
+            first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric() && bytes.iter().all(inner)
+        }
+        _ => false,
+    }
+}
+
 /// A compatibility tag: `cp312-cp312-manylinux_2_17_x86_64`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Tag {
@@ -99,6 +113,27 @@ pub fn split_sdist_filename(filename: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_names_of_the_spec_are_valid() {
+        for good in ["a", "A1", "zope.interface", "foo_bar-baz", "x.y-z_1"] {
+            assert!(is_valid(good), "{good}");
+        }
+        for bad in [
+            "",
+            "-a",
+            "a-",
+            ".a",
+            "a/b",
+            "../../../../home/user",
+            "a b",
+            "a\0",
+            "naïve",
+            "a\\b",
+        ] {
+            assert!(!is_valid(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn names_normalize_like_pep_503() {

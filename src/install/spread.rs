@@ -240,6 +240,17 @@ fn invalid(wheel: &UnpackedWheel, reason: String) -> Error {
     }
 }
 
+/// `base/relative`, proven to stay inside `base` once normalized: the
+/// last word on every path a wheel's content turns into.
+fn inside(wheel: &UnpackedWheel, base: &Path, relative: &str) -> Result<PathBuf, Error> {
+    crate::fs::join_inside(base, relative).ok_or_else(|| {
+        invalid(
+            wheel,
+            format!("`{relative}` would be written outside `{}`", base.display()),
+        )
+    })
+}
+
 fn plan(wheel: &UnpackedWheel, target: &Target) -> Result<Vec<Planned>, Error> {
     let lib = if wheel.root_is_purelib {
         &target.purelib
@@ -263,7 +274,8 @@ fn plan(wheel: &UnpackedWheel, target: &Target) -> Result<Vec<Planned>, Error> {
                 "platlib" => target.platlib.clone(),
                 "scripts" => target.scripts.clone(),
                 "data" => target.data.clone(),
-                "headers" => target.headers.join(&wheel.name),
+                // The store checked the name against the specification.
+                "headers" => target.headers.join(normalize(&wheel.name)),
                 other => {
                     return Err(invalid(
                         wheel,
@@ -271,11 +283,10 @@ fn plan(wheel: &UnpackedWheel, target: &Target) -> Result<Vec<Planned>, Error> {
                     ));
                 }
             };
-            (base.join(rest), key == "scripts")
+            (inside(wheel, &base, rest)?, key == "scripts")
         } else {
-            (lib.join(&entry.path), false)
+            (inside(wheel, lib, &entry.path)?, false)
         };
-        let to = crate::fs::normalize(&to);
         if target.is_reserved(&to) {
             return Err(Error::Reserved {
                 wheel: wheel.file_name.clone(),

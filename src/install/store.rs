@@ -11,8 +11,10 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
+use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::str::FromStr;
 
 use crate::cache::Cache;
 use crate::dist::metadata::CoreMetadata;
@@ -347,18 +349,37 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
         files.push(entry.clone());
     }
 
-    let metadata = std::fs::read(into.join(&dist_info).join("METADATA"))
-        .ok()
-        .and_then(|bytes| CoreMetadata::parse(&bytes).ok());
+    // METADATA: what the wheel says it is must be what its name says, as
+    // pip and uv require. The name becomes a path (`include/site/…/NAME`),
+    // so it must be one the name specification allows, too.
+    let metadata_path = into.join(&dist_info).join("METADATA");
+    let bytes =
+        std::fs::read(&metadata_path).map_err(|_| invalid(format!("`{dist_info}/METADATA` is missing")))?;
+    let metadata = CoreMetadata::parse(&bytes)
+        .map_err(|e| invalid(format!("`{dist_info}/METADATA` is not valid: {e}")))?;
+    let same_version = match (
+        Version::from_str(&metadata.version),
+        Version::from_str(&filename.version),
+    ) {
+        (Ok(declared), Ok(named)) => declared == named,
+        _ => metadata.version == filename.version,
+    };
+    if !crate::dist::name::is_valid(&metadata.name)
+        || normalize(&metadata.name) != filename.normalized_name()
+        || !same_version
+    {
+        return Err(invalid(format!(
+            "its METADATA says `{}` {}, but its file name says `{}` {}",
+            metadata.name, metadata.version, filename.name, filename.version
+        )));
+    }
     Ok(UnpackedWheel {
         layout: LAYOUT_VERSION,
         root: into.to_path_buf(),
         sha256: String::new(),
         file_name: file_name.to_string(),
-        name: metadata
-            .as_ref()
-            .map_or_else(|| info_name.to_string(), |m| m.name.clone()),
-        version: metadata.map_or_else(|| info_version.to_string(), |m| m.version),
+        name: metadata.name,
+        version: metadata.version,
         dist_info,
         root_is_purelib,
         files,
