@@ -29,8 +29,8 @@ pub const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple";
 /// How long a cached project page is used without asking the index.
 pub const DEFAULT_FRESHNESS: Duration = Duration::from_secs(600);
 
-/// Background threads warming pages at once, per client.
-const MAX_PREFETCH_THREADS: usize = 8;
+/// Background threads warming pages and metadata at once, per client.
+const MAX_PREFETCH_THREADS: usize = 12;
 
 /// Where packages come from and how the cache is used.
 #[derive(Clone)]
@@ -148,8 +148,18 @@ struct Inner {
     /// Project → its files once fetched; the slot's lock is held during
     /// the fetch, so one page is fetched once.
     pages: Mutex<HashMap<String, PageSlot>>,
-    metadata: Mutex<HashMap<String, CoreMetadata>>,
+    /// Metadata by file, locked while being loaded, as pages are.
+    metadata: Mutex<HashMap<String, MetadataSlot>>,
     prefetch: Mutex<PrefetchQueue>,
+}
+
+type MetadataSlot = Arc<Mutex<Option<CoreMetadata>>>;
+
+/// Work for the background threads: a page to fetch, or a guess at what
+/// the resolver will ask for next (its caller decides which file).
+enum Job {
+    Page(String),
+    Work(Box<dyn FnOnce(&IndexClient) + Send>),
 }
 
 /// One project's files once fetched, locked while being fetched.
@@ -157,7 +167,7 @@ type PageSlot = Arc<Mutex<Option<Arc<Listing>>>>;
 
 #[derive(Default)]
 struct PrefetchQueue {
-    names: VecDeque<String>,
+    jobs: VecDeque<Job>,
     workers: usize,
 }
 
@@ -305,14 +315,17 @@ impl IndexClient {
     /// from its `PKG-INFO`, when that is static (PEP 643).
     pub fn metadata(&self, file: &File) -> Result<CoreMetadata, Error> {
         let key = metadata_key(file);
-        if let Some(found) = lock(&self.inner.metadata).get(&key) {
+        let slot = lock(&self.inner.metadata).entry(key.clone()).or_default().clone();
+        // Held while loading, so a second caller waits for this load.
+        let mut memo = lock(&slot);
+        if let Some(found) = memo.as_ref() {
             return Ok(found.clone());
         }
         let metadata = self.load_metadata(file, &key).map_err(|source| Error::Metadata {
             filename: file.filename.clone(),
             source: Box::new(source),
         })?;
-        lock(&self.inner.metadata).insert(key, metadata.clone());
+        *memo = Some(metadata.clone());
         Ok(metadata)
     }
 
@@ -406,29 +419,55 @@ impl IndexClient {
         })?;
         let key = metadata_key(file);
         self.inner.cache.write_metadata(&key, bytes);
-        lock(&self.inner.metadata).insert(key, metadata.clone());
+        let slot = lock(&self.inner.metadata).entry(key).or_default().clone();
+        *lock(&slot) = Some(metadata.clone());
         Ok(metadata)
     }
 
     /// Starts fetching the pages of `names` on background threads (at
-    /// most 8 per client) and returns at once. A
-    /// later [`IndexClient::project`] takes the result, or waits for the
-    /// fetch in progress; a failure surfaces there.
+    /// most 12 per client) and returns at once. A later
+    /// [`IndexClient::project`] takes the result, or waits for the fetch in
+    /// progress; a failure surfaces there.
     pub fn prefetch(&self, names: &[String]) {
         if self.inner.offline {
             return;
         }
+        let jobs = {
+            let queue = lock(&self.inner.prefetch);
+            names
+                .iter()
+                .map(|name| normalize(name))
+                .filter(|project| {
+                    !self.is_known(project)
+                        && !queue
+                            .jobs
+                            .iter()
+                            .any(|job| matches!(job, Job::Page(queued) if queued == project))
+                })
+                .map(Job::Page)
+                .collect::<Vec<_>>()
+        };
+        self.enqueue(jobs);
+    }
+
+    /// Runs `work` on a background thread: the resolver's guess at the
+    /// metadata it will want next, fetched while it works on something
+    /// else. What `work` loads lands in the client's memory; its errors
+    /// are dropped (the resolver meets them again if it does ask).
+    pub fn speculate(&self, work: impl FnOnce(&IndexClient) + Send + 'static) {
+        if self.inner.offline {
+            return;
+        }
+        self.enqueue(vec![Job::Work(Box::new(work))]);
+    }
+
+    fn enqueue(&self, jobs: Vec<Job>) {
         let spawn = {
             let mut queue = lock(&self.inner.prefetch);
-            for name in names {
-                let project = normalize(name);
-                if !self.is_known(&project) && !queue.names.contains(&project) {
-                    queue.names.push_back(project);
-                }
-            }
+            queue.jobs.extend(jobs);
             let spawn = MAX_PREFETCH_THREADS
                 .saturating_sub(queue.workers)
-                .min(queue.names.len());
+                .min(queue.jobs.len());
             queue.workers += spawn;
             spawn
         };
@@ -447,15 +486,20 @@ impl IndexClient {
         loop {
             let next = {
                 let mut queue = lock(&self.inner.prefetch);
-                let next = queue.names.pop_front();
+                let next = queue.jobs.pop_front();
                 if next.is_none() {
                     queue.workers -= 1;
                 }
                 next
             };
-            let Some(project) = next else { return };
-            // Errors are not kept: `project()` fetches again and reports.
-            let _ = self.project_shared(&project);
+            match next {
+                None => return,
+                // Errors are not kept: `project()` fetches again and reports.
+                Some(Job::Page(project)) => {
+                    let _ = self.project_shared(&project);
+                }
+                Some(Job::Work(work)) => work(self),
+            }
         }
     }
 

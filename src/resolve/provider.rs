@@ -24,6 +24,7 @@ use crate::resolve::package::Package;
 use crate::resolve::target::Target;
 use crate::resolve::unavailable;
 use crate::resolve::{Error, Request};
+use crate::timestamp::Timestamp;
 
 /// The versions of one package available for the target, newest first.
 #[derive(Debug)]
@@ -74,6 +75,17 @@ pub(crate) struct Provider<'a> {
     preferences: HashMap<String, Version>,
     /// First-seen order, for priorities.
     seen: RefCell<HashMap<Package, usize>>,
+    /// What background guesses need of the target, shared with them.
+    guess: Arc<Guess>,
+    /// Packages whose metadata was already guessed at.
+    guessed: RefCell<std::collections::HashSet<String>>,
+}
+
+/// The target as a background guess at the next metadata sees it.
+struct Guess {
+    target: Target,
+    exclude_newer: Option<Timestamp>,
+    prereleases: bool,
 }
 
 impl<'a> Provider<'a> {
@@ -98,6 +110,44 @@ impl<'a> Provider<'a> {
             constraints,
             preferences,
             seen: RefCell::default(),
+            guess: Arc::new(Guess {
+                target: target.clone(),
+                exclude_newer: request.exclude_newer,
+                prereleases: request.prereleases,
+            }),
+            guessed: RefCell::default(),
+        }
+    }
+
+    /// Fetches, in the background, the metadata of the version of each of
+    /// `deps` the resolver will most likely pick (the newest that fits its
+    /// range, final releases first), so that it is in memory when asked
+    /// for: the resolver asks one package at a time, and a cold lock of a
+    /// big project would otherwise wait on every metadata file in turn.
+    fn guess_metadata(&self, deps: &Deps) {
+        for (package, range) in deps {
+            let Package::Dist(name) = package else { continue };
+            if self.preferences.contains_key(name) || !self.guessed.borrow_mut().insert(name.clone()) {
+                continue;
+            }
+            let (name, range, guess) = (name.clone(), range.clone(), self.guess.clone());
+            self.index.speculate(move |index| {
+                let Ok(page) = index.project_shared(&name) else {
+                    return;
+                };
+                let versions = collect(&guess.target, guess.exclude_newer.as_ref(), &name, &page);
+                let usable = |c: &&Candidate| range.contains(&c.version) && !c.yanked;
+                let picked = versions
+                    .iter()
+                    .filter(usable)
+                    .find(|c| guess.prereleases || !c.version.any_prerelease());
+                // Wheels only: an sdist's metadata costs a download.
+                if let Some(&at) = picked.and_then(|c| c.files.first())
+                    && page.summary(at).filename.ends_with(".whl")
+                {
+                    let _ = index.metadata(&page.file(at));
+                }
+            });
         }
     }
 
@@ -110,7 +160,7 @@ impl<'a> Provider<'a> {
             package: name.to_string(),
             source,
         })?;
-        let versions = self.collect(name, &files);
+        let versions = collect(self.target, self.request.exclude_newer.as_ref(), name, &files);
         let candidates = Rc::new(Candidates {
             versions,
             page: files,
@@ -119,90 +169,6 @@ impl<'a> Provider<'a> {
             .borrow_mut()
             .insert(name.to_string(), candidates.clone());
         Ok(candidates)
-    }
-
-    fn collect(&self, name: &str, files: &Listing) -> Vec<Candidate> {
-        // Big projects list tens of thousands of files that share a few
-        // `requires-python` strings, tag triples and version strings:
-        // decide (and parse) each once.
-        let normalized = normalize(name);
-        let mut python_fits: FxHashMap<&str, bool> = FxHashMap::default();
-        let mut tag_ranks: FxHashMap<&str, Option<usize>> = FxHashMap::default();
-        // Version text → its slot (`None`: not a version). Texts that
-        // parse to the same version (`1.0`, `1.0.0`) are merged below,
-        // after sorting, rather than hashing every version.
-        let mut slot_of_text: FxHashMap<&str, Option<usize>> = FxHashMap::default();
-        // Per version text: the (rank, position) of each file that fits.
-        let mut slots: Vec<(Version, Vec<(usize, usize)>)> = Vec::new();
-        for at in 0..files.len() {
-            let file = files.summary(at);
-            if let Some(cutoff) = &self.request.exclude_newer {
-                // Files without an upload time cannot be shown to be older.
-                match file.upload_time.and_then(crate::timestamp::parse_instant) {
-                    Some(time) if time < *cutoff => {}
-                    _ => continue,
-                }
-            }
-            if let Some(spec) = file.requires_python {
-                let fits = *python_fits.entry(spec).or_insert_with(|| {
-                    VersionSpecifiers::from_str(spec).map_or(true, |spec| spec.contains(&self.target.python))
-                });
-                if !fits {
-                    continue;
-                }
-            }
-            let (version, rank) = if let Some((version, tags)) = split_wheel_name(file.filename) {
-                let rank = *tag_ranks.entry(tags).or_insert_with(|| {
-                    WheelFilename::parse(file.filename).and_then(|wheel| self.target.tags.rank(&wheel.tags))
-                });
-                let Some(rank) = rank else {
-                    continue;
-                };
-                (version, rank)
-            } else if let Some(version) = sdist_version(&normalized, file.filename) {
-                if !self.target.allow_sdist {
-                    continue;
-                }
-                (version, usize::MAX)
-            } else {
-                continue;
-            };
-            let slot = *slot_of_text.entry(version).or_insert_with(|| {
-                let version = Version::from_str(version).ok()?;
-                slots.push((version, Vec::new()));
-                Some(slots.len() - 1)
-            });
-            let Some(slot) = slot else {
-                continue;
-            };
-            slots[slot].1.push((rank, at));
-        }
-        // Newest first, one entry per version.
-        slots.sort_by(|a, b| b.0.cmp(&a.0));
-        let mut merged: Vec<(Version, Vec<(usize, usize)>)> = Vec::with_capacity(slots.len());
-        for (version, mut fitting) in slots {
-            match merged.last_mut() {
-                Some((last, files)) if *last == version => files.append(&mut fitting),
-                _ => merged.push((version, fitting)),
-            }
-        }
-        merged
-            .into_iter()
-            .map(|(version, mut fitting)| {
-                // Ties keep the page's order.
-                fitting.sort_by(|a, b| {
-                    a.0.cmp(&b.0)
-                        .then_with(|| files.summary(a.1).filename.cmp(files.summary(b.1).filename))
-                        .then(a.1.cmp(&b.1))
-                });
-                let yanked = fitting.iter().all(|&(_, at)| files.summary(at).yanked);
-                Candidate {
-                    version,
-                    files: fitting.into_iter().map(|(_, at)| at).collect(),
-                    yanked,
-                }
-            })
-            .collect()
     }
 
     /// Why `name` has no version at all for this target: not on the
@@ -432,9 +398,11 @@ impl<'a> Provider<'a> {
                 }
             }
         }
-        // Warm the index pages of what comes next, in parallel.
+        // Warm the index pages of what comes next, then its metadata, in
+        // parallel.
         let names: Vec<String> = deps.keys().filter_map(|p| p.name().map(str::to_string)).collect();
         self.index.prefetch(&names);
+        self.guess_metadata(&deps);
         Ok(Dependencies::Available(deps.into_iter().collect()))
     }
 
@@ -556,6 +524,99 @@ impl DependencyProvider for Provider<'_> {
             Package::Extra(name, extra) => self.dist_dependencies(name, Some(extra), version),
         }
     }
+}
+
+/// The versions of `name` in `files` that `target` can use, newest
+/// first, each with its fitting files (best first): wheels whose tags and
+/// `requires-python` fit, an sdist when the target builds, nothing
+/// uploaded at or after `exclude_newer`.
+fn collect(
+    target: &Target,
+    exclude_newer: Option<&Timestamp>,
+    name: &str,
+    files: &Listing,
+) -> Vec<Candidate> {
+    // Big projects list tens of thousands of files that share a few
+    // `requires-python` strings, tag triples and version strings:
+    // decide (and parse) each once.
+    let normalized = normalize(name);
+    let mut python_fits: FxHashMap<&str, bool> = FxHashMap::default();
+    let mut tag_ranks: FxHashMap<&str, Option<usize>> = FxHashMap::default();
+    // Version text → its slot (`None`: not a version). Texts that
+    // parse to the same version (`1.0`, `1.0.0`) are merged below,
+    // after sorting, rather than hashing every version.
+    let mut slot_of_text: FxHashMap<&str, Option<usize>> = FxHashMap::default();
+    // Per version text: the (rank, position) of each file that fits.
+    let mut slots: Vec<(Version, Vec<(usize, usize)>)> = Vec::new();
+    for at in 0..files.len() {
+        let file = files.summary(at);
+        if let Some(cutoff) = exclude_newer {
+            // Files without an upload time cannot be shown to be older.
+            match file.upload_time.and_then(crate::timestamp::parse_instant) {
+                Some(time) if time < *cutoff => {}
+                _ => continue,
+            }
+        }
+        if let Some(spec) = file.requires_python {
+            let fits = *python_fits.entry(spec).or_insert_with(|| {
+                VersionSpecifiers::from_str(spec).map_or(true, |spec| spec.contains(&target.python))
+            });
+            if !fits {
+                continue;
+            }
+        }
+        let (version, rank) = if let Some((version, tags)) = split_wheel_name(file.filename) {
+            let rank = *tag_ranks.entry(tags).or_insert_with(|| {
+                WheelFilename::parse(file.filename).and_then(|wheel| target.tags.rank(&wheel.tags))
+            });
+            let Some(rank) = rank else {
+                continue;
+            };
+            (version, rank)
+        } else if let Some(version) = sdist_version(&normalized, file.filename) {
+            if !target.allow_sdist {
+                continue;
+            }
+            (version, usize::MAX)
+        } else {
+            continue;
+        };
+        let slot = *slot_of_text.entry(version).or_insert_with(|| {
+            let version = Version::from_str(version).ok()?;
+            slots.push((version, Vec::new()));
+            Some(slots.len() - 1)
+        });
+        let Some(slot) = slot else {
+            continue;
+        };
+        slots[slot].1.push((rank, at));
+    }
+    // Newest first, one entry per version.
+    slots.sort_by(|a, b| b.0.cmp(&a.0));
+    let mut merged: Vec<(Version, Vec<(usize, usize)>)> = Vec::with_capacity(slots.len());
+    for (version, mut fitting) in slots {
+        match merged.last_mut() {
+            Some((last, files)) if *last == version => files.append(&mut fitting),
+            _ => merged.push((version, fitting)),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|(version, mut fitting)| {
+            // Ties keep the page's order.
+            fitting.sort_by(|a, b| {
+                a.0.cmp(&b.0)
+                    .then_with(|| files.summary(a.1).filename.cmp(files.summary(b.1).filename))
+                    .then(a.1.cmp(&b.1))
+            });
+            let yanked = fitting.iter().all(|&(_, at)| files.summary(at).yanked);
+            Candidate {
+                version,
+                files: fitting.into_iter().map(|(_, at)| at).collect(),
+                yanked,
+            }
+        })
+        .collect()
 }
 
 /// The version range a requirement allows.
