@@ -58,11 +58,13 @@ export PIP_CACHE_DIR="$WORK/cache/lock/pip"
 
 PROJ="$WORK/lock/host"         # host only: the comparison
 PROJ_LAMBDA="$WORK/lock/lambda" # host + lambda
+PROJ_BIG="$WORK/lock/big"       # apache-airflow, 129 packages, host only
 OUT="$WORK/out/$SECTION"
 C="$WORK/cache/lock"
 C_FENV="$C/fenv" C_FENV_COLD="$C/fenv-cold" C_FENV_LAMBDA_COLD="$C/fenv-lambda-cold"
 C_UV="$C/uv" C_UV_COLD="$C/uv-cold" C_PIP_TOOLS="$C/pip-tools"
-mkdir -p "$PROJ" "$PROJ_LAMBDA" "$OUT" "$C"
+C_BIG_FENV_COLD="$C/fenv-big-cold" C_BIG_UV_COLD="$C/uv-big-cold"
+mkdir -p "$PROJ" "$PROJ_LAMBDA" "$PROJ_BIG" "$OUT" "$C"
 
 DEPS='"requests", "fastapi", "boto3", "pydantic", "httpx"'
 write_project() { # DIR [EXTRA-TOML]
@@ -85,8 +87,10 @@ targets = ["lambda"]
 runtime = "python3.12"
 arch = "x86_64"'
 printf '%s\n' requests fastapi boto3 pydantic httpx >"$PROJ/req.in"
-LOCK="$PROJ/pylock.toml" LOCK_LAMBDA="$PROJ_LAMBDA/pylock.toml"
-rm -f "$LOCK" "$LOCK_LAMBDA"
+DEPS='"apache-airflow"' write_project "$PROJ_BIG"
+echo apache-airflow >"$PROJ_BIG/req.in"
+LOCK="$PROJ/pylock.toml" LOCK_LAMBDA="$PROJ_LAMBDA/pylock.toml" LOCK_BIG="$PROJ_BIG/pylock.toml"
+rm -f "$LOCK" "$LOCK_LAMBDA" "$LOCK_BIG"
 
 # Row names, commands and what runs before each timed run (not timed).
 N_FENV="fenv lock --upgrade (warm)"
@@ -100,6 +104,12 @@ N_UV="uv pip compile (warm)"
 N_UV_OFF="uv pip compile --offline (warm)"
 N_UV_COLD="uv pip compile (cold)"
 N_PC="pip-compile"
+N_BIG="fenv lock --upgrade, airflow (warm)"
+N_BIG_OFF="fenv lock --upgrade --offline, airflow (warm)"
+N_BIG_COLD="fenv lock, airflow (cold)"
+N_BIG_UV="uv pip compile, airflow (warm)"
+N_BIG_UV_OFF="uv pip compile --offline, airflow (warm)"
+N_BIG_UV_COLD="uv pip compile, airflow (cold)"
 
 UV_COMMON=(--generate-hashes --python-version 3.12 --python-platform x86_64-manylinux_2_17 -p "$PY")
 UV_ARGS=(pip compile -q "${UV_COMMON[@]}")
@@ -115,6 +125,13 @@ CMD_LAMBDA_COLD=(env -C "$PROJ_LAMBDA" "$FENV" lock --cache-dir "$C_FENV_LAMBDA_
 CMD_UV=("$UV" "${UV_ARGS[@]}" --cache-dir "$C_UV" "$PROJ/req.in" -o "$O_UV")
 CMD_UV_OFF=("$UV" "${UV_ARGS[@]}" --offline --cache-dir "$C_UV" "$PROJ/req.in" -o "$O_UV_OFF")
 CMD_UV_COLD=("$UV" "${UV_ARGS[@]}" --cache-dir "$C_UV_COLD" "$PROJ/req.in" -o "$O_UV_COLD")
+CMD_BIG=(env -C "$PROJ_BIG" "$FENV" lock --upgrade --cache-dir "$C_FENV")
+CMD_BIG_OFF=(env -C "$PROJ_BIG" "$FENV" lock --upgrade --offline --cache-dir "$C_FENV")
+CMD_BIG_COLD=(env -C "$PROJ_BIG" "$FENV" lock --cache-dir "$C_BIG_FENV_COLD")
+O_BIG_UV="$OUT/uv-big.txt" O_BIG_UV_OFF="$OUT/uv-big-offline.txt" O_BIG_UV_COLD="$OUT/uv-big-cold.txt"
+CMD_BIG_UV=("$UV" "${UV_ARGS[@]}" --cache-dir "$C_UV" "$PROJ_BIG/req.in" -o "$O_BIG_UV")
+CMD_BIG_UV_OFF=("$UV" "${UV_ARGS[@]}" --offline --cache-dir "$C_UV" "$PROJ_BIG/req.in" -o "$O_BIG_UV_OFF")
+CMD_BIG_UV_COLD=("$UV" "${UV_ARGS[@]}" --cache-dir "$C_BIG_UV_COLD" "$PROJ_BIG/req.in" -o "$O_BIG_UV_COLD")
 CMD_PC=("$TOOLS/bin/pip-compile" -q --generate-hashes --cache-dir "$C_PIP_TOOLS" "$PROJ/req.in" -o "$O_PC")
 
 PRE_NONE=(true)
@@ -124,6 +141,10 @@ PRE_UV=(rm -f "$O_UV")
 PRE_UV_OFF=(rm -f "$O_UV_OFF")
 PRE_UV_COLD=(rm -rf "$C_UV_COLD" "$O_UV_COLD")
 PRE_PC=(rm -f "$O_PC")
+PRE_BIG_COLD=(rm -rf "$C_BIG_FENV_COLD" "$LOCK_BIG")
+PRE_BIG_UV=(rm -f "$O_BIG_UV")
+PRE_BIG_UV_OFF=(rm -f "$O_BIG_UV_OFF")
+PRE_BIG_UV_COLD=(rm -rf "$C_BIG_UV_COLD" "$O_BIG_UV_COLD")
 
 # Fill the warm caches (online), each tool once with the command it is timed
 # with, then check that every tool pins the same 24 packages.
@@ -133,8 +154,11 @@ bench_log "warming caches (network)"
 "${PRE_PC[@]}" # or pip-compile would reuse its earlier pins and hashes
 (cd "$PROJ" && "$FENV" lock -v --cache-dir "$C_FENV") 2>&1 | sed 's/^/    /' >&2
 (cd "$PROJ_LAMBDA" && "$FENV" lock --cache-dir "$C_FENV") 2>&1 | sed 's/^/    /' >&2
+(cd "$PROJ_BIG" && "$FENV" lock --cache-dir "$C_FENV") 2>&1 | sed 's/^/    /' >&2
 "${CMD_UV[@]}"
 "${CMD_UV_OFF[@]}" || bench_die "\`uv pip compile --offline\` failed even after warming uv's cache"
+"${CMD_BIG_UV[@]}"
+"${CMD_BIG_UV_OFF[@]}" || bench_die "\`uv pip compile --offline\` of airflow failed even after warming uv's cache"
 bench_log "pip-compile once (seconds to a minute)"
 rx_bytes() { awk 'NR > 2 && $1 != "lo:" { sub(/^[^:]*:/, ""); s += $1 } END { printf "%.0f\n", s }' /proc/net/dev; }
 RX=$(rx_bytes)
@@ -163,6 +187,15 @@ else:
 EOF
 }
 hashes() { grep -o 'sha256[ =:"]*[0-9a-f]\{64\}' "$1" | wc -l; }
+pins pylock "$LOCK_BIG" >"$OUT/pins-fenv-big.txt"
+pins req "$O_BIG_UV" >"$OUT/pins-uv-big.txt"
+N_BIG_PINS=$(wc -l <"$OUT/pins-fenv-big.txt") N_BIG_UV_PINS=$(wc -l <"$OUT/pins-uv-big.txt")
+if cmp -s "$OUT/pins-fenv-big.txt" "$OUT/pins-uv-big.txt"; then
+    SAME_BIG="fenv and uv pin the same $N_BIG_PINS packages of apache-airflow at the same versions"
+else
+    SAME_BIG="fenv and uv pin apache-airflow differently: $(diff "$OUT/pins-fenv-big.txt" "$OUT/pins-uv-big.txt" | grep '^[<>]' | paste -sd ' ')"
+fi
+bench_log "$SAME_BIG"
 pins pylock "$LOCK" >"$OUT/pins-fenv.txt"
 pins pylock "$LOCK_LAMBDA" >"$OUT/pins-fenv-lambda.txt"
 pins req "$O_UV" >"$OUT/pins-uv.txt"
@@ -202,6 +235,12 @@ conn "$N_LAMBDA_COLD" PRE_LAMBDA_COLD CMD_LAMBDA_COLD
 conn "$N_UV" PRE_UV CMD_UV
 conn "$N_UV_OFF" PRE_UV_OFF CMD_UV_OFF
 conn "$N_UV_COLD" PRE_UV_COLD CMD_UV_COLD
+conn "$N_BIG" PRE_NONE CMD_BIG
+conn "$N_BIG_OFF" PRE_NONE CMD_BIG_OFF
+conn "$N_BIG_COLD" PRE_BIG_COLD CMD_BIG_COLD
+conn "$N_BIG_UV" PRE_BIG_UV CMD_BIG_UV
+conn "$N_BIG_UV_OFF" PRE_BIG_UV_OFF CMD_BIG_UV_OFF
+conn "$N_BIG_UV_COLD" PRE_BIG_UV_COLD CMD_BIG_UV_COLD
 CONN[$N_PC]="not measured"
 "${PRE_UV[@]}"
 UV_REVALIDATIONS=$("$UV" pip compile -v "${UV_COMMON[@]}" --cache-dir "$C_UV" "$PROJ/req.in" -o "$O_UV" 2>&1 |
@@ -225,6 +264,12 @@ add "$N_LAMBDA_COLD" CMD_LAMBDA_COLD PRE_LAMBDA_COLD
 add "$N_UV" CMD_UV PRE_UV
 add "$N_UV_OFF" CMD_UV_OFF PRE_UV_OFF
 add "$N_UV_COLD" CMD_UV_COLD PRE_UV_COLD
+add "$N_BIG" CMD_BIG PRE_NONE
+add "$N_BIG_OFF" CMD_BIG_OFF PRE_NONE
+add "$N_BIG_COLD" CMD_BIG_COLD PRE_BIG_COLD
+add "$N_BIG_UV" CMD_BIG_UV PRE_BIG_UV
+add "$N_BIG_UV_OFF" CMD_BIG_UV_OFF PRE_BIG_UV_OFF
+add "$N_BIG_UV_COLD" CMD_BIG_UV_COLD PRE_BIG_UV_COLD
 add "$N_PC" CMD_PC PRE_PC
 BENCH_CWD="$PROJ" bench_run "$SECTION"
 
@@ -245,6 +290,9 @@ for pair in "$N_FENV=$N_PINS/$H_FENV" "$N_FENV_OFF=$N_PINS/$H_FENV" "$N_FENV_REF
     "$N_FENV_UTD=$N_PINS/$H_FENV" "$N_FENV_COLD=$N_PINS/$H_FENV" \
     "$N_LAMBDA=$N_LAMBDA_PINS/$H_LAMBDA" "$N_LAMBDA_COLD=$N_LAMBDA_PINS/$H_LAMBDA" \
     "$N_UV=$N_UV_PINS/$H_UV" "$N_UV_OFF=$N_UV_PINS/$H_UV" "$N_UV_COLD=$N_UV_PINS/$H_UV" \
+    "$N_BIG=$N_BIG_PINS/$(hashes "$LOCK_BIG")" "$N_BIG_OFF=$N_BIG_PINS/$(hashes "$LOCK_BIG")" \
+    "$N_BIG_COLD=$N_BIG_PINS/$(hashes "$LOCK_BIG")" "$N_BIG_UV=$N_BIG_UV_PINS/$(hashes "$O_BIG_UV")" \
+    "$N_BIG_UV_OFF=$N_BIG_UV_PINS/$(hashes "$O_BIG_UV")" "$N_BIG_UV_COLD=$N_BIG_UV_PINS/$(hashes "$O_BIG_UV")" \
     "$N_PC=$N_PC_PINS/$H_PC"; do
     name=${pair%%=*}
     args+=(--column "pins/hashes" "$pair" --column "connections" "$name=${CONN[$name]}")
@@ -259,8 +307,12 @@ bench_report "$SECTION" "fenv lock" \
     --compare "$N_FENV_REF" "$N_UV" \
     --compare "$N_LAMBDA" "$N_FENV" \
     --compare "$N_LAMBDA_COLD" "$N_FENV_COLD" \
+    --compare "$N_BIG" "$N_BIG_UV" \
+    --compare "$N_BIG_OFF" "$N_BIG_UV_OFF" \
+    --compare "$N_BIG_COLD" "$N_BIG_UV_COLD" \
     --env PIP_FIND_LINKS --env FENV_INDEX_FRESHNESS \
     "${args[@]}" \
     --note "The locked set: \`requests\`, \`fastapi\`, \`boto3\`, \`pydantic\`, \`httpx\`, for the host (linux x86_64, CPython $PY_VERSION). fenv reads \`bench/.work/lock/host/pyproject.toml\` (\`requires-python = \">=3.12\"\`, \`.python-version\` \`3.12\`, no \`[tool.fenv] targets\`: host only); uv and pip-compile read the same five names from \`req.in\`. $SAME. \`pins/hashes\` counts the pinned packages and sha256 hashes in each output: uv and pip-compile hash every file of each pinned version (all platforms, 140 for pydantic-core alone); fenv records only the files that fit the lock's targets (the host's wheels and the sdist), so its lock is smaller but not the same document." \
     --note "Commands run without a shell (\`hyperfine -N\`), one after the other in the order shown, $BENCH_WARMUP warm-up + $BENCH_RUNS timed runs each, all in \`bench/.work/lock/host\`; the two host+lambda rows run in \`bench/.work/lock/lambda\` (\`targets = [\"lambda\"]\`, python3.12, x86_64) through \`env -C\`, one extra exec. **warm**: the cache was filled by one run of the same command first. fenv reuses an index page for 10 minutes and revalidates it after that (it does not rely on cache headers); the warm fenv rows run first, within that window, so \`fenv lock --upgrade\` reads everything from its cache — its \`connections\` are 0 — and \`--upgrade\` makes it resolve again instead of answering \"up to date\". \`--refresh\` refetches every page (metadata stays cached), which is what uv does on every warm run here: the proxy in front of the index strips \`Cache-Control\`, \`ETag\` and \`Last-Modified\`, so uv finds every cached response stale and revalidates it ($UV_REVALIDATIONS revalidation requests a run, \`uv -v\`). \`uv --offline\` is uv without those requests — and roughly what uv's warm run would be behind a proxy that kept the headers, since the public index normally sends \`Cache-Control: max-age\` with its pages and uv honours it (not checked here: the proxy strips it): on such a network the warm goal compares \`fenv lock --upgrade\` with that row, not with \`uv pip compile (warm)\`. **cold**: hyperfine's \`--prepare\` empties the tool's cache folder (and removes fenv's \`pylock.toml\`) before each run. uv's output file is removed before each run, so uv resolves afresh rather than keeping its earlier pins. \`fenv lock (up to date)\` is \`fenv lock\` on the lock it wrote, which only compares the inputs' hash. \`connections\` counts TCP connections opened in one run of the command in the same state (\`strace -f -e trace=connect\`, DNS not counted)." \
+    --note "The airflow rows lock \`apache-airflow\` alone (host only, in \`bench/.work/lock/big\` through \`env -C\`), a closure of $N_BIG_PINS packages: $SAME_BIG. They run after the small project's rows, with the same caches and the same warm and cold preparations." \
     --note "The index is the public Python Package Index, reached through this machine's egress proxy; it serves the JSON simple API without PEP 658 \`core-metadata\` keys, so fenv and uv read each wheel's \`METADATA\` with HTTP range requests, and pip downloads whole wheels. pip-compile has no warm state here: pip's HTTP cache never stores anything behind this proxy, and without an output file to reuse hashes from it falls back to downloading and hashing every file (its JSON-API hash lookup returns 404 here), so each run fetches all $H_PC files: one untimed run received $PC_MB MB (\`/proc/net/dev\`). Its own cache (\`--cache-dir\`) stays empty with its default (backtracking) resolver. \`PIP_FIND_LINKS\` is unset for this run."
