@@ -19,6 +19,7 @@ pub mod fs;
 pub mod functions;
 pub mod index;
 pub mod install;
+pub mod limits;
 pub mod lock;
 pub mod parallel;
 pub mod printer;

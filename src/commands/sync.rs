@@ -126,7 +126,19 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
     let wheels =
         fetched.with_context(|| format!("failed to sync `{}`; nothing was changed", user_display(&env)))?;
 
-    // Step 6: change the environment, with a record of what is changing
+    // Step 6: every wheel checked against the environment (names, paths,
+    // scripts other packages own) before anything changes, so that a
+    // refusal leaves the environment as it was, with no repair marker.
+    let target = install_target(&state, plan);
+    for selected in plan.wheels() {
+        let wheel = wheels
+            .get(&selected.name)
+            .with_context(|| format!("the wheel of `{}` was not fetched", selected.name))?;
+        install::check(wheel, &target)
+            .with_context(|| format!("failed to sync `{}`; nothing was changed", user_display(&env)))?;
+    }
+
+    // Step 7: change the environment, with a record of what is changing
     // until the lock's hash is written, so that a killed sync is repaired.
     let mut touched = plan.touched();
     touched.extend(state.pending.iter().flatten().cloned());
@@ -135,10 +147,10 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
     pending::write(&env, touched.iter().map(String::as_str))
         .with_context(|| format!("failed to write `{}`", user_display(&pending::path(&env))))?;
     let linker = Linker::new(settings.link_mode);
-    apply(plan, &wheels, &state, &linker, printer)
+    apply(plan, &wheels, &state, &target, &linker, printer)
         .with_context(|| format!("failed to sync `{}`", user_display(&env)))?;
 
-    // Step 7: record the lock, so that the next sync can stop early.
+    // Step 8: record the lock, so that the next sync can stop early.
     let mut cfg = state.cfg.clone();
     cfg.set(LOCK_KEY, &lock_hash);
     let cfg_path = env.join("pyvenv.cfg");
@@ -503,18 +515,39 @@ pub(crate) fn lock_env(env: &Path) -> Result<std::fs::File> {
     Ok(file)
 }
 
+/// Where the plan installs: the environment, knowing the scripts of the
+/// distributions the plan leaves in place (its seed packages among them).
+fn install_target(state: &EnvState, plan: &Plan) -> InstallTarget {
+    let env = &state.env;
+    let relocatable = state.cfg.get("relocatable") == Some("true");
+    let going: Vec<String> = plan
+        .remove
+        .iter()
+        .chain(plan.replace.iter().map(|(old, _)| old))
+        .chain(plan.repair.iter().map(|(old, _)| old))
+        .map(install::Distribution::normalized_name)
+        .collect();
+    let staying: Vec<install::Distribution> = state
+        .installed
+        .iter()
+        .filter(|dist| !going.contains(&dist.normalized_name()))
+        .cloned()
+        .collect();
+    InstallTarget::venv(env, env, &state.layout, &state.info, relocatable)
+        .with_owners(&state.site_packages(), &staying)
+}
+
 /// Removes, repairs, replaces and installs what `plan` says, from `wheels`.
 fn apply(
     plan: &Plan,
     wheels: &HashMap<String, install::UnpackedWheel>,
     state: &EnvState,
+    target: &InstallTarget,
     linker: &Linker,
     printer: &Printer,
 ) -> Result<()> {
     let env = &state.env;
     let site_packages = state.site_packages();
-    let relocatable = state.cfg.get("relocatable") == Some("true");
-    let target = InstallTarget::venv(env, env, &state.layout, &state.info, relocatable);
     let options = InstallOptions {
         linker,
         // Every package a lock names was asked for, as with `pip install
@@ -543,7 +576,7 @@ fn apply(
                 env,
                 &old.name,
                 wheel_of(&selected.name)?,
-                &target,
+                target,
                 &options,
             )?;
             printer.verbose(format!(
@@ -563,7 +596,7 @@ fn apply(
             .iter()
             .map(|selected| wheel_of(&selected.name))
             .collect::<Result<_>>()?;
-        install::install_all(&wheels, &target, &options, install::INSTALL_JOBS, &|at, _| {
+        install::install_all(&wheels, target, &options, install::INSTALL_JOBS, &|at, _| {
             printer.verbose(format!("installed {} {}", new[at].name, new[at].version));
             progress.inc();
         })?;

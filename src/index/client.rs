@@ -540,7 +540,7 @@ fn read_page(response: http::Response, page_url: &str, base: &str) -> Result<Cac
             reason: "the index answered with HTML (PEP 503) only".into(),
         }));
     }
-    let body = http::body(response)?;
+    let body = http::body(response, page_url, crate::limits::PAGE)?;
     let files = simple::parse_page(&body, &final_url, base).map_err(|reason| {
         Failure::Fatal(Error::InvalidPage {
             url: page_url.to_string(),

@@ -123,14 +123,28 @@ impl Http {
     }
 }
 
-/// The whole body of `response` (a broken body is transient).
-pub(crate) fn body(response: Response) -> Result<Vec<u8>, Failure> {
+/// The whole body of `response`, refused as soon as it passes `limit`
+/// bytes (a broken body is transient; a body too large is not).
+pub(crate) fn body(response: Response, url: &str, limit: crate::limits::Limit) -> Result<Vec<u8>, Failure> {
+    body_within(response, url, limit.bytes(), limit.variable)
+}
+
+/// [`body`] for a limit the caller knows (a range's length).
+pub(crate) fn body_within(response: Response, url: &str, limit: u64, why: &str) -> Result<Vec<u8>, Failure> {
     let mut bytes = Vec::new();
     response
         .into_body()
         .into_reader()
+        .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|e| Failure::Transient(e.to_string()))?;
+    if bytes.len() as u64 > limit {
+        return Err(Failure::Fatal(Error::TooLarge {
+            url: url::redact(url),
+            limit,
+            why: why.to_string(),
+        }));
+    }
     Ok(bytes)
 }
 

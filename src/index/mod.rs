@@ -60,6 +60,14 @@ pub enum Error {
     #[error("the file `{url}` has {actual} bytes, but the index says {expected}")]
     SizeMismatch { url: String, expected: u64, actual: u64 },
 
+    #[error("`{url}` is larger than {limit} bytes ({why}); fenv stopped reading it")]
+    TooLarge {
+        url: String,
+        limit: u64,
+        /// Where the limit comes from: the stated size, or a `FENV_MAX_*`.
+        why: String,
+    },
+
     #[error("the index gives no sha256 for `{url}`; fenv installs only files it can check")]
     NoHash { url: String },
 
@@ -136,6 +144,10 @@ impl Hint for Error {
                 Some("the download was corrupted or tampered with; try again, or check the index".into())
             }
             Self::NoHash { .. } => Some("use an index that publishes sha256 hashes".into()),
+            Self::TooLarge { .. } => Some(
+                "the index or the lock is broken or hostile; if the file is really this large, raise the limit (docs/security.md lists the `FENV_MAX_*` variables)"
+                    .into(),
+            ),
             Self::Offline { .. } => {
                 Some("run once without `--offline` to fill the cache, then retry offline".into())
             }

@@ -43,7 +43,7 @@ pub(crate) fn fetch_metadata(http: &Http, file: &File) -> Result<Vec<u8>, Error>
 fn metadata_file(http: &Http, file: &File) -> Result<Option<Vec<u8>>, Error> {
     let metadata_url = format!("{}.metadata", file.url);
     let bytes = http.get(&metadata_url, &[], |response| match response.status().as_u16() {
-        200 => http::body(response).map(Some),
+        200 => http::body(response, &metadata_url, crate::limits::METADATA).map(Some),
         404 | 410 => Ok(None),
         _ => Err(http::unexpected(&metadata_url, &response)),
     })?;
@@ -80,7 +80,7 @@ fn by_range(http: &Http, file: &File) -> Result<Ranged, Error> {
     let first = http.get(&file.url, &headers, |response| match response.status().as_u16() {
         206 => {
             let range = http::header(&response, "content-range").and_then(parse_content_range);
-            let body = http::body(response)?;
+            let body = http::body_within(response, &file.url, TAIL, "the range asked for")?;
             match range {
                 Some((start, end, total)) if end + 1 == total && len64(&body) == total - start => {
                     Ok(First::Tail(body, total))
@@ -88,7 +88,11 @@ fn by_range(http: &Http, file: &File) -> Result<Ranged, Error> {
                 _ => Ok(First::Refused),
             }
         }
-        200 => spool(response).map(First::Whole),
+        200 => spool(
+            response,
+            file.size.unwrap_or_else(|| crate::limits::DOWNLOAD.bytes()),
+        )
+        .map(First::Whole),
         416 => Ok(First::Refused),
         _ => Err(http::unexpected(&file.url, &response)),
     })?;
@@ -119,7 +123,7 @@ fn fetch_range(http: &Http, url: &str, start: u64, end: u64) -> Result<Vec<u8>, 
                 // Dropped unread: a 200 here would be the whole file.
                 return Ok(None);
             }
-            http::body(response).map(Some)
+            http::body_within(response, url, end - start, "the range asked for").map(Some)
         })
         .map_err(Some)?;
     bytes.ok_or(None)
@@ -137,7 +141,10 @@ fn parse_content_range(value: &str) -> Option<(u64, u64, u64)> {
 /// GETs the whole file into an anonymous temporary file.
 fn whole_file(http: &Http, file: &File) -> Result<(std::fs::File, String), Error> {
     http.get(&file.url, &[], |response| match response.status().as_u16() {
-        200 => spool(response),
+        200 => spool(
+            response,
+            file.size.unwrap_or_else(|| crate::limits::DOWNLOAD.bytes()),
+        ),
         _ => Err(http::unexpected(&file.url, &response)),
     })
 }
@@ -155,21 +162,39 @@ fn metadata_of_whole(file: &File, (mut whole, actual): (std::fs::File, String)) 
 
 /// Streams a body into an anonymous temporary file; returns it with the
 /// body's sha256.
-fn spool(response: http::Response) -> Result<(std::fs::File, String), Failure> {
+fn spool(response: http::Response, limit: u64) -> Result<(std::fs::File, String), Failure> {
     let mut out = tempfile::tempfile().map_err(|e| Failure::Transient(e.to_string()))?;
-    let (sha256, _) = copy_hashed(response, &mut out)?;
+    let (sha256, _) = copy_hashed(response, &mut out, limit)?;
     Ok((out, sha256))
 }
 
-/// Copies a body into `out`, hashing it; returns the sha256 and length.
-fn copy_hashed(response: http::Response, out: &mut impl Write) -> Result<(String, u64), Failure> {
-    let mut reader = response.into_body().into_reader();
+/// Copies a body into `out`, hashing it, stopping as soon as it passes
+/// `limit` bytes; returns the sha256 and length (at most `limit + 1`).
+fn copy_hashed(response: http::Response, out: &mut impl Write, limit: u64) -> Result<(String, u64), Failure> {
+    let reader = response.into_body().into_reader();
+    copy_bounded(reader, out, limit).map_err(|e| match e.kind() {
+        // A full disk is not the network's fault: no retry.
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => Failure::Fatal(Error::Io {
+            action: "write",
+            path: std::env::temp_dir(),
+            source: e,
+        }),
+        _ => Failure::Transient(e.to_string()),
+    })
+}
+
+/// Copies at most `limit + 1` bytes of `reader` into `out`, hashing them.
+fn copy_bounded(
+    reader: impl std::io::Read,
+    out: &mut impl Write,
+    limit: u64,
+) -> std::io::Result<(String, u64)> {
     let mut hashing = HashingWriter {
         inner: out,
         hasher: Sha256::new(),
         len: 0,
     };
-    std::io::copy(&mut reader, &mut hashing).map_err(|e| Failure::Transient(e.to_string()))?;
+    std::io::copy(&mut reader.take(limit.saturating_add(1)), &mut hashing)?;
     Ok((hex(&hashing.hasher.finalize()), hashing.len))
 }
 
@@ -217,15 +242,15 @@ pub(crate) fn download(http: &Http, file: &File, expected: &str, dir: &Path) -> 
         });
     }
     let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(io("create a file in", dir))?;
+    // Never more than the size the lock or page states (then it fails as
+    // soon as the stream passes it), else the download limit.
+    let (limit, why) = match file.size {
+        Some(size) => (size, "the size the lock or index gives"),
+        None => (crate::limits::DOWNLOAD.bytes(), crate::limits::DOWNLOAD.variable),
+    };
     let (actual, len) = if let Some(source) = url::to_path(&file.url) {
-        let mut reader = fs_err::File::open(&source).map_err(io("read", &source))?;
-        let mut hashing = HashingWriter {
-            inner: temp.as_file_mut(),
-            hasher: Sha256::new(),
-            len: 0,
-        };
-        std::io::copy(&mut reader, &mut hashing).map_err(io("copy", &source))?;
-        (hex(&hashing.hasher.finalize()), hashing.len)
+        let reader = fs_err::File::open(&source).map_err(io("read", &source))?;
+        copy_bounded(reader, temp.as_file_mut(), limit).map_err(io("copy", &source))?
     } else {
         http.get(&file.url, &[], |response| match response.status().as_u16() {
             200 => {
@@ -233,11 +258,18 @@ pub(crate) fn download(http: &Http, file: &File, expected: &str, dir: &Path) -> 
                 out.set_len(0)
                     .and_then(|()| out.rewind())
                     .map_err(|e| Failure::Transient(e.to_string()))?;
-                copy_hashed(response, out)
+                copy_hashed(response, out, limit)
             }
             _ => Err(http::unexpected(&file.url, &response)),
         })?
     };
+    if len > limit {
+        return Err(Error::TooLarge {
+            url: file.url.clone(),
+            limit,
+            why: why.to_string(),
+        });
+    }
     if let Some(size) = file.size.filter(|size| *size != len) {
         return Err(Error::SizeMismatch {
             url: file.url.clone(),

@@ -86,10 +86,23 @@ pub fn parse_page(body: &[u8], page_url: &str, index: &str) -> Result<Vec<File>,
             return Err(format!("api-version {version} is newer than fenv supports (1.x)"));
         }
     }
+    let remote = page_url.starts_with("http://") || page_url.starts_with("https://");
     Ok(page
         .files
         .into_iter()
-        .map(|file| {
+        .filter_map(|file| {
+            let url = url::redact(&url::join(page_url, &file.url));
+            // A remote page may not point at this machine's files (a lock
+            // with `file:///etc/passwd` would print its hash into CI logs).
+            if remote && !(url.starts_with("http://") || url.starts_with("https://")) {
+                return None;
+            }
+            // Files without a sha256 fenv can check cannot be locked.
+            let sha256 = file
+                .hashes
+                .get("sha256")
+                .map(|h| h.to_ascii_lowercase())
+                .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))?;
             // PEP 714: `core-metadata` wins; the old key is the fallback.
             let metadata = file
                 .core_metadata
@@ -105,9 +118,9 @@ pub fn parse_page(body: &[u8], page_url: &str, index: &str) -> Result<Vec<File>,
                 .and_then(|v| v.get("sha256"))
                 .and_then(|v| v.as_str())
                 .map(str::to_ascii_lowercase);
-            File {
-                url: url::redact(&url::join(page_url, &file.url)),
-                sha256: file.hashes.get("sha256").map(|h| h.to_ascii_lowercase()),
+            Some(File {
+                url,
+                sha256: Some(sha256),
                 size: file.size,
                 upload_time: file.upload_time,
                 requires_python: file.requires_python.filter(|r| !r.trim().is_empty()),
@@ -120,7 +133,7 @@ pub fn parse_page(body: &[u8], page_url: &str, index: &str) -> Result<Vec<File>,
                 metadata_sha256,
                 index: Some(index.to_string()),
                 filename: file.filename,
-            }
+            })
         })
         .collect())
 }
@@ -136,13 +149,19 @@ mod tests {
           "name": "demo",
           "files": [
             {"filename": "demo-1.0-py3-none-any.whl", "url": "/files/demo-1.0-py3-none-any.whl",
-             "hashes": {"sha256": "ABCD"}, "requires-python": ">=3.9", "size": 123,
+             "hashes": {"sha256": "ABCDABCDABCDABCDABCDABCDABCDABCDABCDABCDABCDABCDABCDABCDABCDABCD"}, "requires-python": ">=3.9", "size": 123,
              "upload-time": "2025-01-01T00:00:00.000000Z", "yanked": false,
              "core-metadata": {"sha256": "EF01"}},
             {"filename": "demo-0.9-py3-none-any.whl", "url": "https://u:p@cdn.example/d.whl",
-             "hashes": {}, "yanked": "broken", "dist-info-metadata": true, "requires-python": ""},
-            {"filename": "demo-0.8.tar.gz", "url": "demo-0.8.tar.gz", "hashes": {"md5": "x"},
-             "core-metadata": false, "dist-info-metadata": true}
+             "hashes": {"sha256": "0000000000000000000000000000000000000000000000000000000000000009"},
+             "yanked": "broken", "dist-info-metadata": true, "requires-python": ""},
+            {"filename": "demo-0.8.tar.gz", "url": "demo-0.8.tar.gz",
+             "hashes": {"sha256": "0000000000000000000000000000000000000000000000000000000000000008"},
+             "core-metadata": false, "dist-info-metadata": true},
+            {"filename": "demo-0.7.tar.gz", "url": "demo-0.7.tar.gz", "hashes": {"md5": "x"}},
+            {"filename": "demo-0.6.tar.gz", "url": "demo-0.6.tar.gz", "hashes": {"sha256": "abc"}},
+            {"filename": "demo-0.5.tar.gz", "url": "file:///etc/passwd",
+             "hashes": {"sha256": "0000000000000000000000000000000000000000000000000000000000000005"}}
           ]
         }"#;
         let files = parse_page(body, "http://h:1/simple/demo/", "http://h:1/simple").unwrap();
@@ -151,7 +170,7 @@ mod tests {
             File {
                 filename: "demo-1.0-py3-none-any.whl".into(),
                 url: "http://h:1/files/demo-1.0-py3-none-any.whl".into(),
-                sha256: Some("abcd".into()),
+                sha256: Some("abcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcdabcd".into()),
                 size: Some(123),
                 upload_time: Some("2025-01-01T00:00:00.000000Z".into()),
                 requires_python: Some(">=3.9".into()),
@@ -166,6 +185,9 @@ mod tests {
         assert_eq!(files[1].requires_python, None);
         assert_eq!(files[2].url, "http://h:1/simple/demo/demo-0.8.tar.gz");
         assert!(!files[2].has_metadata, "`core-metadata: false` wins");
+        // No sha256 fenv can check, or a local file named by a remote page:
+        // not listed.
+        assert_eq!(files.len(), 3, "{files:?}");
     }
 
     #[test]

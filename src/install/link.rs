@@ -109,7 +109,16 @@ fn copy(from: &Path, to: &Path) -> io::Result<()> {
         .create_new(true)
         .open(to)?;
     io::copy(&mut source, &mut target)?;
-    target.set_permissions(source.metadata()?.permissions())
+    target.set_permissions(own_copy_mode(&source)?)
+}
+
+/// The mode of a copy or clone: the store's (read-only, so edits do not
+/// reach it) made writable by its owner again, as pip leaves files, since
+/// a copy shares nothing with the store.
+fn own_copy_mode(source: &std::fs::File) -> io::Result<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = source.metadata()?.permissions().mode();
+    Ok(std::fs::Permissions::from_mode(mode | 0o200))
 }
 
 /// A reflink: Linux `ioctl(FICLONE)`; fails where the filesystem cannot.
@@ -124,5 +133,5 @@ fn clone(from: &Path, to: &Path) -> io::Result<()> {
         let _ = std::fs::remove_file(to);
         return Err(err.into());
     }
-    target.set_permissions(source.metadata()?.permissions())
+    target.set_permissions(own_copy_mode(&source)?)
 }

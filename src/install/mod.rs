@@ -22,7 +22,7 @@ use std::path::PathBuf;
 pub use installed::{Distribution, installed};
 pub use link::{LinkMode, Linker};
 pub use scripts::Shebang;
-pub use spread::{INSTALL_JOBS, InstallOptions, Installed, Target, install, install_all, relative_to};
+pub use spread::{INSTALL_JOBS, InstallOptions, Installed, Target, check, install, install_all, relative_to};
 pub use store::{UnpackedWheel, WheelStore};
 pub use tags::Tags;
 pub use uninstall::{discard, replace, uninstall};
@@ -44,6 +44,13 @@ pub enum Error {
 
     #[error("the wheel `{wheel}` would overwrite `{path}`, which belongs to the environment")]
     Reserved { wheel: String, path: String },
+
+    #[error("the wheel `{wheel}` would replace `{path}`, which `{owner}` installed")]
+    Owned {
+        wheel: String,
+        path: String,
+        owner: String,
+    },
 
     #[error("`{}` has no RECORD, so fenv cannot tell which files are its own", dist_info.display())]
     NoRecord { dist_info: PathBuf },
@@ -89,6 +96,9 @@ impl Hint for Error {
                 "use a wheel built for this Python and platform, or choose another Python with `-p`".into(),
             ),
             Self::Reserved { .. } => Some("this wheel is broken or hostile; do not install it".into()),
+            Self::Owned { owner, .. } => Some(format!(
+                "two packages cannot own one script: drop one of them, or remove `{owner}` from the environment first"
+            )),
             Self::NoRecord { .. } => Some("remove it with the tool that installed it".into()),
             Self::NotInstalled { .. } => Some("`fenv freeze` lists what is installed".into()),
             Self::Link { mode, .. } => Some(match *mode {

@@ -23,8 +23,15 @@ pub struct Target {
     pub data: PathBuf,
     /// `include/site/pythonX.Y`; the project's name is appended.
     pub headers: PathBuf,
-    /// Files no wheel may write: the interpreter, activation scripts, `pyvenv.cfg`.
+    /// Files no wheel may write: the interpreter's names, the activation
+    /// scripts, `pyvenv.cfg`; exactly those, so that a script named
+    /// `activate-global-python-argcomplete` is still argcomplete's.
     pub reserved: HashSet<PathBuf>,
+    /// Scripts other distributions installed, by path, with their owner's
+    /// normalized name: a wheel may not replace them (a console script
+    /// named `pip` would take over the seeded pip's launcher). Filled by
+    /// [`Target::with_owners`].
+    pub owners: std::collections::HashMap<PathBuf, String>,
     pub shebang: Shebang,
     /// The Python the target runs, for tags and versioned script names.
     pub python: (u32, u32),
@@ -62,6 +69,7 @@ impl Target {
                 .join("site")
                 .join(format!("python{major}.{minor}")),
             reserved,
+            owners: std::collections::HashMap::new(),
             shebang: if relocatable {
                 Shebang::Relative
             } else {
@@ -89,20 +97,49 @@ impl Target {
                 .join("site")
                 .join(format!("python{major}.{minor}")),
             reserved: HashSet::new(),
+            owners: std::collections::HashMap::new(),
             shebang: Shebang::Env,
             python,
             tags,
         }
     }
 
-    fn is_reserved(&self, path: &Path) -> bool {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        self.reserved.contains(path)
-            || (path.parent() == Some(self.scripts.as_path())
-                && (name.starts_with("python") || name.starts_with("pypy") || name.starts_with("activate")))
+    /// Records, for each of `distributions`, the scripts its `RECORD`
+    /// lists in this target's scripts folder.
+    #[must_use]
+    pub fn with_owners(mut self, site_packages: &Path, distributions: &[super::Distribution]) -> Self {
+        for dist in distributions {
+            let owner = dist.normalized_name();
+            let Ok(text) = std::fs::read_to_string(dist.dist_info.join("RECORD")) else {
+                continue;
+            };
+            for entry in record::parse(&text).unwrap_or_default() {
+                let path = crate::fs::normalize(&site_packages.join(&entry.path));
+                if path.parent() == Some(self.scripts.as_path()) {
+                    self.owners.insert(path, owner.clone());
+                }
+            }
+        }
+        self
+    }
+
+    /// Whether `wheel` may write `path`: not a file of the environment's
+    /// own, nor another distribution's script.
+    fn may_write(&self, wheel: &UnpackedWheel, path: &Path) -> Result<(), Error> {
+        if self.reserved.contains(path) {
+            return Err(Error::Reserved {
+                wheel: wheel.file_name.clone(),
+                path: path.display().to_string(),
+            });
+        }
+        match self.owners.get(path) {
+            Some(owner) if *owner != normalize(&wheel.name) => Err(Error::Owned {
+                wheel: wheel.file_name.clone(),
+                path: path.display().to_string(),
+                owner: owner.clone(),
+            }),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -151,16 +188,16 @@ enum Source {
     Write { contents: Vec<u8>, executable: bool },
 }
 
-/// Installs `wheel` into `target`. Nothing is written before the whole
-/// plan is checked; an error while writing removes what was written and
-/// restores what was replaced.
-pub fn install(
-    wheel: &UnpackedWheel,
-    target: &Target,
-    options: &InstallOptions<'_>,
-) -> Result<Installed, Error> {
-    // > 1.a Check that installer is compatible with Wheel-Version, and
-    // > that the wheel's tags fit the target (verified in the store and here).
+/// Checks that `wheel` can be installed into `target` — every path it
+/// would write allowed, every name valid — without writing anything: what
+/// a sync runs for every wheel before it changes the environment, so that
+/// a refusal leaves it as it was.
+pub fn check(wheel: &UnpackedWheel, target: &Target) -> Result<(), Error> {
+    check_tags(wheel, target)?;
+    plan(wheel, target).map(drop)
+}
+
+fn check_tags(wheel: &UnpackedWheel, target: &Target) -> Result<(), Error> {
     if let Some(tags) = &target.tags {
         let filename = wheel
             .filename()
@@ -178,6 +215,20 @@ pub fn install(
             });
         }
     }
+    Ok(())
+}
+
+/// Installs `wheel` into `target`. Nothing is written before the whole
+/// plan is checked; an error while writing removes what was written and
+/// restores what was replaced.
+pub fn install(
+    wheel: &UnpackedWheel,
+    target: &Target,
+    options: &InstallOptions<'_>,
+) -> Result<Installed, Error> {
+    // > 1.a Check that installer is compatible with Wheel-Version, and
+    // > that the wheel's tags fit the target (verified in the store and here).
+    check_tags(wheel, target)?;
 
     // > 1.d Spread: root files to purelib or platlib, `.data/<key>/` to
     // > the scheme's paths.
@@ -240,6 +291,18 @@ fn invalid(wheel: &UnpackedWheel, reason: String) -> Error {
     }
 }
 
+/// Whether `name` may name a file in the scripts folder: not empty, `.`
+/// or `..`, no `/`, `\\`, NUL or other control character, at most 255
+/// bytes (the usual file name limit).
+fn is_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name.len() <= 255
+        && !name.contains(['/', '\\'])
+        && !name.chars().any(char::is_control)
+}
+
 /// `base/relative`, proven to stay inside `base` once normalized: the
 /// last word on every path a wheel's content turns into.
 fn inside(wheel: &UnpackedWheel, base: &Path, relative: &str) -> Result<PathBuf, Error> {
@@ -287,12 +350,7 @@ fn plan(wheel: &UnpackedWheel, target: &Target) -> Result<Vec<Planned>, Error> {
         } else {
             (inside(wheel, lib, &entry.path)?, false)
         };
-        if target.is_reserved(&to) {
-            return Err(Error::Reserved {
-                wheel: wheel.file_name.clone(),
-                path: to.display().to_string(),
-            });
-        }
+        target.may_write(wheel, &to)?;
         let source = if is_script {
             // > Scripts starting with `#!python` get the environment's
             // > interpreter; all scripts are made executable (a real copy).
@@ -319,19 +377,17 @@ fn plan(wheel: &UnpackedWheel, target: &Target) -> Result<Vec<Planned>, Error> {
         let points =
             entry_points::scripts(&text).map_err(|e| invalid(wheel, format!("entry_points.txt: {e}")))?;
         for point in versioned_names(&wheel.name, points, target.python) {
-            if point.name.is_empty() || point.name.contains(['/', '\\']) || point.name.starts_with('.') {
+            if !is_file_name(&point.name) {
                 return Err(invalid(
                     wheel,
-                    format!("the script name `{}` is not a file name", point.name),
+                    format!(
+                        "the script name `{}` is not a file name",
+                        point.name.escape_debug()
+                    ),
                 ));
             }
             let to = target.scripts.join(&point.name);
-            if target.is_reserved(&to) {
-                return Err(Error::Reserved {
-                    wheel: wheel.file_name.clone(),
-                    path: to.display().to_string(),
-                });
-            }
+            target.may_write(wheel, &to)?;
             plan.push(Planned {
                 to,
                 source: Source::Write {

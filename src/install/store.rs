@@ -3,9 +3,18 @@
 //! `archives/<sha256>/<file name>.whl` holds each wheel once;
 //! `unpacked/<sha256>/` holds it unpacked and verified, the source of the
 //! links that install it. An unpacked entry is built in a temporary folder
-//! under a per-entry file lock, verified (paths, `WHEEL`, every `RECORD`
-//! hash), marked complete with `.fenv-unpacked.json`, and renamed into
-//! place; an entry without a valid marker is rebuilt, never trusted.
+//! under a per-entry file lock, verified (paths, `WHEEL`, `METADATA`, every
+//! `RECORD` hash), marked complete with `.fenv-unpacked.json`, and renamed
+//! into place; an entry without a valid marker is rebuilt, never trusted.
+//!
+//! What is installed comes only from bytes whose sha256 was just checked:
+//! an entry is unpacked from the file the caller hashed (a download, a
+//! built wheel), never from an archive already in the cache, which might
+//! have been replaced or cut short since. Unpacked files are read-only,
+//! so an edit of a hardlinked copy in an environment fails instead of
+//! reaching the cache; the marker records when the entry was sealed, and
+//! an entry with a file changed or resized since (root ignores the
+//! read-only bit) is discarded and unpacked again.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -25,7 +34,13 @@ use crate::install::record;
 
 const MARKER: &str = ".fenv-unpacked.json";
 /// Bump when the unpacked layout or the marker changes.
-const LAYOUT_VERSION: u32 = 1;
+const LAYOUT_VERSION: u32 = 2;
+
+/// How much larger than its archive an unpacked wheel may be before it is
+/// taken for a zip bomb (real wheels stay under 10×), and the size below
+/// which no ratio is judged.
+const MAX_EXPANSION: u64 = 100;
+const SMALL_UNPACKED: u64 = 64 * 1024 * 1024;
 
 /// A wheel unpacked and verified in the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,12 +59,33 @@ pub struct UnpackedWheel {
     pub root_is_purelib: bool,
     /// Every file, relative to the root, with its RECORD hash and size.
     pub files: Vec<record::RecordEntry>,
+    /// When the entry was sealed (nanoseconds since the epoch): no file of
+    /// an intact entry was modified later.
+    #[serde(default)]
+    pub sealed: u128,
 }
 
 impl UnpackedWheel {
     /// The parsed file name.
     pub fn filename(&self) -> Option<WheelFilename> {
         WheelFilename::parse(&self.file_name)
+    }
+
+    /// Whether every file is still as it was unpacked: present, its size
+    /// the RECORD's, not modified since the entry was sealed. A stat per
+    /// file; the hashes were checked when it was unpacked.
+    pub fn is_intact(&self) -> bool {
+        self.files.iter().all(|entry| {
+            let Ok(meta) = std::fs::symlink_metadata(self.root.join(&entry.path)) else {
+                return false;
+            };
+            let modified = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(u128::MAX, |d| d.as_nanos());
+            meta.is_file() && entry.size.is_none_or(|size| size == meta.len()) && modified <= self.sealed
+        })
     }
 }
 
@@ -79,14 +115,46 @@ impl WheelStore {
                 reason: "it has no file name".into(),
             })?;
         let sha256 = self.source_hash(wheel)?;
-        if let Some(found) = self.cached(&sha256) {
+        self.add_with_hash(wheel, &file_name, &sha256, false)
+    }
+
+    /// [`WheelStore::add`] for a file the caller owns and whose sha256 it
+    /// has just checked (a download against the lock): moved, not copied
+    /// nor hashed again, into the store, on whose filesystem it must be
+    /// ([`WheelStore::scratch_dir`]).
+    pub fn add_verified(&self, wheel: &Path, sha256: &str) -> Result<UnpackedWheel, Error> {
+        let file_name = wheel
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .ok_or_else(|| Error::InvalidWheel {
+                wheel: wheel.display().to_string(),
+                reason: "it has no file name".into(),
+            })?;
+        self.add_with_hash(wheel, &file_name, &sha256.to_ascii_lowercase(), true)
+    }
+
+    fn add_with_hash(
+        &self,
+        wheel: &Path,
+        file_name: &str,
+        sha256: &str,
+        owned: bool,
+    ) -> Result<UnpackedWheel, Error> {
+        if let Some(found) = self.cached(sha256) {
             return Ok(found);
         }
-        let archive = self.archives.join(&sha256).join(&file_name);
-        if !archive.is_file() {
-            let dir = self.archives.join(&sha256);
-            fs_err::create_dir_all(&dir).map_err(Error::io("create", &dir))?;
-            let temp = tempfile::NamedTempFile::new_in(&dir).map_err(Error::io("create a file in", &dir))?;
+        // The bytes just hashed become the archive, whatever the cache held
+        // under this hash before.
+        let dir = self.archives.join(sha256);
+        fs_err::create_dir_all(&dir).map_err(Error::io("create", &dir))?;
+        let archive = dir.join(file_name);
+        if owned {
+            fs_err::rename(wheel, &archive).map_err(Error::io("store", &archive))?;
+        } else {
+            let temp = tempfile::Builder::new()
+                .prefix(".fenv-tmp")
+                .tempfile_in(&dir)
+                .map_err(Error::io("create a file in", &dir))?;
             fs_err::copy(wheel, temp.path()).map_err(Error::io("copy", wheel))?;
             temp.persist(&archive).map_err(|e| Error::Io {
                 action: "store",
@@ -94,7 +162,7 @@ impl WheelStore {
                 source: e.error,
             })?;
         }
-        self.unpack(&sha256, &archive, &file_name)
+        self.unpack(sha256, &archive, file_name)
     }
 
     /// The sha256 of a wheel file on disk, remembered by its path, size,
@@ -139,9 +207,11 @@ impl WheelStore {
         &self.archives
     }
 
-    /// The unpacked wheel with this hash, if the store has a valid one.
+    /// The unpacked wheel with this hash, if the store has a valid one: a
+    /// marker, and every file intact ([`UnpackedWheel::is_intact`]). A
+    /// damaged entry is left for [`WheelStore::add`] to rebuild.
     pub fn cached(&self, sha256: &str) -> Option<UnpackedWheel> {
-        read_marker(&self.unpacked.join(sha256))
+        read_marker(&self.unpacked.join(sha256)).filter(UnpackedWheel::is_intact)
     }
 
     fn unpack(&self, sha256: &str, archive: &Path, file_name: &str) -> Result<UnpackedWheel, Error> {
@@ -150,12 +220,12 @@ impl WheelStore {
         let lock_path = self.unpacked.join(format!("{sha256}.lock"));
         let lock = File::create(&lock_path).map_err(Error::io("create", &lock_path))?;
         lock.lock().map_err(Error::io("lock", &lock_path))?;
-        if let Some(found) = read_marker(&target) {
+        if let Some(found) = read_marker(&target).filter(UnpackedWheel::is_intact) {
             return Ok(found);
         }
         if target.exists() {
-            // Half-written or corrupt: rebuilt from the archive.
-            fs_err::remove_dir_all(&target).map_err(Error::io("remove", &target))?;
+            // Half-written, corrupt or edited: rebuilt from the archive.
+            remove_read_only_tree(&target)?;
         }
         let temp = tempfile::Builder::new()
             .prefix(".tmp-")
@@ -163,6 +233,9 @@ impl WheelStore {
             .map_err(Error::io("create a folder in", &self.unpacked))?;
         let mut wheel = extract(archive, temp.path(), file_name)?;
         wheel.sha256 = sha256.to_string();
+        wheel.sealed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
         let marker =
             serde_json::to_vec(&wheel).map_err(|e| Error::io("write", temp.path())(io::Error::other(e)))?;
         fs_err::write(temp.path().join(MARKER), marker).map_err(Error::io("write", temp.path()))?;
@@ -243,6 +316,10 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
         zip::ZipArchive::new(file).map_err(|e| invalid(format!("it is not a valid zip file: {e}")))?;
 
     // Hash every file while writing it; check against RECORD afterwards.
+    // Count what is written against the size the archive may expand to.
+    let archive_size = std::fs::metadata(archive).map(|m| m.len()).unwrap_or(0);
+    let unpacked_limit = crate::limits::max_unpacked(archive_size, MAX_EXPANSION, SMALL_UNPACKED);
+    let mut total = 0u64;
     let mut written: Vec<(String, String, u64)> = Vec::new();
     for index in 0..zip.len() {
         let mut entry = zip
@@ -277,13 +354,19 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
             if read == 0 {
                 break;
             }
+            total += read as u64;
+            if total > unpacked_limit {
+                return Err(invalid(format!(
+                    "it unpacks to more than {unpacked_limit} bytes from {archive_size}: a zip bomb (`FENV_MAX_UNPACKED` sets the limit)"
+                )));
+            }
             hasher.update(&buffer[..read]);
             io::Write::write_all(&mut out, &buffer[..read]).map_err(Error::io("write", &path))?;
             size += read as u64;
         }
         drop(out);
         let executable = mode & 0o111 != 0;
-        set_mode(&path, if executable { 0o755 } else { 0o644 })?;
+        set_mode(&path, if executable { 0o555 } else { 0o444 })?;
         written.push((
             relative.to_string_lossy().into_owned(),
             record::encode(&hasher.finalize()),
@@ -375,6 +458,7 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
     }
     Ok(UnpackedWheel {
         layout: LAYOUT_VERSION,
+        sealed: 0,
         root: into.to_path_buf(),
         sha256: String::new(),
         file_name: file_name.to_string(),
@@ -406,6 +490,12 @@ pub fn safe_relative(name: &str) -> Option<PathBuf> {
 
 fn read_text(path: &Path) -> Option<String> {
     std::fs::read_to_string(path).ok()
+}
+
+/// Removes a tree whose files are read-only (the unpacked entries'):
+/// removing a file needs only its folder writable, which they are.
+fn remove_read_only_tree(dir: &Path) -> Result<(), Error> {
+    fs_err::remove_dir_all(dir).map_err(Error::io("remove", dir))
 }
 
 fn set_mode(path: &Path, mode: u32) -> Result<(), Error> {

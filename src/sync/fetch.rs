@@ -123,9 +123,11 @@ fn fetch_one(
     {
         return Ok(builder.build(&selected.name, &selected.version, &path, &wheel.sha256)?);
     }
-    store.add(&path).map_err(|source| Error::Store {
-        package: selected.name.clone(),
-        version: selected.version.clone(),
-        source,
-    })
+    store
+        .add_verified(&path, &wheel.sha256)
+        .map_err(|source| Error::Store {
+            package: selected.name.clone(),
+            version: selected.version.clone(),
+            source: Box::new(source),
+        })
 }

@@ -112,7 +112,7 @@ pub enum Error {
         package: String,
         version: String,
         #[source]
-        source: crate::install::Error,
+        source: Box<crate::install::Error>,
     },
 }
 

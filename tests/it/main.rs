@@ -10,6 +10,7 @@ mod ci;
 mod common;
 mod create;
 mod functions;
+mod hostile;
 mod index;
 mod init;
 mod install;

@@ -2,6 +2,8 @@
 //! on the fly (wheels today; an index and projects as they are needed).
 
 pub mod index;
+pub mod lock;
 pub mod sdist;
 pub mod tools;
+pub mod tree;
 pub mod wheel;
