@@ -454,8 +454,10 @@ impl IndexClient {
     /// metadata it will want next, fetched while it works on something
     /// else. What `work` loads lands in the client's memory; its errors
     /// are dropped (the resolver meets them again if it does ask).
+    /// Nothing is run while the client has not needed the network: from a
+    /// warm cache the work is cheaper done when asked for than handed over.
     pub fn speculate(&self, work: impl FnOnce(&IndexClient) + Send + 'static) {
-        if self.inner.offline {
+        if self.inner.offline || !self.inner.http.was_used() {
             return;
         }
         self.enqueue(vec![Job::Work(Box::new(work))]);

@@ -48,6 +48,9 @@ pub(crate) struct Http {
     auth: Auth,
     policy: Policy,
     permits: Permits,
+    /// Whether any request was sent: a run served wholly from the cache
+    /// has nothing to gain from guessing ahead.
+    used: std::sync::atomic::AtomicBool,
 }
 
 impl Http {
@@ -73,7 +76,13 @@ impl Http {
             auth,
             permits: Permits::new(policy.max_in_flight),
             policy,
+            used: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Whether this client has sent a request yet.
+    pub fn was_used(&self) -> bool {
+        self.used.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// GETs `url` with `headers` and hands any response below 500 to
@@ -90,6 +99,7 @@ impl Http {
                 std::thread::sleep(self.policy.backoff * (1 << attempt.min(8)));
             }
             let _permit = self.permits.acquire();
+            self.used.store(true, std::sync::atomic::Ordering::Relaxed);
             let mut request = self.agent.get(url);
             for (name, value) in headers {
                 request = request.header(*name, *value);

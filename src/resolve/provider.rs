@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use rustc_hash::FxHashMap;
 use std::rc::Rc;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, Requirement, VersionOrUrl};
@@ -67,7 +67,7 @@ pub(crate) struct Provider<'a> {
     pub target: &'a Target,
     pub request: &'a Request<'a>,
     index: &'a IndexClient,
-    candidates: RefCell<HashMap<String, Rc<Candidates>>>,
+    candidates: RefCell<HashMap<String, Arc<Candidates>>>,
     metadata: RefCell<HashMap<(String, Version), Rc<CoreMetadata>>>,
     /// `-c` constraints, by normalized name.
     constraints: HashMap<String, Ranges<Version>>,
@@ -81,11 +81,14 @@ pub(crate) struct Provider<'a> {
     guessed: RefCell<std::collections::HashSet<String>>,
 }
 
-/// The target as a background guess at the next metadata sees it.
+/// The target as a background guess at the next metadata sees it, and
+/// the candidates guesses worked out, which the provider takes instead of
+/// working them out again.
 struct Guess {
     target: Target,
     exclude_newer: Option<Timestamp>,
     prereleases: bool,
+    computed: Mutex<HashMap<String, Arc<Candidates>>>,
 }
 
 impl<'a> Provider<'a> {
@@ -114,6 +117,7 @@ impl<'a> Provider<'a> {
                 target: target.clone(),
                 exclude_newer: request.exclude_newer,
                 prereleases: request.prereleases,
+                computed: Mutex::default(),
             }),
             guessed: RefCell::default(),
         }
@@ -136,35 +140,45 @@ impl<'a> Provider<'a> {
                     return;
                 };
                 let versions = collect(&guess.target, guess.exclude_newer.as_ref(), &name, &page);
+                let candidates = Arc::new(Candidates { versions, page });
+                lock(&guess.computed).insert(name, candidates.clone());
                 let usable = |c: &&Candidate| range.contains(&c.version) && !c.yanked;
-                let picked = versions
+                let picked = candidates
+                    .versions
                     .iter()
                     .filter(usable)
                     .find(|c| guess.prereleases || !c.version.any_prerelease());
                 // Wheels only: an sdist's metadata costs a download.
                 if let Some(&at) = picked.and_then(|c| c.files.first())
-                    && page.summary(at).filename.ends_with(".whl")
+                    && candidates.page.summary(at).filename.ends_with(".whl")
                 {
-                    let _ = index.metadata(&page.file(at));
+                    let _ = index.metadata(&candidates.page.file(at));
                 }
             });
         }
     }
 
     /// The candidates of `name` for this target (cached).
-    pub fn candidates(&self, name: &str) -> Result<Rc<Candidates>, Error> {
+    pub fn candidates(&self, name: &str) -> Result<Arc<Candidates>, Error> {
         if let Some(found) = self.candidates.borrow().get(name) {
             return Ok(found.clone());
         }
-        let files = self.index.project_shared(name).map_err(|source| Error::Index {
-            package: name.to_string(),
-            source,
-        })?;
-        let versions = collect(self.target, self.request.exclude_newer.as_ref(), name, &files);
-        let candidates = Rc::new(Candidates {
-            versions,
-            page: files,
-        });
+        // A background guess may have worked them out already.
+        let guessed = lock(&self.guess.computed).get(name).cloned();
+        let candidates = match guessed {
+            Some(candidates) => candidates,
+            None => {
+                let files = self.index.project_shared(name).map_err(|source| Error::Index {
+                    package: name.to_string(),
+                    source,
+                })?;
+                let versions = collect(self.target, self.request.exclude_newer.as_ref(), name, &files);
+                Arc::new(Candidates {
+                    versions,
+                    page: files,
+                })
+            }
+        };
         self.candidates
             .borrow_mut()
             .insert(name.to_string(), candidates.clone());
@@ -617,6 +631,10 @@ fn collect(
             }
         })
         .collect()
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The version range a requirement allows.
