@@ -14,10 +14,88 @@ pub const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 pub fn write_atomic(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
     use std::io::Write;
     let parent = path.parent().unwrap_or(Path::new("."));
-    let mut file = tempfile::Builder::new().prefix(".fenv-tmp").tempfile_in(parent)?;
+    // 0666 before the umask, as a plain `File::create` would make it:
+    // tempfile's own 0600 would leave `pyvenv.cfg` unreadable to other
+    // users of an environment made by root.
+    let mut file = tempfile::Builder::new()
+        .prefix(".fenv-tmp")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .tempfile_in(parent)?;
     file.write_all(contents.as_ref())?;
     file.persist(path).map_err(|err| err.error)?;
     Ok(())
+}
+
+/// A temporary folder that a killed process may leave behind, and that
+/// [`sweep`] can then tell from one in use: it holds `.lock`, locked for
+/// as long as the folder lives. Removed when dropped.
+#[derive(Debug)]
+pub struct Scratch {
+    // Dropped after the lock is released: field order.
+    _lock: std::fs::File,
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    /// A new scratch folder in `parent`.
+    pub fn new_in(parent: &Path, prefix: &str) -> io::Result<Self> {
+        let dir = tempfile::Builder::new().prefix(prefix).tempdir_in(parent)?;
+        let lock = std::fs::File::create(dir.path().join(".lock"))?;
+        lock.lock()?;
+        Ok(Self { _lock: lock, dir })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Keeps the folder, without its lock file, for a rename into place.
+    pub fn keep(self) -> io::Result<PathBuf> {
+        std::fs::remove_file(self.dir.path().join(".lock"))?;
+        Ok(self.dir.keep())
+    }
+}
+
+/// Removes what killed processes left in `parent`: every [`Scratch`]
+/// folder whose lock nobody holds, and anything else there not touched
+/// for a day. Best effort: what cannot be removed stays.
+pub fn sweep(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let lock = path.join(".lock");
+        let stale = match std::fs::File::open(&lock) {
+            // Taken: the folder is in use; released: it was left behind.
+            Ok(file) => file.try_lock().is_ok(),
+            Err(_) => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 24 * 3600)),
+        };
+        if stale {
+            let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+        }
+    }
+}
+
+/// The text of `path`, refused once it passes `limit` (a requirements
+/// file that is `/dev/zero` must not take all the memory).
+pub fn read_to_string_within(path: &Path, limit: crate::limits::Limit) -> io::Result<String> {
+    use std::io::Read;
+    let max = limit.bytes();
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(max.saturating_add(1))
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > max {
+        return Err(io::Error::other(format!(
+            "it is larger than {max} bytes (`{}` raises the limit)",
+            limit.variable
+        )));
+    }
+    Ok(text)
 }
 
 /// `path` made absolute against the current directory, lexically: `..` is

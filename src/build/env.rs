@@ -142,9 +142,7 @@ impl BuildEnv {
                     version: package.version.to_string(),
                 })?;
             let scratch = store.scratch_dir();
-            let download = tempfile::Builder::new()
-                .prefix(".fenv-download-")
-                .tempdir_in(scratch)
+            let download = crate::fs::Scratch::new_in(scratch, "download-")
                 .map_err(Error::io("create a folder in", scratch))?;
             let path = index
                 .download(best, download.path())

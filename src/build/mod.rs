@@ -195,10 +195,10 @@ impl Builder<'_> {
         };
         // One build of an sdist at a time; the others wait, then find it.
         let built_dir = self.cache.bucket("built").ok();
-        let _lock = match &built_dir {
-            Some(dir) => Some(lock_file(&dir.join(format!("{sdist_sha256}.lock"))).map_err(failed)?),
-            None => None,
-        };
+        // Best effort, as all of `built/` is: a read-only cache still builds.
+        let _lock = built_dir
+            .as_ref()
+            .and_then(|dir| lock_file(&dir.join(format!("{sdist_sha256}.lock"))).ok());
         if let Some(found) = self.built(sdist_sha256) {
             return Ok(found);
         }
@@ -208,7 +208,7 @@ impl Builder<'_> {
         let started = Instant::now();
         let wheel = self.build_uncached(package, version, sdist).map_err(failed)?;
         if let Some(dir) = built_dir {
-            self.remember(&dir, sdist_sha256, &wheel).map_err(failed)?;
+            self.remember(&dir, sdist_sha256, &wheel);
         }
         self.printer.verbose(format!(
             "built {} in {} ms",
@@ -236,10 +236,10 @@ impl Builder<'_> {
             source: Box::new(source),
         };
         let built_dir = self.cache.bucket("built").ok();
-        let _lock = match &built_dir {
-            Some(dir) => Some(lock_file(&dir.join(format!("{sdist_sha256}.lock"))).map_err(failed)?),
-            None => None,
-        };
+        // Best effort, as all of `built/` is: a read-only cache still builds.
+        let _lock = built_dir
+            .as_ref()
+            .and_then(|dir| lock_file(&dir.join(format!("{sdist_sha256}.lock"))).ok());
         if let Some(found) = self.built(sdist_sha256) {
             return read_metadata(&found).map_err(failed);
         }
@@ -262,7 +262,7 @@ impl Builder<'_> {
             .map_err(failed)?;
         let (metadata, wheel) = built;
         if let (Some(dir), Some(wheel)) = (built_dir, wheel) {
-            self.remember(&dir, sdist_sha256, &wheel).map_err(failed)?;
+            self.remember(&dir, sdist_sha256, &wheel);
         }
         Ok(metadata)
     }
@@ -283,14 +283,9 @@ impl Builder<'_> {
     ) -> Result<T, Error> {
         // Step 1: a work folder on the cache's filesystem (the store's
         // hardlinks need it), removed when the build ends either way.
-        let parent = self
-            .cache
-            .bucket("builds")
-            .unwrap_or_else(|_| std::env::temp_dir());
-        let work_dir = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempdir_in(&parent)
-            .map_err(Error::io("create a folder in", &parent))?;
+        let parent = self.store.scratch_dir();
+        let work_dir =
+            crate::fs::Scratch::new_in(parent, "build-").map_err(Error::io("create a folder in", parent))?;
         let work = work_dir.path();
 
         // Step 2: the source tree, unpacked with every path checked.
@@ -344,10 +339,10 @@ impl Builder<'_> {
         self.store.add(&out.join(&name)).map_err(Error::Store)
     }
 
-    /// `built/<sdist sha256>`: which stored wheel the sdist became.
-    fn remember(&self, dir: &Path, sdist_sha256: &str, wheel: &UnpackedWheel) -> Result<(), Error> {
-        let pointer = dir.join(sdist_sha256);
-        crate::fs::write_atomic(&pointer, format!("{}\n", wheel.sha256)).map_err(Error::io("write", &pointer))
+    /// `built/<sdist sha256>`: which stored wheel the sdist became. Only a
+    /// shortcut for the next time: a cache that cannot take it is skipped.
+    fn remember(&self, dir: &Path, sdist_sha256: &str, wheel: &UnpackedWheel) {
+        let _ = crate::fs::write_atomic(&dir.join(sdist_sha256), format!("{}\n", wheel.sha256));
     }
 
     /// The interpreter the target environment was made from, which the

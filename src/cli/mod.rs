@@ -323,6 +323,16 @@ pub struct SyncArgs {
     /// here that fails is an error.
     #[arg(long, value_enum, env = "FENV_LINK_MODE", value_name = "MODE")]
     pub link_mode: Option<crate::install::LinkMode>,
+
+    /// Install these locked packages again, from a verified cache (every
+    /// package, given no name): what repairs the files `fenv check` reports.
+    #[arg(long, value_name = "PACKAGE", num_args = 0..)]
+    pub reinstall: Option<Vec<String>>,
+
+    /// Hash every installed file against its RECORD, as `fenv check` does,
+    /// and install again each package whose files differ.
+    #[arg(long)]
+    pub verify: bool,
 }
 
 /// `fenv run`

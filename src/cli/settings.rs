@@ -152,6 +152,20 @@ pub struct SyncSettings {
     /// How the lock is checked, and made again when stale: the overrides
     /// `fenv lock` would be given, so both agree on the lock's inputs.
     pub lock_settings: LockSettings,
+    /// Locked packages to install again whatever their state.
+    pub reinstall: Reinstall,
+    /// Whether installed files are checked against their RECORD first.
+    pub verify: bool,
+}
+
+/// `--reinstall`, `--reinstall PACKAGE…`, or neither.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Reinstall {
+    #[default]
+    Nothing,
+    Every,
+    /// Normalized names.
+    These(Vec<String>),
 }
 
 impl SyncSettings {
@@ -167,6 +181,8 @@ impl SyncSettings {
             index_url,
             exclude_newer,
             link_mode,
+            reinstall,
+            verify,
         } = args;
         Self {
             env,
@@ -182,6 +198,14 @@ impl SyncSettings {
                 exclude_newer,
                 ..LockSettings::default()
             },
+            reinstall: match reinstall {
+                None => Reinstall::Nothing,
+                Some(names) if names.is_empty() => Reinstall::Every,
+                Some(names) => {
+                    Reinstall::These(names.iter().map(|n| crate::dist::name::normalize(n)).collect())
+                }
+            },
+            verify,
         }
     }
 }
@@ -257,6 +281,8 @@ impl CiSettings {
                     exclude_newer,
                     ..LockSettings::default()
                 },
+                reinstall: Reinstall::Nothing,
+                verify: false,
             },
             export,
             cache_key,

@@ -115,7 +115,12 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
     let wanted: Vec<&Selected> = selected.iter().filter(|s| needed.contains(&s.name)).collect();
     let cache = open_cache(global, printer);
     let Store { store, .. } = &open_store(&cache)?;
-    let index = files_client(&cache, global, settings.lock_settings.index_url.as_deref());
+    let index = files_client(
+        &cache,
+        global,
+        settings.lock_settings.index_url.as_deref(),
+        manifest.settings.index_url.as_deref(),
+    );
     let progress = printer.progress(wanted.len(), "Fetching");
     let fetched = sync::fetch(&wanted, store, &index, None, sync::fetch::DEFAULT_JOBS, &progress);
     progress.finish();

@@ -72,8 +72,9 @@ fn open_cache(global: &GlobalSettings, printer: &Printer) -> Cache {
     }
 }
 
-/// The wheel store, in the cache or — when the cache cannot be used — in a
-/// throwaway folder, so installing still works, only without reuse.
+/// The wheel store, in the cache; or — when the cache cannot be written —
+/// in a throwaway folder, so installing still works, reading what a
+/// read-only cache already holds.
 struct Store {
     store: crate::install::WheelStore,
     /// Kept alive as long as the store lives in it.
@@ -82,30 +83,36 @@ struct Store {
 
 fn open_store(cache: &Cache) -> Result<Store> {
     use anyhow::Context;
-    let (cache, scratch) = if cache.root().is_some() {
-        (cache.clone(), None)
-    } else {
-        let scratch = tempfile::tempdir().context("failed to create a temporary folder")?;
-        (Cache::resolve(Some(scratch.path())), Some(scratch))
-    };
-    let store = crate::install::WheelStore::new(&cache).context("failed to open the wheel cache")?;
+    if cache.root().is_some() && cache.check_writable().is_ok() {
+        let store = crate::install::WheelStore::new(cache).context("failed to open the wheel cache")?;
+        return Ok(Store {
+            store,
+            _scratch: None,
+        });
+    }
+    let scratch = tempfile::tempdir().context("failed to create a temporary folder")?;
+    let store = crate::install::WheelStore::new(&Cache::resolve(Some(scratch.path())))
+        .context("failed to open a temporary wheel store")?
+        .reading_also(cache);
     Ok(Store {
         store,
-        _scratch: scratch,
+        _scratch: Some(scratch),
     })
 }
 
-/// The client that downloads a lock's files: the user's index settings,
-/// `--offline`, and `--index-url` when given (the files' host takes its
-/// credentials from the index URL).
+/// The client that downloads a lock's files: `--index-url` (or
+/// `FENV_INDEX_URL`) when given, else the project's `[tool.fenv]
+/// index-url`, else the public index; and `--offline`. The files' host
+/// takes its credentials from that URL, or from netrc, as pages do.
 fn files_client(
     cache: &Cache,
     global: &GlobalSettings,
     index_url: Option<&str>,
+    project_index_url: Option<&str>,
 ) -> crate::index::IndexClient {
     let mut config = crate::index::IndexConfig::from_env(cache.clone());
     config.offline = global.offline;
-    if let Some(url) = index_url {
+    if let Some(url) = index_url.or(project_index_url) {
         config.index_url = url.to_string();
     }
     crate::index::IndexClient::new(config)

@@ -60,6 +60,8 @@ pub fn run(args: RunArgs, global: &GlobalSettings, printer: &Printer) -> Result<
                 exclude_newer: args.exclude_newer.clone(),
                 ..LockSettings::default()
             },
+            reinstall: crate::cli::settings::Reinstall::Nothing,
+            verify: false,
         };
         match super::sync::sync(settings, global, printer)? {
             ExitStatus::Success => {}

@@ -11,11 +11,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
 use crate::cache::Cache;
-use crate::cli::settings::{GlobalSettings, SyncSettings};
+use crate::cli::settings::{GlobalSettings, Reinstall, SyncSettings};
 use crate::commands::lock::{Freshness, check};
 use crate::commands::{Store, files_client, open_cache, open_store, select_python};
 use crate::diagnostics::ExitStatus;
@@ -92,7 +92,30 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
     let _guard = lock_env(&env)?;
 
     // Step 4: the plan: the environment against the lock's packages for it.
-    let state = EnvState::read(&env, &locked, &cache)?;
+    let mut state = EnvState::read(&env, &locked, &cache)?;
+    match &settings.reinstall {
+        Reinstall::Nothing => {}
+        Reinstall::Every => {
+            let every: Vec<String> = state.selected.iter().map(|s| s.name.clone()).collect();
+            state.reinstall(&every);
+        }
+        Reinstall::These(names) => {
+            if let Some(unknown) = names
+                .iter()
+                .find(|n| !state.selected.iter().any(|s| s.name == **n))
+            {
+                bail!(
+                    "`{unknown}` is not in `{}` for this environment; `--reinstall` takes locked packages",
+                    user_display(lock_path)
+                );
+            }
+            state.reinstall(names);
+        }
+    }
+    if settings.verify {
+        let damaged = state.damaged();
+        state.reinstall(&damaged);
+    }
     report.python = state.info.version_string();
     let plan = &state.plan;
     if settings.dry_run {
@@ -104,7 +127,15 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
 
     // Step 5: every wheel in the store and verified before anything changes.
     let Store { store, .. } = &open_store(&cache)?;
-    let index = files_client(&cache, global, settings.lock_settings.index_url.as_deref());
+    let index = files_client(
+        &cache,
+        global,
+        settings.lock_settings.index_url.as_deref(),
+        located
+            .manifest
+            .as_ref()
+            .and_then(|m| m.settings.index_url.as_deref()),
+    );
     let wanted: Vec<&Selected> = plan.wheels().collect();
     let builder = crate::build::Builder {
         store,
@@ -226,6 +257,10 @@ pub(crate) struct EnvState {
     /// What a stopped sync was changing, when one stopped.
     pub pending: Option<Vec<String>>,
     pub plan: Plan,
+    /// What the plan was made from.
+    selected: Vec<Selected>,
+    seeds: Vec<String>,
+    suspect: Vec<String>,
 }
 
 impl EnvState {
@@ -271,7 +306,36 @@ impl EnvState {
             installed,
             pending,
             plan,
+            selected,
+            seeds,
+            suspect,
         })
+    }
+
+    /// Plans again, installing `names` (locked packages) again too.
+    pub fn reinstall(&mut self, names: &[String]) {
+        self.suspect.extend(names.iter().cloned());
+        self.plan = sync::plan(&self.installed, &self.selected, &self.seeds, &self.suspect);
+    }
+
+    /// The locked, installed packages some of whose files differ from
+    /// their `RECORD` (what `fenv check` reports as `file-*`).
+    pub fn damaged(&self) -> Vec<String> {
+        let site_packages = self.site_packages();
+        let locked: Vec<&Distribution> = self
+            .installed
+            .iter()
+            .filter(|d| self.selected.iter().any(|s| s.name == d.normalized_name()))
+            .collect();
+        let verified = crate::parallel::try_each(&locked, crate::install::INSTALL_JOBS, |_, dist| {
+            Ok::<_, std::convert::Infallible>(install::verify::verify(&site_packages, &self.env, dist))
+        });
+        locked
+            .iter()
+            .zip(verified)
+            .filter(|(_, verified)| verified.as_ref().is_ok_and(|v| !v.problems.is_empty()))
+            .map(|(dist, _)| dist.normalized_name())
+            .collect()
     }
 
     pub fn site_packages(&self) -> PathBuf {

@@ -94,15 +94,36 @@ impl UnpackedWheel {
 pub struct WheelStore {
     archives: PathBuf,
     unpacked: PathBuf,
+    /// Downloads and unpacks in progress, swept of what killed runs left.
+    tmp: PathBuf,
+    /// A read-only cache's `unpacked/`, read before this one: what it
+    /// holds is used, what it lacks goes into this store.
+    also: Option<PathBuf>,
 }
 
 impl WheelStore {
     /// The store inside `cache`.
     pub fn new(cache: &Cache) -> io::Result<Self> {
+        let tmp = cache.bucket("tmp")?;
+        crate::fs::sweep(&tmp);
         Ok(Self {
             archives: cache.bucket("archives")?,
             unpacked: cache.bucket("unpacked")?,
+            tmp,
+            also: None,
         })
+    }
+
+    /// This store, reading `cache`'s unpacked wheels first: for a cache
+    /// that cannot be written (a read-only mount in CI), whose entries
+    /// are still good to link from.
+    #[must_use]
+    pub fn reading_also(mut self, cache: &Cache) -> Self {
+        self.also = cache
+            .root()
+            .map(|root| root.join("unpacked"))
+            .filter(|dir| dir.is_dir());
+        self
     }
 
     /// Adds the wheel file at `wheel` (hashing it) and returns it unpacked.
@@ -202,16 +223,21 @@ impl WheelStore {
         Ok(sha256)
     }
 
-    /// A folder on the store's filesystem for downloads in progress.
+    /// A folder on the store's filesystem for work in progress (downloads,
+    /// builds): make [`crate::fs::Scratch`] folders in it, which the next
+    /// store to open sweeps if their process was killed.
     pub fn scratch_dir(&self) -> &Path {
-        &self.archives
+        &self.tmp
     }
 
     /// The unpacked wheel with this hash, if the store has a valid one: a
     /// marker, and every file intact ([`UnpackedWheel::is_intact`]). A
     /// damaged entry is left for [`WheelStore::add`] to rebuild.
     pub fn cached(&self, sha256: &str) -> Option<UnpackedWheel> {
-        read_marker(&self.unpacked.join(sha256)).filter(UnpackedWheel::is_intact)
+        self.also
+            .iter()
+            .chain(std::iter::once(&self.unpacked))
+            .find_map(|dir| read_marker(&dir.join(sha256)).filter(UnpackedWheel::is_intact))
     }
 
     fn unpack(&self, sha256: &str, archive: &Path, file_name: &str) -> Result<UnpackedWheel, Error> {
@@ -227,10 +253,8 @@ impl WheelStore {
             // Half-written, corrupt or edited: rebuilt from the archive.
             remove_read_only_tree(&target)?;
         }
-        let temp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempdir_in(&self.unpacked)
-            .map_err(Error::io("create a folder in", &self.unpacked))?;
+        let temp = crate::fs::Scratch::new_in(&self.tmp, "unpack-")
+            .map_err(Error::io("create a folder in", &self.tmp))?;
         let mut wheel = extract(archive, temp.path(), file_name)?;
         wheel.sha256 = sha256.to_string();
         wheel.sealed = std::time::SystemTime::now()
@@ -239,7 +263,8 @@ impl WheelStore {
         let marker =
             serde_json::to_vec(&wheel).map_err(|e| Error::io("write", temp.path())(io::Error::other(e)))?;
         fs_err::write(temp.path().join(MARKER), marker).map_err(Error::io("write", temp.path()))?;
-        fs_err::rename(temp.keep(), &target).map_err(Error::io("store", &target))?;
+        let kept = temp.keep().map_err(Error::io("store", &target))?;
+        fs_err::rename(kept, &target).map_err(Error::io("store", &target))?;
         wheel.root = target;
         Ok(wheel)
     }

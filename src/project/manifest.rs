@@ -502,7 +502,7 @@ fn python_version_file(root: &Path) -> Result<Option<(u32, u32)>, Error> {
 /// The file's text; a read error names the file.
 fn read_text(path: &Path) -> Result<String, Error> {
     // std::fs rather than fs_err: `Error::Read` names the path already.
-    std::fs::read_to_string(path).map_err(|source| Error::Read {
+    crate::fs::read_to_string_within(path, crate::limits::REQUIREMENTS).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })

@@ -99,16 +99,13 @@ fn fetch_one(
         },
     };
     let scratch = store.scratch_dir();
-    let dir = tempfile::Builder::new()
-        .prefix(".fenv-download-")
-        .tempdir_in(scratch)
-        .map_err(|source| {
-            download_error(index::Error::Io {
-                action: "create a folder in",
-                path: scratch.to_path_buf(),
-                source,
-            })
-        })?;
+    let dir = crate::fs::Scratch::new_in(scratch, "download-").map_err(|source| {
+        download_error(index::Error::Io {
+            action: "create a folder in",
+            path: scratch.to_path_buf(),
+            source,
+        })
+    })?;
     let file = index::File {
         filename: wheel.name.clone(),
         url: wheel.url.clone(),

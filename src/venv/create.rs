@@ -100,8 +100,10 @@ pub fn create(
     let parent = real.parent().unwrap_or(Path::new("/"));
     fs::create_dir_all(parent).map_err(|e| io_error("create", parent, e))?;
     remove_abandoned_staging(parent);
+    // 0777 before the umask, as `python -m venv` makes the folder.
     let staging = tempfile::Builder::new()
         .prefix(&format!("{STAGING_PREFIX}{}-", std::process::id()))
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o777))
         .tempdir_in(parent)
         .map_err(|e| io_error("create a folder in", parent, e))?;
     populate(staging.path(), env_str, &layout, info, options, &prompt, printer)?;

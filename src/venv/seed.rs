@@ -122,7 +122,7 @@ pub fn upgrade_deps(
         let wheel = match file.sha256.as_deref().and_then(|sha| seeder.store.cached(sha)) {
             Some(cached) => cached,
             None => {
-                let downloads = tempfile::tempdir_in(seeder.store.scratch_dir())
+                let downloads = crate::fs::Scratch::new_in(seeder.store.scratch_dir(), "download-")
                     .map_err(Error::io("create a folder in", seeder.store.scratch_dir()))?;
                 printer.verbose(format!("downloading {}", file.url));
                 let path = index.download(file, downloads.path())?;

@@ -260,3 +260,140 @@ fn scripts_named_like_the_environments_own_files_install() {
         );
     }
 }
+
+/// The sha256 the lock in `project` records for `package`'s wheel.
+fn locked_sha256(project: &crate::sync::Project, package: &str) -> String {
+    let lock: toml::Value =
+        toml::from_str(&std::fs::read_to_string(project.ctx.path("pylock.toml")).unwrap()).unwrap();
+    let entry = lock["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"].as_str() == Some(package))
+        .unwrap_or_else(|| panic!("{package} is not locked"));
+    entry["wheels"][0]["hashes"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// `import a; print(a.__file__ content)` in the env at `env`.
+fn module_text(project: &crate::sync::Project, env: &str) -> String {
+    let file = project
+        .ctx
+        .path(env)
+        .join("lib/python3.12/site-packages/a/__init__.py");
+    std::fs::read_to_string(file).unwrap()
+}
+
+#[test]
+fn a_poisoned_or_truncated_archive_in_the_cache_is_never_installed() {
+    let Some(project) = crate::sync::Project::locked() else {
+        return;
+    };
+    project.sync_ok(&[]);
+    let sha = locked_sha256(&project, "a");
+    let archive_dir = project.ctx.cache().join("archives").join(&sha);
+    let archive = std::fs::read_dir(&archive_dir)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let unpacked = project.ctx.cache().join("unpacked").join(&sha);
+
+    // A crafted wheel under the real one's name and hash, its unpacked
+    // entry gone: the sync downloads the real one, and installs that.
+    let crafted = WheelBuilder::new("a", "1.0")
+        .file("a/__init__.py", "HACKED = True\n")
+        .build(&project.ctx.root().join("crafted"));
+    std::fs::copy(&crafted, &archive).unwrap();
+    std::fs::remove_dir_all(&unpacked).unwrap();
+    project.sync_ok(&["--env", "poisoned"]);
+    assert_eq!(module_text(&project, "poisoned"), "");
+    run_ok(&mut project.fenv(&["check", "--env", "poisoned"]));
+
+    // Cut short: not a dead end either.
+    let bytes = std::fs::read(&archive).unwrap();
+    std::fs::write(&archive, &bytes[..bytes.len() / 2]).unwrap();
+    std::fs::remove_dir_all(&unpacked).unwrap();
+    project.sync_ok(&["--env", "truncated"]);
+    run_ok(&mut project.fenv(&["check", "--env", "truncated"]));
+}
+
+#[test]
+fn an_edit_through_a_hardlink_does_not_reach_the_next_environment() {
+    let Some(project) = crate::sync::Project::locked() else {
+        return;
+    };
+    project.sync_ok(&["--link-mode", "hardlink"]);
+    let file = project.env().join("lib/python3.12/site-packages/a/__init__.py");
+    use std::os::unix::fs::PermissionsExt;
+    // Read-only, so that a user's edit fails instead of reaching the cache.
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o444
+    );
+
+    // root writes anyway: the cache's copy changes with it.
+    std::fs::write(&file, "EDITED = True\n").unwrap();
+    let (code, stdout) = {
+        let output = run(&mut project.fenv(&["check"]));
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    assert_eq!(code, Some(1));
+    assert!(stdout.contains("error[file-modified]:"), "{stdout}");
+
+    // The store sees its entry was changed and unpacks it again.
+    project.sync_ok(&["--env", "fresh", "--link-mode", "hardlink"]);
+    assert_eq!(module_text(&project, "fresh"), "");
+
+    // A file of the entry cut short: the same.
+    let sha = locked_sha256(&project, "a");
+    let cached = project
+        .ctx
+        .cache()
+        .join("unpacked")
+        .join(&sha)
+        .join("a/__init__.py");
+    std::fs::write(&cached, "").unwrap();
+    let record = project
+        .ctx
+        .cache()
+        .join("unpacked")
+        .join(&sha)
+        .join("a-1.0.dist-info/METADATA");
+    std::fs::write(&record, "x").unwrap();
+    project.sync_ok(&["--env", "fresher"]);
+    run_ok(&mut project.fenv(&["check", "--env", "fresher"]));
+
+    // And what check found in the first env, sync --reinstall repairs.
+    project.sync_ok(&["--reinstall", "a"]);
+    run_ok(&mut project.fenv(&["check"]));
+    assert_eq!(module_text(&project, ".venv"), "");
+}
+
+#[test]
+fn scratch_left_by_killed_runs_is_swept_and_work_in_progress_is_not() {
+    let Some(project) = crate::sync::Project::locked() else {
+        return;
+    };
+    project.sync_ok(&[]);
+    let tmp = project.ctx.cache().join("tmp");
+    let left = tmp.join("download-killed");
+    std::fs::create_dir_all(&left).unwrap();
+    std::fs::write(left.join(".lock"), "").unwrap();
+    std::fs::write(left.join("half.whl"), vec![0u8; 4096]).unwrap();
+    let busy = tmp.join("unpack-busy");
+    std::fs::create_dir_all(&busy).unwrap();
+    let held = std::fs::File::create(busy.join(".lock")).unwrap();
+    held.lock().unwrap();
+
+    project.sync_ok(&["--env", "other"]);
+    assert!(!left.exists(), "the killed run's download was not swept");
+    assert!(busy.exists(), "a folder in use was swept");
+    drop(held);
+}
