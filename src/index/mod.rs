@@ -157,8 +157,12 @@ impl Hint for Error {
             | Self::InvalidWheel { .. }
             | Self::NotAWheel { .. }
             | Self::InvalidSdist { .. }
-            | Self::DynamicMetadata { .. }
-            | Self::Io { .. } => None,
+            | Self::DynamicMetadata { .. } => None,
+            Self::Io { source, .. } => matches!(
+                source.kind(),
+                std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+            )
+            .then(|| "the disk is full: free some space on it (or point `FENV_CACHE_DIR` elsewhere), and run it again".into()),
         }
     }
 }

@@ -164,19 +164,24 @@ fn metadata_of_whole(file: &File, (mut whole, actual): (std::fs::File, String)) 
 /// body's sha256.
 fn spool(response: http::Response, limit: u64) -> Result<(std::fs::File, String), Failure> {
     let mut out = tempfile::tempfile().map_err(|e| Failure::Transient(e.to_string()))?;
-    let (sha256, _) = copy_hashed(response, &mut out, limit)?;
+    let (sha256, _) = copy_hashed(response, &mut out, &std::env::temp_dir(), limit)?;
     Ok((out, sha256))
 }
 
 /// Copies a body into `out`, hashing it, stopping as soon as it passes
 /// `limit` bytes; returns the sha256 and length (at most `limit + 1`).
-fn copy_hashed(response: http::Response, out: &mut impl Write, limit: u64) -> Result<(String, u64), Failure> {
+fn copy_hashed(
+    response: http::Response,
+    out: &mut impl Write,
+    to: &Path,
+    limit: u64,
+) -> Result<(String, u64), Failure> {
     let reader = response.into_body().into_reader();
     copy_bounded(reader, out, limit).map_err(|e| match e.kind() {
         // A full disk is not the network's fault: no retry.
         std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => Failure::Fatal(Error::Io {
             action: "write",
-            path: std::env::temp_dir(),
+            path: to.to_path_buf(),
             source: e,
         }),
         _ => Failure::Transient(e.to_string()),
@@ -254,11 +259,12 @@ pub(crate) fn download(http: &Http, file: &File, expected: &str, dir: &Path) -> 
     } else {
         http.get(&file.url, &[], |response| match response.status().as_u16() {
             200 => {
+                let to = temp.path().to_path_buf();
                 let out = temp.as_file_mut();
                 out.set_len(0)
                     .and_then(|()| out.rewind())
                     .map_err(|e| Failure::Transient(e.to_string()))?;
-                copy_hashed(response, out, limit)
+                copy_hashed(response, out, &to, limit)
             }
             _ => Err(http::unexpected(&file.url, &response)),
         })?

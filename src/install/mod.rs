@@ -101,17 +101,33 @@ impl Hint for Error {
             )),
             Self::NoRecord { .. } => Some("remove it with the tool that installed it".into()),
             Self::NotInstalled { .. } => Some("`fenv freeze` lists what is installed".into()),
-            Self::Link { mode, .. } => Some(match *mode {
-                "clone" => {
+            Self::Link { source, .. } if is_full(source) => {
+                Some("the disk the environment is on is full: free some space there, and run it again".into())
+            }
+            Self::Link { mode, .. } => match *mode {
+                "clone" => Some(
                     "this filesystem cannot clone files (Btrfs and XFS can); try `--link-mode hardlink` or `copy`"
-                        .into()
-                }
-                "hardlink" => "hardlinks need the cache and the environment on one filesystem; try `--link-mode copy` or put the cache beside the environment (`FENV_CACHE_DIR`)".into(),
-                _ => "try `--link-mode copy`".into(),
-            }),
+                        .into(),
+                ),
+                "hardlink" => Some("hardlinks need the cache and the environment on one filesystem; try `--link-mode copy` or put the cache beside the environment (`FENV_CACHE_DIR`)".into()),
+                "symlink" => Some("try `--link-mode copy`".into()),
+                // Copying is the last resort: nothing else to try.
+                _ => None,
+            },
+            Self::Io { source, .. } if is_full(source) => {
+                Some("the disk is full: free some space on it, and run it again".into())
+            }
             Self::Io { .. } => None,
         }
     }
+}
+
+/// Whether `err` says a disk (or a quota) is full.
+fn is_full(err: &std::io::Error) -> bool {
+    matches!(
+        err.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
 }
 
 /// Compiles the `.py` files among `files` with `python` (the target

@@ -51,6 +51,7 @@ impl Sandbox {
             &[LockedWheel {
                 name,
                 version,
+                file_name: &file_name,
                 url,
                 bytes: &bytes,
             }],

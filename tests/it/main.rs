@@ -19,6 +19,7 @@ mod lock_uv;
 mod metadata;
 mod parity;
 mod python;
+mod robust;
 mod run;
 mod seed;
 mod serve;

@@ -12,6 +12,8 @@ use sha2::{Digest, Sha256};
 pub struct LockedWheel<'a> {
     pub name: &'a str,
     pub version: &'a str,
+    /// The wheel's file name (what installers select wheels by).
+    pub file_name: &'a str,
     pub url: String,
     pub bytes: &'a [u8],
 }
@@ -20,12 +22,12 @@ pub struct LockedWheel<'a> {
 pub fn write(path: &Path, wheels: &[LockedWheel<'_>]) {
     let mut text = String::from("lock-version = \"1.0\"\ncreated-by = \"fenv-tests\"\n");
     for wheel in wheels {
-        let file_name = wheel.url.rsplit('/').next().unwrap_or_default();
         write!(
             text,
-            "\n[[packages]]\nname = \"{}\"\nversion = \"{}\"\n\n[[packages.wheels]]\nname = \"{file_name}\"\nurl = \"{}\"\nsize = {}\nhashes = {{ sha256 = \"{:x}\" }}\n",
+            "\n[[packages]]\nname = \"{}\"\nversion = \"{}\"\n\n[[packages.wheels]]\nname = \"{}\"\nurl = \"{}\"\nsize = {}\nhashes = {{ sha256 = \"{:x}\" }}\n",
             wheel.name,
             wheel.version,
+            wheel.file_name,
             wheel.url,
             wheel.bytes.len(),
             Sha256::digest(wheel.bytes)

@@ -3,6 +3,7 @@
 
 pub mod index;
 pub mod lock;
+pub mod mount;
 pub mod sdist;
 pub mod tools;
 pub mod tree;

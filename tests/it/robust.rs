@@ -1,0 +1,251 @@
+//! What fenv does on a bad day: a private index whose credentials live in
+//! the project, an umask, a read-only cache, a full disk, a lock or a
+//! requirements file that never ends, a zip bomb, an index page past its
+//! limit. Each ends in a working result or one clear error, with nothing
+//! half-made.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::{TestContext, pyenv_python, require, run_err, run_ok};
+use crate::support::index::TestIndex;
+use crate::support::lock::{self, LockedWheel};
+use crate::support::mount::Mount;
+use crate::support::wheel::WheelBuilder;
+use crate::sync::Project;
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// `fenv ARGS` under `umask`, through `sh`.
+fn with_umask(project: &Project, umask: &str, args: &[&str]) -> Command {
+    let mut cmd = project.ctx.command("sh");
+    cmd.args(["-c", &format!("umask {umask} && exec \"$0\" \"$@\"")])
+        .arg(env!("CARGO_BIN_EXE_fenv"))
+        .args(args)
+        .env("FENV_INDEX_URL", project.index.url());
+    cmd
+}
+
+#[test]
+fn credentials_in_the_projects_index_url_reach_the_files_too() {
+    let Some(python) = require("pyenv CPython 3.12", pyenv_python("3.12")) else {
+        return;
+    };
+    let ctx = TestContext::new();
+    let index = TestIndex::start();
+    index.require_auth("me", "s3cret");
+    index.publish(
+        &WheelBuilder::new("private", "1.0")
+            .file("private/__init__.py", "")
+            .build(&ctx.root().join("w")),
+    );
+    ctx.write(".python-version", "3.12\n");
+    ctx.write(
+        "pyproject.toml",
+        format!(
+            "[project]\nname = \"app\"\nversion = \"0\"\ndependencies = [\"private\"]\n\n[tool.fenv]\nindex-url = \"{}\"\n",
+            index.url_with_credentials("me", "s3cret")
+        ),
+    );
+    run_ok(ctx.fenv().arg("lock"));
+    run_ok(ctx.fenv().args(["create", "-q", "-p"]).arg(&python).arg(".venv"));
+    run_ok(ctx.fenv().arg("sync"));
+    let frozen = run_ok(ctx.fenv().args(["freeze", "--env", ".venv"]));
+    assert_eq!(frozen, "private==1.0\n");
+    // The credentials are in neither the lock nor the cache.
+    let lock = std::fs::read_to_string(ctx.path("pylock.toml")).unwrap();
+    assert!(!lock.contains("s3cret"), "{lock}");
+}
+
+#[test]
+fn files_follow_the_umask() {
+    for (umask, file, dir) in [("022", 0o644, 0o755), ("077", 0o600, 0o700)] {
+        let Some(project) = Project::locked() else { return };
+        std::fs::remove_file(project.ctx.path("pylock.toml")).unwrap();
+        run_ok(&mut with_umask(&project, umask, &["lock"]));
+        run_ok(&mut with_umask(&project, umask, &["sync"]));
+        assert_eq!(mode(&project.ctx.path("pylock.toml")), file, "umask {umask}");
+        assert_eq!(mode(&project.env().join("pyvenv.cfg")), file, "umask {umask}");
+        assert_eq!(mode(&project.env()), dir, "umask {umask}");
+        // `create --upgrade` writes pyvenv.cfg again.
+        run_ok(&mut with_umask(
+            &project,
+            umask,
+            &["create", "--upgrade", ".venv"],
+        ));
+        assert_eq!(mode(&project.env().join("pyvenv.cfg")), file, "umask {umask}");
+    }
+}
+
+#[test]
+fn a_read_only_cache_is_used_as_far_as_it_goes() {
+    let Some(project) = Project::locked() else { return };
+    project.sync_ok(&[]);
+    // One entry gone, then the whole cache read-only.
+    let unpacked = project.ctx.cache().join("unpacked");
+    let entry = std::fs::read_dir(&unpacked)
+        .unwrap()
+        .flatten()
+        .find(|e| {
+            e.path().is_dir() && e.path().join(".fenv-unpacked.json").is_file() && {
+                let marker = std::fs::read_to_string(e.path().join(".fenv-unpacked.json")).unwrap();
+                marker.contains("\"name\":\"b\"")
+            }
+        })
+        .expect("b is unpacked")
+        .path();
+    std::fs::remove_dir_all(&entry).unwrap();
+    let Some(_read_only) = require(
+        "root, to mount the cache read-only",
+        Mount::read_only(project.ctx.cache()),
+    ) else {
+        return;
+    };
+    assert!(std::fs::write(project.ctx.cache().join("probe"), "").is_err());
+
+    project.sync_ok(&["--env", "other"]);
+    let frozen = run_ok(&mut project.fenv(&["freeze", "--env", "other"]));
+    assert_eq!(frozen, "a==1.0\nb==1.0\n");
+    run_ok(&mut project.fenv(&["check", "--env", "other"]));
+    run_ok(&mut project.fenv(&["create", "-q", "third"]));
+    assert!(project.ctx.path("third/bin/pip").is_file());
+}
+
+/// `len` bytes that do not compress (xorshift).
+fn noise(len: usize) -> Vec<u8> {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()[0]
+        })
+        .collect()
+}
+
+#[test]
+fn a_full_disk_is_reported_as_a_full_disk() {
+    let Some(project) = Project::locked() else { return };
+    // A package bigger than the small filesystems below.
+    let big = WheelBuilder::new("big", "1.0").file("big/data.bin", noise(3 * 1024 * 1024));
+    project
+        .index
+        .publish(&big.build(&project.ctx.root().join("wheels")));
+    project.pyproject(&["a", "big"]);
+    run_ok(&mut project.fenv(&["lock"]));
+    let (small_env, small_cache) = (project.ctx.path("small-env"), project.ctx.path("small-cache"));
+    let Some(_env_fs) = require(
+        "root, to mount a small tmpfs",
+        Mount::tmpfs(&small_env, 2 * 1024 * 1024),
+    ) else {
+        return;
+    };
+    let Some(_cache_fs) = require(
+        "root, to mount a small tmpfs",
+        Mount::tmpfs(&small_cache, 1024 * 1024),
+    ) else {
+        return;
+    };
+
+    // The cache is elsewhere, so every file is copied onto the full disk.
+    run_ok(&mut project.fenv(&["create", "-q", "--without-pip", "small-env/.venv"]));
+    let stderr = run_err(&mut project.fenv(&["sync", "--env", "small-env/.venv"]), 1);
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(
+        stderr.contains("hint: the disk the environment is on is full"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("--link-mode copy"), "{stderr}");
+
+    // A download onto a full disk is not retried as the network's fault.
+    run_ok(&mut project.fenv(&["create", "-q", "--without-pip", "other"]));
+    let stderr = run_err(
+        project
+            .fenv(&["sync", "--env", "other"])
+            .env("FENV_CACHE_DIR", &small_cache),
+        1,
+    );
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(!stderr.contains("attempts"), "{stderr}");
+    assert!(stderr.contains("hint: the disk is full"), "{stderr}");
+}
+
+#[test]
+fn a_lock_that_points_at_a_stream_is_read_only_up_to_its_size() {
+    let Some(python) = require("pyenv CPython 3.12", pyenv_python("3.12")) else {
+        return;
+    };
+    let ctx = TestContext::new();
+    run_ok(
+        ctx.fenv()
+            .args(["create", "-q", "--without-pip", "-p"])
+            .arg(&python)
+            .arg(".venv"),
+    );
+    let zeros = vec![0u8; 916];
+    lock::write(
+        &ctx.path("stream.toml"),
+        &[LockedWheel {
+            name: "zero",
+            version: "1.0",
+            file_name: "zero-1.0-py3-none-any.whl",
+            url: "file:///dev/zero".into(),
+            bytes: &zeros,
+        }],
+    );
+    let stderr = run_err(
+        ctx.fenv()
+            .args(["sync", "--lock", "stream.toml", "--env", ".venv"]),
+        1,
+    );
+    assert!(
+        stderr.contains("`file:///dev/zero` is larger than 916 bytes (the size the lock or index gives); fenv stopped reading it"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_requirements_file_that_never_ends_is_refused() {
+    let Some(project) = Project::locked() else { return };
+    std::fs::remove_file(project.ctx.path("pyproject.toml")).unwrap();
+    project.ctx.write("requirements.in", "a\n-r /dev/zero\n");
+    let stderr = run_err(&mut project.fenv(&["lock"]), 1);
+    assert!(
+        stderr.contains("/dev/zero")
+            && stderr.contains("is larger than 16777216 bytes (`FENV_MAX_REQUIREMENTS` raises the limit)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_zip_bomb_is_refused_and_an_index_page_past_its_limit_too() {
+    let Some(project) = Project::locked() else { return };
+    // 80 MB of zeros deflate to well under 1 MB: more than 100 times.
+    let bomb = WheelBuilder::new("bomb", "1.0").file("bomb/zeros.bin", vec![0u8; 80 * 1024 * 1024]);
+    let path = bomb.build(&project.ctx.root().join("wheels"));
+    assert!(std::fs::metadata(&path).unwrap().len() < 1024 * 1024);
+    project.index.publish(&path);
+    project.pyproject(&["a", "bomb"]);
+    run_ok(&mut project.fenv(&["lock"]));
+    let stderr = run_err(&mut project.fenv(&["sync"]), 1);
+    assert!(
+        stderr.contains("a zip bomb (`FENV_MAX_UNPACKED` sets the limit)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was changed"), "{stderr}");
+
+    let stderr = run_err(
+        project
+            .fenv(&["lock", "--upgrade", "--refresh"])
+            .env("FENV_MAX_PAGE", "100"),
+        1,
+    );
+    assert!(
+        stderr.contains("is larger than 100 bytes (FENV_MAX_PAGE)"),
+        "{stderr}"
+    );
+}
