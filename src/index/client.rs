@@ -117,12 +117,12 @@ impl ClientOptions {
         let read_timeout = std::env::var("FENV_HTTP_TIMEOUT")
             .ok()
             .and_then(|v| v.trim().parse::<u64>().ok())
-            .map_or(Duration::from_secs(30), Duration::from_secs);
+            .map_or(Duration::from_secs(15), Duration::from_secs);
         Self {
             netrc: credentials::default_netrc_path(),
             attempts: 3,
             backoff: Duration::from_millis(250),
-            connect_timeout: Duration::from_secs(20),
+            connect_timeout: Duration::from_secs(10),
             read_timeout,
             max_in_flight: 16,
         }
@@ -162,8 +162,9 @@ enum Job {
     Work(Box<dyn FnOnce(&IndexClient) + Send>),
 }
 
-/// One project's files once fetched, locked while being fetched.
-type PageSlot = Arc<Mutex<Option<Arc<Listing>>>>;
+/// One project's files once fetched, or why they could not be: locked
+/// while being fetched, so a page is fetched (and retried) once a client.
+type PageSlot = Arc<Mutex<Option<Result<Arc<Listing>, Arc<Error>>>>>;
 
 #[derive(Default)]
 struct PrefetchQueue {
@@ -241,16 +242,25 @@ impl IndexClient {
             pages.entry(project.clone()).or_default().clone()
         };
         let mut memo = lock(&slot);
-        if let Some(files) = memo.as_ref() {
-            return Ok(files.clone());
+        match memo.as_ref() {
+            Some(Ok(files)) => return Ok(files.clone()),
+            Some(Err(failed)) => return Err(Error::Again(failed.clone())),
+            None => {}
         }
         let local = self.inner.find_links.files(&project, &self.inner.cache)?;
-        let indexed = self.index_files(&project).map_err(|source| Error::Project {
-            package: project.clone(),
-            source: Box::new(source),
-        })?;
+        let indexed = match self.index_files(&project) {
+            Ok(indexed) => indexed,
+            Err(source) => {
+                let failed = Arc::new(Error::Project {
+                    package: project.clone(),
+                    source: Box::new(source),
+                });
+                *memo = Some(Err(failed.clone()));
+                return Err(Error::Again(failed));
+            }
+        };
         let files = Arc::new(indexed.after(local));
-        *memo = Some(files.clone());
+        *memo = Some(Ok(files.clone()));
         Ok(files)
     }
 

@@ -7,9 +7,15 @@
 //! file is a fallback, not an error). TLS trusts the platform's
 //! certificate store (and `SSL_CERT_FILE`/`SSL_CERT_DIR`), so corporate
 //! proxies with their own CA work as they do for pip. URLs handed in never
-//! carry credentials; they are sent as an `Authorization` header instead,
-//! and never follow a redirect to another host. Host names are resolved
-//! once per client ([`super::dns`]).
+//! carry credentials; they are sent as an `Authorization` header instead.
+//! Redirects are followed here, not by the agent: within one host always,
+//! to another host only for file downloads ([`Http::get_file`]: private
+//! indexes send files to object storage) and then with no credentials at
+//! all. Host names are resolved once per client ([`super::dns`]).
+//!
+//! A silent host fails fast: a timeout is tried once more, not three
+//! times, and a host that timed out is not asked again by this client, so
+//! an index that never answers costs seconds, not minutes a package.
 
 use std::io::Read;
 use std::sync::{Condvar, Mutex, PoisonError};
@@ -51,7 +57,20 @@ pub(crate) struct Http {
     /// Whether any request was sent: a run served wholly from the cache
     /// has nothing to gain from guessing ahead.
     used: std::sync::atomic::AtomicBool,
+    /// Hosts that timed out, with what happened: not asked again.
+    silent: Mutex<Vec<(String, String)>>,
 }
+
+/// Which redirects a request follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Redirects {
+    SameHost,
+    /// To any host; credentials are dropped when the host changes.
+    AnyHost,
+}
+
+/// Redirects followed at most, per request.
+const MAX_REDIRECTS: usize = 5;
 
 impl Http {
     /// An agent with `policy`'s timeouts, sending `auth`'s credentials.
@@ -66,6 +85,7 @@ impl Http {
             // but a silent server is noticed.
             .timeout_per_read(Some(policy.read_timeout))
             .http_status_as_error(false)
+            .max_redirects(0)
             .max_idle_connections_per_host(policy.max_in_flight)
             .user_agent(format!("fenv/{}", crate::VERSION))
             .build();
@@ -77,6 +97,7 @@ impl Http {
             permits: Permits::new(policy.max_in_flight),
             policy,
             used: std::sync::atomic::AtomicBool::new(false),
+            silent: Mutex::default(),
         }
     }
 
@@ -86,31 +107,65 @@ impl Http {
     }
 
     /// GETs `url` with `headers` and hands any response below 500 to
-    /// `read`, retrying transient failures with exponential backoff.
+    /// `read`, retrying transient failures with exponential backoff, and
+    /// following redirects within the host.
     pub fn get<T>(
         &self,
         url: &str,
         headers: &[(&str, &str)],
+        read: impl FnMut(Response) -> Result<T, Failure>,
+    ) -> Result<T, Error> {
+        self.fetch(url, headers, Redirects::SameHost, read)
+    }
+
+    /// [`Http::get`] for a file download, which may be redirected to
+    /// another host (sent there without credentials).
+    pub fn get_file<T>(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        read: impl FnMut(Response) -> Result<T, Failure>,
+    ) -> Result<T, Error> {
+        self.fetch(url, headers, Redirects::AnyHost, read)
+    }
+
+    fn fetch<T>(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        redirects: Redirects,
         mut read: impl FnMut(Response) -> Result<T, Failure>,
     ) -> Result<T, Error> {
+        let host = url::authority(url).unwrap_or_default();
+        if let Some((_, reason)) = lock(&self.silent).iter().find(|(silent, _)| *silent == host) {
+            return Err(Error::Fetch {
+                url: url::redact(url),
+                attempts: 0,
+                reason: format!("{reason} earlier; not asked again"),
+            });
+        }
         let mut last = String::new();
-        for attempt in 0..self.policy.attempts {
+        let mut timeouts = 0;
+        let mut attempt = 0;
+        while attempt < self.policy.attempts {
             if attempt > 0 {
                 std::thread::sleep(self.policy.backoff * (1 << attempt.min(8)));
             }
-            let _permit = self.permits.acquire();
-            self.used.store(true, std::sync::atomic::Ordering::Relaxed);
-            let mut request = self.agent.get(url);
-            for (name, value) in headers {
-                request = request.header(*name, *value);
-            }
-            if let Some(authorization) = self.auth.header(url) {
-                request = request.header("Authorization", authorization);
-            }
-            let response = match request.call() {
+            attempt += 1;
+            let response = match self.follow(url, headers, redirects) {
                 Ok(response) => response,
-                Err(err) => {
-                    last = err.to_string();
+                Err(Failure::Fatal(err)) => return Err(err),
+                Err(Failure::Transient(reason)) => {
+                    // A timeout is tried once more, not as often as a reset.
+                    if reason.to_ascii_lowercase().contains("timeout") || reason.contains("timed out") {
+                        timeouts += 1;
+                        if timeouts >= 2 {
+                            lock(&self.silent).push((host.clone(), reason.clone()));
+                            last = reason;
+                            break;
+                        }
+                    }
+                    last = reason;
                     continue;
                 }
             };
@@ -127,10 +182,55 @@ impl Http {
         }
         Err(Error::Fetch {
             url: url::redact(url),
-            attempts: self.policy.attempts,
+            attempts: attempt,
             reason: last,
         })
     }
+
+    /// One request, and the redirects `redirects` allows.
+    fn follow(&self, url: &str, headers: &[(&str, &str)], redirects: Redirects) -> Result<Response, Failure> {
+        let origin = url::authority(url);
+        let mut current = url.to_string();
+        let mut with_credentials = true;
+        for _ in 0..=MAX_REDIRECTS {
+            let _permit = self.permits.acquire();
+            self.used.store(true, std::sync::atomic::Ordering::Relaxed);
+            let mut request = self.agent.get(&current);
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            if with_credentials && let Some(authorization) = self.auth.header(&current) {
+                request = request.header("Authorization", authorization);
+            }
+            let response = request.call().map_err(|e| Failure::Transient(e.to_string()))?;
+            if !matches!(response.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
+                return Ok(response);
+            }
+            let Some(location) = header(&response, "location") else {
+                return Ok(response);
+            };
+            let next = url::join(&current, location);
+            if url::authority(&next) != origin {
+                if redirects == Redirects::SameHost {
+                    return Err(Failure::Fatal(Error::Redirect {
+                        url: url::redact(url),
+                        to: url::redact(&next),
+                    }));
+                }
+                with_credentials = false;
+            }
+            current = next;
+        }
+        Err(Failure::Fatal(Error::Fetch {
+            url: url::redact(url),
+            attempts: 1,
+            reason: format!("more than {MAX_REDIRECTS} redirects"),
+        }))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The whole body of `response`, refused as soon as it passes `limit`

@@ -44,6 +44,9 @@ pub enum Error {
         reason: String,
     },
 
+    #[error("`{url}` redirects to another host, `{to}`; fenv follows such redirects only for file downloads")]
+    Redirect { url: String, to: String },
+
     #[error("`{url}` answered HTTP {status}")]
     Status { url: String, status: u16 },
 
@@ -70,6 +73,11 @@ pub enum Error {
 
     #[error("the index gives no sha256 for `{url}`; fenv installs only files it can check")]
     NoHash { url: String },
+
+    /// A failure met once already in this run (by a background fetch,
+    /// say), reported again rather than fetched again.
+    #[error(transparent)]
+    Again(std::sync::Arc<Error>),
 
     #[error("failed to get the files of `{package}` from the index")]
     Project {
@@ -137,6 +145,9 @@ impl Hint for Error {
                     .into(),
             ),
             Self::Status { status: 404, .. } => Some("check the package name and the index URL".into()),
+            Self::Redirect { to, .. } => Some(format!(
+                "if the index really lives there, use it as the index URL (`--index-url {to}` or `[tool.fenv] index-url`)"
+            )),
             Self::Status { .. } | Self::InvalidPage { .. } => Some(
                 "check the index URL (`FENV_INDEX_URL`); it must serve the JSON simple API (PEP 691)".into(),
             ),
@@ -153,6 +164,7 @@ impl Hint for Error {
             }
             Self::FindLinks { .. } => Some("check the `--find-links` folder".into()),
             Self::Project { source, .. } | Self::Metadata { source, .. } => source.hint(),
+            Self::Again(source) => source.hint(),
             Self::InvalidMetadata { .. }
             | Self::InvalidWheel { .. }
             | Self::NotAWheel { .. }

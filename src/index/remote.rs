@@ -42,7 +42,7 @@ pub(crate) fn fetch_metadata(http: &Http, file: &File) -> Result<Vec<u8>, Error>
 /// `{url}.metadata`, verified; `None` when the index has none after all.
 fn metadata_file(http: &Http, file: &File) -> Result<Option<Vec<u8>>, Error> {
     let metadata_url = format!("{}.metadata", file.url);
-    let bytes = http.get(&metadata_url, &[], |response| match response.status().as_u16() {
+    let bytes = http.get_file(&metadata_url, &[], |response| match response.status().as_u16() {
         200 => http::body(response, &metadata_url, crate::limits::METADATA).map(Some),
         404 | 410 => Ok(None),
         _ => Err(http::unexpected(&metadata_url, &response)),
@@ -77,7 +77,7 @@ fn by_range(http: &Http, file: &File) -> Result<Ranged, Error> {
     }
     let suffix = format!("bytes=-{TAIL}");
     let headers = [("Range", suffix.as_str()), ("Accept-Encoding", "identity")];
-    let first = http.get(&file.url, &headers, |response| match response.status().as_u16() {
+    let first = http.get_file(&file.url, &headers, |response| match response.status().as_u16() {
         206 => {
             let range = http::header(&response, "content-range").and_then(parse_content_range);
             let body = http::body_within(response, &file.url, TAIL, "the range asked for")?;
@@ -116,7 +116,7 @@ fn fetch_range(http: &Http, url: &str, start: u64, end: u64) -> Result<Vec<u8>, 
     let range = format!("bytes={start}-{}", end - 1);
     let headers = [("Range", range.as_str()), ("Accept-Encoding", "identity")];
     let bytes = http
-        .get(url, &headers, |response| {
+        .get_file(url, &headers, |response| {
             let served = http::header(&response, "content-range").and_then(parse_content_range);
             if response.status().as_u16() != 206 || served.is_none_or(|(s, e, _)| (s, e + 1) != (start, end))
             {
@@ -140,7 +140,7 @@ fn parse_content_range(value: &str) -> Option<(u64, u64, u64)> {
 
 /// GETs the whole file into an anonymous temporary file.
 fn whole_file(http: &Http, file: &File) -> Result<(std::fs::File, String), Error> {
-    http.get(&file.url, &[], |response| match response.status().as_u16() {
+    http.get_file(&file.url, &[], |response| match response.status().as_u16() {
         200 => spool(
             response,
             file.size.unwrap_or_else(|| crate::limits::DOWNLOAD.bytes()),
@@ -257,7 +257,7 @@ pub(crate) fn download(http: &Http, file: &File, expected: &str, dir: &Path) -> 
         let reader = fs_err::File::open(&source).map_err(io("read", &source))?;
         copy_bounded(reader, temp.as_file_mut(), limit).map_err(io("copy", &source))?
     } else {
-        http.get(&file.url, &[], |response| match response.status().as_u16() {
+        http.get_file(&file.url, &[], |response| match response.status().as_u16() {
             200 => {
                 let to = temp.path().to_path_buf();
                 let out = temp.as_file_mut();

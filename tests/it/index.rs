@@ -226,6 +226,7 @@ fn unadvertised_metadata_comes_from_one_range_read() {
             path: "/files/demo-1.0-py3-none-any.whl".into(),
             range: Some("bytes=-65536".into()),
             status: 206,
+            authorization: None,
         }]
     );
 }
@@ -316,6 +317,7 @@ fn a_refused_range_uses_the_whole_wheel_it_got() {
             path: "/files/demo-1.0-py3-none-any.whl".into(),
             range: Some("bytes=-65536".into()),
             status: 200,
+            authorization: None,
         }]
     );
 }

@@ -249,3 +249,87 @@ fn a_zip_bomb_is_refused_and_an_index_page_past_its_limit_too() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_silent_index_is_given_up_on_after_one_retry() {
+    let Some(project) = Project::locked() else { return };
+    for name in ["c", "d", "e", "f"] {
+        project.publish(name, "1.0", &[]);
+    }
+    project.pyproject(&["c", "d", "e", "f"]);
+    // Every page takes a minute; fenv reads for a second at a time.
+    project
+        .index
+        .delay("/simple/", std::time::Duration::from_secs(60));
+    let before = project.index.requests().len();
+    let stderr = run_err(
+        project.fenv(&["lock", "--refresh"]).env("FENV_HTTP_TIMEOUT", "1"),
+        1,
+    );
+    assert!(
+        stderr.contains("timed out") || stderr.contains("timeout"),
+        "{stderr}"
+    );
+    // Each page at most twice, and once the host is known to be silent,
+    // not asked again: never the 3 attempts x 6 pages of before.
+    let asked: Vec<String> = project.index.requests()[before..]
+        .iter()
+        .filter(|path| path.starts_with("/simple/"))
+        .cloned()
+        .collect();
+    assert!(asked.len() <= 2 * 4, "{asked:?}\n{stderr}");
+    let mut pages = asked.clone();
+    pages.sort();
+    pages.dedup();
+    for page in &pages {
+        assert!(asked.iter().filter(|p| *p == page).count() <= 2, "{asked:?}");
+    }
+}
+
+#[test]
+fn a_failing_page_is_fetched_three_times_at_most() {
+    // Once by the background prefetch, then again by the resolver: six
+    // times before; the failure is now remembered for the run.
+    let Some(project) = Project::locked() else { return };
+    project.index.fail("/simple/b/", 100);
+    let before = project.index.requests().len();
+    let stderr = run_err(&mut project.fenv(&["lock", "--refresh", "--upgrade"]), 1);
+    assert!(stderr.contains("HTTP 500"), "{stderr}");
+    let asked = project.index.requests()[before..]
+        .iter()
+        .filter(|path| *path == "/simple/b/")
+        .count();
+    assert_eq!(asked, 3, "{stderr}");
+}
+
+#[test]
+fn redirects_leave_the_host_only_for_files_and_without_credentials() {
+    let Some(project) = Project::locked() else { return };
+    let elsewhere = TestIndex::start();
+    // The files live on another host (object storage, say): the same ones.
+    for wheel in ["a-1.0-py3-none-any.whl", "b-1.0-py3-none-any.whl"] {
+        elsewhere.publish(&project.ctx.root().join("wheels").join(wheel));
+    }
+    project.index.redirect("/files/", &elsewhere.base());
+    let credentials = project.index.url_with_credentials("me", "s3cret");
+    let output = crate::common::run(project.fenv(&["sync"]).env("FENV_INDEX_URL", &credentials));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let files: Vec<_> = elsewhere
+        .log()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/files/"))
+        .collect();
+    assert!(!files.is_empty());
+    assert!(files.iter().all(|r| r.authorization.is_none()), "{files:?}");
+    // Pages may not be sent to another host.
+    project.index.redirect("/simple/", &elsewhere.base());
+    let stderr = run_err(&mut project.fenv(&["lock", "--refresh", "--upgrade"]), 1);
+    assert!(
+        stderr.contains(&format!(
+            "redirects to another host, `{}/simple/a/`; fenv follows such redirects only for file downloads",
+            elsewhere.base()
+        )),
+        "{stderr}"
+    );
+}

@@ -96,6 +96,8 @@ pub struct Request {
     pub range: Option<String>,
     /// The status the index answered.
     pub status: u16,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
 }
 
 /// A served file.
@@ -118,6 +120,8 @@ struct State {
     delays: Vec<(String, Duration)>,
     /// Path prefix → how many more requests get a 500.
     failures: Vec<(String, u32)>,
+    /// Path prefix → the base URL a 302 sends requests for it to.
+    redirects: Vec<(String, String)>,
     published: u32,
 }
 
@@ -248,6 +252,22 @@ impl TestIndex {
         self
     }
 
+    /// Answers requests whose path starts with `prefix` with a 302 to the
+    /// same path under `base` (another index's `http://host:port`, say).
+    pub fn redirect(&self, prefix: &str, base: &str) -> &Self {
+        self.state
+            .lock()
+            .unwrap()
+            .redirects
+            .push((prefix.to_string(), base.to_string()));
+        self
+    }
+
+    /// `http://127.0.0.1:PORT`, the base of its file URLs.
+    pub fn base(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
     /// The request paths served so far, in order.
     pub fn requests(&self) -> Vec<String> {
         self.log.lock().unwrap().iter().map(|r| r.path.clone()).collect()
@@ -341,7 +361,16 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: &Mutex<Vec<Request>>) {
             .credentials
             .as_ref()
             .is_none_or(|expected| headers.get("authorization") == Some(expected));
-        let response = if !authorized {
+        let redirect = state
+            .redirects
+            .iter()
+            .find(|(prefix, _)| path.starts_with(prefix.as_str()))
+            .map(|(_, base)| format!("{base}{path}"));
+        let response = if let Some(location) = redirect {
+            let mut response = Response::new(302, "text/plain", Vec::new());
+            response.headers.push(("Location", location));
+            response
+        } else if !authorized {
             let mut response = Response::new(401, "text/plain", b"who are you?".to_vec());
             response
                 .headers
@@ -352,22 +381,25 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: &Mutex<Vec<Request>>) {
         };
         (delay, fail, response)
     };
-    if let Some(delay) = delay {
-        std::thread::sleep(delay);
-    }
     let response = if fail {
         Response::new(500, "text/plain", b"try again".to_vec())
     } else {
         response
     };
+    // Logged when it arrives, so a test can count requests still waiting.
     log.lock().unwrap().push(Request {
         path,
         range: headers.get("range").cloned(),
         status: response.status,
+        authorization: headers.get("authorization").cloned(),
     });
+    if let Some(delay) = delay {
+        std::thread::sleep(delay);
+    }
     let reason = match response.status {
         200 => "OK",
         206 => "Partial Content",
+        302 => "Found",
         304 => "Not Modified",
         401 => "Unauthorized",
         404 => "Not Found",
