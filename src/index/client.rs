@@ -17,7 +17,7 @@ use super::cached_page::{self, CachedPage, Listing};
 use super::credentials::{self, Auth};
 use super::find_links::{self, FindLinks};
 use super::http::{self, Failure, Http, Policy};
-use super::simple::{self, JSON_MEDIA_TYPE};
+use super::simple;
 use super::{Error, File, remote, url};
 use crate::cache::Cache;
 use crate::dist::metadata::CoreMetadata;
@@ -294,7 +294,7 @@ impl IndexClient {
             .as_ref()
             .filter(|_| !inner.refresh)
             .and_then(|page| page.etag.clone());
-        let mut headers = vec![("Accept", JSON_MEDIA_TYPE)];
+        let mut headers = vec![("Accept", simple::ACCEPT)];
         if let Some(etag) = &etag {
             headers.push(("If-None-Match", etag.as_str()));
         }
@@ -546,14 +546,14 @@ fn read_page(response: http::Response, page_url: &str, base: &str) -> Result<Cac
     let etag = http::header(&response, "etag").map(str::to_string);
     // Hrefs resolve against where the page really was (after redirects).
     let final_url = url::redact(&ureq::ResponseExt::get_uri(&response).to_string());
-    if content_type.starts_with("text/html") {
-        return Err(Failure::Fatal(Error::InvalidPage {
-            url: page_url.to_string(),
-            reason: "the index answered with HTML (PEP 503) only".into(),
-        }));
-    }
+    let html = content_type.starts_with("text/html") || content_type.contains("simple.v1+html");
     let body = http::body(response, page_url, crate::limits::PAGE)?;
-    let files = simple::parse_page(&body, &final_url, base).map_err(|reason| {
+    let parsed = if html {
+        simple::parse_html_page(&body, &final_url, base)
+    } else {
+        simple::parse_page(&body, &final_url, base)
+    };
+    let files = parsed.map_err(|reason| {
         Failure::Fatal(Error::InvalidPage {
             url: page_url.to_string(),
             reason,

@@ -20,6 +20,7 @@ mod client;
 mod credentials;
 mod dns;
 mod find_links;
+mod html;
 mod http;
 mod remote;
 mod simple;
@@ -50,7 +51,7 @@ pub enum Error {
     #[error("`{url}` answered HTTP {status}")]
     Status { url: String, status: u16 },
 
-    #[error("the index page `{url}` is not valid PEP 691 JSON: {reason}")]
+    #[error("the index page `{url}` cannot be read (PEP 691 JSON or PEP 503 HTML): {reason}")]
     InvalidPage { url: String, reason: String },
 
     #[error("the file `{url}` has sha256 {actual}, but the index says {expected}")]
@@ -149,7 +150,7 @@ impl Hint for Error {
                 "if the index really lives there, use it as the index URL (`--index-url {to}` or `[tool.fenv] index-url`)"
             )),
             Self::Status { .. } | Self::InvalidPage { .. } => Some(
-                "check the index URL (`FENV_INDEX_URL`); it must serve the JSON simple API (PEP 691)".into(),
+                "check the index URL (`FENV_INDEX_URL`); it must serve the simple API (PEP 691 JSON, or PEP 503 HTML)".into(),
             ),
             Self::HashMismatch { .. } | Self::SizeMismatch { .. } => {
                 Some("the download was corrupted or tampered with; try again, or check the index".into())

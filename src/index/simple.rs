@@ -1,5 +1,6 @@
-//! The simple repository API's project page in its JSON form (PEP 691),
-//! turned into [`File`]s.
+//! The simple repository API's project page, in its JSON form (PEP 691)
+//! or its HTML form (PEP 503, read by [`super::html`]), turned into
+//! [`File`]s by one set of rules.
 //!
 //! Only the keys fenv uses are read; unknown keys are ignored, as the spec
 //! asks. `meta.api-version` with a major version above 1 is refused.
@@ -10,8 +11,10 @@ use serde::{Deserialize, Serialize};
 
 use super::url;
 
-/// The media type fenv asks for (PEP 691, version 1).
-pub const JSON_MEDIA_TYPE: &str = "application/vnd.pypi.simple.v1+json";
+/// The `Accept` header of page requests: JSON first, HTML (PEP 691's
+/// name for it, then the plain one) for indexes that serve only that.
+pub const ACCEPT: &str =
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
 
 /// One file of a project, as the index (or a find-links folder) lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -53,23 +56,24 @@ struct Meta {
     api_version: Option<String>,
 }
 
+/// One file as a page lists it, in either form.
 #[derive(Deserialize)]
-struct PageFile {
-    filename: String,
-    url: String,
+pub(super) struct PageFile {
+    pub filename: String,
+    pub url: String,
     #[serde(default)]
-    hashes: HashMap<String, String>,
+    pub hashes: HashMap<String, String>,
     #[serde(rename = "requires-python")]
-    requires_python: Option<String>,
+    pub requires_python: Option<String>,
     #[serde(default)]
-    yanked: serde_json::Value,
-    size: Option<u64>,
+    pub yanked: serde_json::Value,
+    pub size: Option<u64>,
     #[serde(rename = "upload-time")]
-    upload_time: Option<String>,
+    pub upload_time: Option<String>,
     #[serde(rename = "core-metadata")]
-    core_metadata: Option<serde_json::Value>,
+    pub core_metadata: Option<serde_json::Value>,
     #[serde(rename = "dist-info-metadata")]
-    dist_info_metadata: Option<serde_json::Value>,
+    pub dist_info_metadata: Option<serde_json::Value>,
 }
 
 /// Parses a project page served at `page_url` (hrefs resolve against it)
@@ -86,9 +90,22 @@ pub fn parse_page(body: &[u8], page_url: &str, index: &str) -> Result<Vec<File>,
             return Err(format!("api-version {version} is newer than fenv supports (1.x)"));
         }
     }
+    Ok(files_of(page.files, page_url, index))
+}
+
+/// Parses an HTML project page (PEP 503) as [`parse_page`] does a JSON one.
+pub fn parse_html_page(body: &[u8], page_url: &str, index: &str) -> Result<Vec<File>, String> {
+    let text = std::str::from_utf8(body).map_err(|e| format!("it is not UTF-8: {e}"))?;
+    let (files, base) = super::html::parse(text);
+    let base = base.map_or_else(|| page_url.to_string(), |base| url::join(page_url, &base));
+    Ok(files_of(files, &base, index))
+}
+
+/// The files fenv can use: URLs resolved against `page_url`, none on this
+/// machine when the page is remote, none without a sha256 to check.
+fn files_of(files: Vec<PageFile>, page_url: &str, index: &str) -> Vec<File> {
     let remote = page_url.starts_with("http://") || page_url.starts_with("https://");
-    Ok(page
-        .files
+    files
         .into_iter()
         .filter_map(|file| {
             let url = url::redact(&url::join(page_url, &file.url));
@@ -135,7 +152,7 @@ pub fn parse_page(body: &[u8], page_url: &str, index: &str) -> Result<Vec<File>,
                 filename: file.filename,
             })
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::common::{TestContext, pyenv_python, require, run_err, run_ok};
-use crate::support::index::TestIndex;
+use crate::support::index::{Publish, TestIndex};
 use crate::support::lock::{self, LockedWheel};
 use crate::support::mount::Mount;
 use crate::support::wheel::WheelBuilder;
@@ -332,4 +332,26 @@ fn redirects_leave_the_host_only_for_files_and_without_credentials() {
         )),
         "{stderr}"
     );
+}
+
+#[test]
+fn an_index_that_serves_only_html_pages_locks_and_syncs() {
+    // PEP 503 pages, as many private indexes and mirrors serve them.
+    let Some(project) = Project::locked() else { return };
+    std::fs::remove_file(project.ctx.path("pylock.toml")).unwrap();
+    project.index.html_only();
+    // Newer versions the page's attributes rule out: yanked (PEP 592),
+    // for another Python (`data-requires-python`, escaped).
+    let yanked = project.wheel("a", "2.0", &["b>=1"]);
+    project.index.publish_as(&yanked, Publish::new().yanked());
+    let later = project.wheel("a", "3.0", &["b>=1"]);
+    project
+        .index
+        .publish_as(&later, Publish::new().requires_python(">=3.99"));
+    run_ok(&mut project.fenv(&["lock", "--refresh"]));
+    let lock = std::fs::read_to_string(project.ctx.path("pylock.toml")).unwrap();
+    assert!(lock.contains("name = \"a\"\nversion = \"1.0\""), "{lock}");
+    project.sync_ok(&[]);
+    let frozen = run_ok(&mut project.fenv(&["freeze", "--env", ".venv"]));
+    assert_eq!(frozen, "a==1.0\nb==1.0\n");
 }

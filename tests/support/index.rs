@@ -122,6 +122,8 @@ struct State {
     failures: Vec<(String, u32)>,
     /// Path prefix → the base URL a 302 sends requests for it to.
     redirects: Vec<(String, String)>,
+    /// Serve project pages as PEP 503 HTML only.
+    html: bool,
     published: u32,
 }
 
@@ -260,6 +262,12 @@ impl TestIndex {
             .unwrap()
             .redirects
             .push((prefix.to_string(), base.to_string()));
+        self
+    }
+
+    /// Serves project pages as PEP 503 HTML, as many private indexes do.
+    pub fn html_only(&self) -> &Self {
+        self.state.lock().unwrap().html = true;
         self
     }
 
@@ -424,6 +432,9 @@ fn route(path: &str, headers: &BTreeMap<String, String>, state: &State) -> Respo
         let Some(files) = state.projects.get(&normalize(project)) else {
             return Response::not_found();
         };
+        if state.html {
+            return html_page(files);
+        }
         return page(project, files, headers);
     }
     let Some(name) = path.strip_prefix("/files/") else {
@@ -515,6 +526,39 @@ fn page(project: &str, files: &[Served], headers: &BTreeMap<String, String>) -> 
     let mut response = Response::new(200, "application/vnd.pypi.simple.v1+json", body);
     response.headers.push(("ETag", etag));
     response
+}
+
+/// A PEP 503 page: an anchor a file, relative to the page, with the
+/// hash in the fragment and the PEP 503/592/714 attributes, escaped.
+fn html_page(files: &[Served]) -> Response {
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut body = String::from("<!DOCTYPE html>\n<html><body>\n");
+    for f in files {
+        let mut attributes = String::new();
+        if let Some(spec) = &f.options.requires_python {
+            attributes.push_str(&format!(" data-requires-python=\"{}\"", escape(spec)));
+        }
+        if f.options.yanked {
+            attributes.push_str(" data-yanked=\"\"");
+        }
+        if !f.metadata_bytes.is_empty() && matches!(f.options.metadata, Metadata::Advertised) {
+            attributes.push_str(&format!(
+                " data-core-metadata=\"sha256={}\"",
+                hex(&Sha256::digest(&f.metadata_bytes))
+            ));
+        }
+        body.push_str(&format!(
+            "<a href=\"../../files/{0}#sha256={1}\"{attributes}>{0}</a><br/>\n",
+            f.filename, f.sha256
+        ));
+    }
+    body.push_str("</body></html>\n");
+    Response::new(200, "text/html; charset=utf-8", body.into_bytes())
 }
 
 enum Range {
