@@ -6,6 +6,11 @@
 //! terminal (or `--color always`), never when `NO_COLOR` is set. Progress
 //! bars are drawn only on a terminal at normal verbosity; elsewhere the
 //! commands print plain lines instead.
+//!
+//! Messages carry what fenv read from files and servers it does not
+//! control (a `.python-version`, a package's name, a backend's output), so
+//! every control character but the line break and the tab is shown
+//! escaped (`\x1b`), never sent to the terminal to act on.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::{IsTerminal, Write};
@@ -94,52 +99,80 @@ impl Printer {
         self.verbosity
     }
 
-    /// Data: always printed, on stdout.
+    /// Data: always printed, on stdout; escaped as messages are only when
+    /// stdout is a terminal (a pipe gets the bytes a script expects).
     pub fn data(&self, text: impl AsRef<str>) {
+        let text = text.as_ref();
         let mut out = std::io::stdout().lock();
+        let text = if out.is_terminal() {
+            escape_controls(text)
+        } else {
+            text.into()
+        };
         // A closed pipe (`fenv python list | head`) is not an error.
-        let _ = writeln!(out, "{}", text.as_ref());
+        let _ = writeln!(out, "{text}");
     }
 
     /// Progress and results for a human, on stderr; silenced by `-q`.
     pub fn info(&self, text: impl AsRef<str>) {
         if self.verbosity >= Verbosity::Normal {
-            eprintln!("{}", text.as_ref());
+            eprintln!("{}", escape_controls(text.as_ref()));
         }
     }
 
     /// Detail only shown with `-v`.
     pub fn verbose(&self, text: impl AsRef<str>) {
         if self.verbosity >= Verbosity::Verbose {
-            eprintln!("{} {}", self.paint("2", "verbose:"), text.as_ref());
+            eprintln!(
+                "{} {}",
+                self.paint("2", "verbose:"),
+                escape_controls(text.as_ref())
+            );
         }
     }
 
     /// A warning: something went wrong but the command carries on.
     pub fn warn(&self, text: impl AsRef<str>) {
         if self.verbosity >= Verbosity::Normal {
-            eprintln!("{} {}", self.paint("1;33", "warning:"), text.as_ref());
+            eprintln!(
+                "{} {}",
+                self.paint("1;33", "warning:"),
+                escape_controls(text.as_ref())
+            );
         }
     }
 
     /// A hint: how to go on from here; silenced by `-q`.
     pub fn hint(&self, text: impl AsRef<str>) {
         if self.verbosity >= Verbosity::Normal {
-            eprintln!("{} {}", self.paint("1;36", "hint:"), text.as_ref());
+            eprintln!(
+                "{} {}",
+                self.paint("1;36", "hint:"),
+                escape_controls(text.as_ref())
+            );
         }
     }
 
     /// A fatal error; printed even with `-q`.
     pub fn error(&self, text: impl AsRef<str>) {
-        eprintln!("{} {}", self.paint("1;31", "error:"), text.as_ref());
+        eprintln!(
+            "{} {}",
+            self.paint("1;31", "error:"),
+            escape_controls(text.as_ref())
+        );
     }
 
     /// A hint that belongs to an error; printed even with `-q`.
     pub fn error_hint(&self, text: impl AsRef<str>) {
-        eprintln!("{} {}", self.paint("1;36", "hint:"), text.as_ref());
+        eprintln!(
+            "{} {}",
+            self.paint("1;36", "hint:"),
+            escape_controls(text.as_ref())
+        );
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
+        // fenv's own escape codes: painted after the text was escaped.
         if self.color {
             format!("\x1b[{code}m{text}\x1b[0m")
         } else {
@@ -165,5 +198,39 @@ impl Progress {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// `text` with every control character but `\n` and `\t` escaped
+/// (`\x1b`, `\x00`, `\u{9b}`), so that it reads on a terminal and acts on
+/// nothing.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    let wanted = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(wanted) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        let code = u32::from(c);
+        match c {
+            c if wanted(c) && code < 0x80 => out.push_str(&format!("\\x{code:02x}")),
+            c if wanted(c) => out.push_str(&format!("\\u{{{code:x}}}")),
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape_controls;
+
+    #[test]
+    fn control_characters_are_shown_not_sent() {
+        assert_eq!(escape_controls("plain\ttext\nnext"), "plain\ttext\nnext");
+        assert_eq!(
+            escape_controls("3.12\x1b[2J\x00\r\u{9b}31m"),
+            "3.12\\x1b[2J\\x00\\x0d\\u{9b}31m"
+        );
     }
 }

@@ -76,16 +76,7 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
             printer.info(format!(" + virtual environment at `{}`", user_display(&env)));
             return report.finish(&Plan::default(), started, settings.json, printer);
         }
-        let python = settings.python.as_deref();
-        create_env(
-            &env,
-            &located.root,
-            python,
-            settings.link_mode,
-            &cache,
-            global,
-            printer,
-        )?;
+        create_env(&env, &locked, &located.root, &settings, &cache, global, printer)?;
     }
 
     // Step 3: one sync of this environment at a time.
@@ -267,16 +258,7 @@ impl EnvState {
     pub fn read(env: &Path, locked: &Lock, cache: &Cache) -> Result<Self> {
         let (info, _) = crate::python::cache::query_cached(cache, &env.join("bin").join("python"))
             .with_context(|| format!("failed to query the Python of `{}`", user_display(env)))?;
-        let target = Target::host(&info).map_err(anyhow::Error::msg)?;
-        let environment = Environment {
-            description: &target.description,
-            python: &target.python,
-            markers: &target.markers,
-            tags: &target.tags,
-            allow_sdist: target.allow_sdist,
-        };
-        let selected = sync::select(locked, &environment)
-            .with_context(|| format!("failed to sync `{}`", user_display(env)))?;
+        let selected = select_for(locked, &info, env)?;
         let cfg_path = env.join("pyvenv.cfg");
         let cfg = PyvenvCfg::parse(&fs_err::read_to_string(&cfg_path)?);
         let layout = Layout::for_interpreter(&info);
@@ -341,6 +323,20 @@ impl EnvState {
     pub fn site_packages(&self) -> PathBuf {
         self.env.join(&self.layout.site_packages)
     }
+}
+
+/// The lock's packages for an environment of `info`'s interpreter at
+/// `env`: what a sync installs, or why the lock does not fit it.
+fn select_for(locked: &Lock, info: &InterpreterInfo, env: &Path) -> Result<Vec<Selected>> {
+    let target = Target::host(info).map_err(anyhow::Error::msg)?;
+    let environment = Environment {
+        description: &target.description,
+        python: &target.python,
+        markers: &target.markers,
+        tags: &target.tags,
+        allow_sdist: target.allow_sdist,
+    };
+    sync::select(locked, &environment).with_context(|| format!("failed to sync `{}`", user_display(env)))
 }
 
 /// What a sync did or would do, for people (one line a change and a
@@ -515,20 +511,25 @@ fn ensure_fresh(
 
 /// Creates the environment with pip seeded, as `fenv create` does. When
 /// another sync created it meanwhile, that environment is used.
+/// The environment `settings` (`-p`, `--link-mode`) ask for, made as
+/// `fenv create` would, once `locked` is known to fit its Python.
 fn create_env(
     env: &Path,
+    locked: &Lock,
     root: &Path,
-    python: Option<&str>,
-    link_mode: Option<install::LinkMode>,
+    settings: &SyncSettings,
     cache: &Cache,
     global: &GlobalSettings,
     printer: &Printer,
 ) -> Result<()> {
     let discovery = Discovery::from_env(cache, printer);
-    let (found, _) = select_python(python, root, &discovery)
+    let (found, _) = select_python(settings.python.as_deref(), root, &discovery)
         .with_context(|| format!("failed to find a Python for `{}`", user_display(env)))?;
+    // A lock that does not fit this Python (or names a package twice) is
+    // refused before there is an environment to leave behind.
+    select_for(locked, &found.info, env)?;
     let Store { store, .. } = &open_store(cache)?;
-    let linker = Linker::new(link_mode);
+    let linker = Linker::new(settings.link_mode);
     let index = (!global.offline).then(IndexClient::from_env);
     let seeder = Seeder {
         store,

@@ -61,7 +61,15 @@ impl Linker {
     /// Puts `from` at `to` (which must not exist).
     pub fn link(&self, from: &Path, to: &Path) -> io::Result<()> {
         if let Some(mode) = self.chosen() {
-            return link_with(mode, from, to);
+            return match link_with(mode, from, to) {
+                // Chosen, not asked for: a source on another filesystem (a
+                // read-only cache's, mounted apart) is copied instead.
+                Err(err) if self.forced.is_none() && err.kind() == io::ErrorKind::CrossesDevices => {
+                    let _ = std::fs::remove_file(to);
+                    copy(from, to)
+                }
+                other => other,
+            };
         }
         let mut chosen = self
             .chosen

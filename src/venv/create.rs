@@ -55,11 +55,11 @@ pub fn create(
     let layout = Layout::for_interpreter(info);
     let env_str = env.to_str().ok_or_else(|| Error::UnsafePath {
         path: env.clone(),
-        source: activate::UnsafeValue::NotUtf8,
+        why: activate::UnsafeValue::NotUtf8,
     })?;
-    activate::check_path(env_str, layout.windows).map_err(|source| Error::UnsafePath {
+    activate::check_path(env_str, layout.windows).map_err(|why| Error::UnsafePath {
         path: env.clone(),
-        source,
+        why,
     })?;
     let prompt = Prompt::resolve(options.prompt.as_deref(), &env)?;
 
@@ -201,9 +201,9 @@ impl Prompt {
                 }
             }
         };
-        activate::check_prompt(&prompt.display).map_err(|source| Error::UnsafePrompt {
+        activate::check_prompt(&prompt.display).map_err(|why| Error::UnsafePrompt {
             prompt: prompt.display.clone(),
-            source,
+            why,
         })?;
         Ok(prompt)
     }

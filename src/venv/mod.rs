@@ -77,16 +77,17 @@ pub enum Error {
     #[error("there is no virtual environment to upgrade at `{}`", path.display())]
     NothingToUpgrade { path: PathBuf },
 
-    #[error("the path `{}` cannot be used in activation scripts: {source}", path.display())]
+    // `why`, not `source`: thiserror would print it twice as the cause.
+    #[error("the path `{}` cannot be used in activation scripts: {why}", path.display())]
     UnsafePath {
         path: PathBuf,
-        source: activate::UnsafeValue,
+        why: activate::UnsafeValue,
     },
 
-    #[error("the prompt {prompt:?} cannot be used in activation scripts: {source}")]
+    #[error("the prompt {prompt:?} cannot be used in activation scripts: {why}")]
     UnsafePrompt {
         prompt: String,
-        source: activate::UnsafeValue,
+        why: activate::UnsafeValue,
     },
 
     #[error("failed to {action} `{}`", path.display())]

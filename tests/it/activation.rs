@@ -279,9 +279,19 @@ impl Scene {
 
     /// Runs `script` as a file: `program [args] FILE`.
     fn run_file(&self, program: &Path, args: &[&str], script: &str) -> Output {
+        self.run_file_with(program, args, script, &[])
+    }
+
+    /// [`Scene::run_file`] with more variables set.
+    fn run_file_with(&self, program: &Path, args: &[&str], script: &str, vars: &[(&str, &str)]) -> Output {
         let file = self.ctx.root().join("scenario");
         std::fs::write(&file, script).expect("write the scenario");
-        run(self.command(program).args(args).arg(&file))
+        let _ = std::fs::remove_file(self.out());
+        run(self
+            .command(program)
+            .args(args)
+            .envs(vars.iter().copied())
+            .arg(&file))
     }
 
     /// Runs `script` on a piped stdin, as typed lines (ksh93 draws no
@@ -477,13 +487,21 @@ fn fish_activation() {
         return;
     };
     let Some(python) = python() else { return };
-    for case in &CASES {
+    // With colours, and where `set_color` prints nothing (TERM=dumb).
+    for (case, term) in CASES
+        .iter()
+        .flat_map(|case| [(case, "xterm-256color"), (case, "dumb")])
+    {
         let scene = Scene::new(&python, case);
-        let output = scene.run_file(&fish, &["--no-config"], FISH_SCENARIO);
+        let output = scene.run_file_with(&fish, &["--no-config"], FISH_SCENARIO, &[("TERM", term)]);
         let records = scene.records();
         // The user's prompt shows the status of the `false` before it.
         let shown = format!("({}) [1] {BASE_PROMPT}", scene.prompt);
-        assert_eq!(records.get("prompt.active"), Some(&shown), "fish: {output:?}");
+        assert_eq!(
+            records.get("prompt.active"),
+            Some(&shown),
+            "fish, TERM={term}: {output:?}"
+        );
         assert_eq!(
             records.get("prompt.after").map(String::as_str),
             Some("[1] base$ ")

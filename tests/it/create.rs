@@ -284,6 +284,8 @@ fn paths_no_shell_can_carry_are_refused() {
         let err = run_err(create(&ctx, &python).arg(name), 1);
         assert!(err.contains("cannot be used in activation scripts"), "{err}");
         assert!(err.contains(why), "{err}");
+        // Said once: the reason was printed again as its own cause.
+        assert_eq!(err.matches("it contains").count(), 1, "{err}");
         assert!(err.contains("hint: "), "{err}");
         assert!(!ctx.path(name).exists());
     }

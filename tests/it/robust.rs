@@ -355,3 +355,54 @@ fn an_index_that_serves_only_html_pages_locks_and_syncs() {
     let frozen = run_ok(&mut project.fenv(&["freeze", "--env", ".venv"]));
     assert_eq!(frozen, "a==1.0\nb==1.0\n");
 }
+
+#[test]
+fn control_characters_from_files_are_shown_escaped() {
+    let ctx = TestContext::new();
+    ctx.write(".python-version", "3.12\x1b]0;owned\x07\x1b[2J\0\n");
+    let output = crate::common::run(ctx.fenv().args(["create", "env"]));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        !stderr.contains('\x1b') && !stderr.contains('\0') && !stderr.contains('\x07'),
+        "{stderr:?}"
+    );
+    assert!(stderr.contains("\\x1b]0;owned\\x07\\x1b[2J\\x00"), "{stderr}");
+}
+
+#[test]
+fn a_lock_that_names_a_package_twice_is_refused_before_an_environment_is_made() {
+    let Some(_) = require("pyenv CPython 3.12", pyenv_python("3.12")) else {
+        return;
+    };
+    let ctx = TestContext::new();
+    ctx.write(".python-version", "3.12\n");
+    let wheels = ctx.root().join("w");
+    let one = std::fs::read(WheelBuilder::new("a", "1.0").build(&wheels)).unwrap();
+    let two = std::fs::read(WheelBuilder::new("a", "2.0").build(&wheels)).unwrap();
+    let wheel = |version: &'static str, file_name: &'static str, bytes: &'static [u8]| LockedWheel {
+        name: "a",
+        version,
+        file_name,
+        url: format!("file:///nowhere/{file_name}"),
+        bytes,
+    };
+    let (one, two): (&'static [u8], &'static [u8]) = (one.leak(), two.leak());
+    lock::write(
+        &ctx.path("twice.toml"),
+        &[
+            wheel("1.0", "a-1.0-py3-none-any.whl", one),
+            wheel("2.0", "a-2.0-py3-none-any.whl", two),
+        ],
+    );
+    let stderr = run_err(
+        ctx.fenv()
+            .args(["sync", "--lock", "twice.toml", "--env", "never"]),
+        1,
+    );
+    assert!(
+        stderr.contains("the lock names `a` twice for this environment"),
+        "{stderr}"
+    );
+    assert!(!ctx.path("never").exists(), "{stderr}");
+}

@@ -70,7 +70,11 @@ if builtin test -z "$VIRTUAL_ENV_DISABLE_PROMPT"
         # Run the user's prompt first, while $status and $pipestatus still
         # describe the last command.
         set -l old_prompt (_old_fish_prompt)
-        builtin printf '%s(%s)%s ' (builtin set_color 4B8BBE) {{ PROMPT }} (builtin set_color normal)
+        # Quoted: where set_color prints nothing (TERM=dumb), an unquoted
+        # substitution is no argument at all, and printf shifts the rest.
+        set -l blue (builtin set_color 4B8BBE)
+        set -l normal (builtin set_color normal)
+        builtin printf '%s(%s)%s ' "$blue" {{ PROMPT }} "$normal"
         builtin string join -- \n $old_prompt
     end
 
