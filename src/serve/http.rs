@@ -106,6 +106,11 @@ pub fn read_request(reader: &mut impl BufRead) -> Result<Request, Error> {
         if name.is_empty() || name.ends_with([' ', '\t']) {
             return Err(Error::Malformed("a header name is empty or followed by a space"));
         }
+        // RFC 9110 §5.5: a bare CR (or a NUL) in a value is refused, not
+        // passed on to the function as a line break.
+        if value.contains(['\r', '\0']) {
+            return Err(Error::Malformed("a header value holds a bare CR or a NUL"));
+        }
         headers.push((name.to_string(), value.trim().to_string()));
     }
 
@@ -203,6 +208,7 @@ pub fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         201 => "Created",
+        421 => "Misdirected Request",
         202 => "Accepted",
         204 => "No Content",
         301 => "Moved Permanently",
@@ -279,6 +285,7 @@ mod tests {
         assert_eq!(status(b"GET http://x/ HTTP/1.1\r\n\r\n"), Err(Some(400)));
         assert_eq!(status(b"GET / HTTP/1.1\r\nNoColon\r\n\r\n"), Err(Some(400)));
         assert_eq!(status(b"GET / HTTP/1.1\r\nHost: x\r\n"), Err(Some(400)));
+        assert_eq!(status(b"GET / HTTP/1.1\r\nX-A: one\rtwo\r\n\r\n"), Err(Some(400)));
         assert_eq!(
             status(b"POST / HTTP/1.1\r\nContent-Length: 9\r\n\r\nshort"),
             Err(Some(400))

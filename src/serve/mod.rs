@@ -75,6 +75,8 @@ struct Shared {
     router: Router,
     pool: Pool,
     printer: Printer,
+    /// The host `--host` names, lowercased: a `Host` it may be asked by.
+    host: String,
 }
 
 /// Serves `functions` until Ctrl-C or SIGTERM, then stops every worker.
@@ -112,6 +114,7 @@ pub fn serve(options: Options, functions: Vec<Function>, printer: &Printer) -> R
         functions,
         pool,
         printer: printer.clone(),
+        host: host.to_ascii_lowercase(),
     });
 
     // The banner names the real address, so `--port 0` can be used.
@@ -171,7 +174,16 @@ fn handle(stream: &TcpStream, shared: &Shared) {
             return;
         }
     };
-    let answer = respond(&request, shared);
+    let answer = match misdirected(&request, &shared.host) {
+        Some(asked) => Answer::text(
+            421,
+            format!(
+                "fenv serve answers for localhost and IP addresses, not for `{asked}`; serve with `--host {asked}` if that name is yours"
+            ),
+        )
+        .with_note(format!(" (Host `{}` refused: DNS rebinding?)", printable(&asked))),
+        None => respond(&request, shared),
+    };
     let head_only = request.method.eq_ignore_ascii_case("HEAD");
     let _ = http::write_response(
         &mut &*stream,
@@ -193,6 +205,30 @@ fn handle(stream: &TcpStream, shared: &Shared) {
         started.elapsed().as_millis(),
         answer.note
     ));
+}
+
+/// The `Host` a request names when it is not one this server may be
+/// reached by: `localhost`, an IP address, or the `--host` name. A page on
+/// another site whose name resolves to 127.0.0.1 (DNS rebinding) would
+/// otherwise call the functions with the visitor's browser.
+fn misdirected(request: &http::Request, served: &str) -> Option<String> {
+    let host = request
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("host"))
+        .map(|(_, value)| value.to_ascii_lowercase())?;
+    let name = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default().to_string(),
+        None => host
+            .rsplit_once(':')
+            .map_or(host.as_str(), |(name, _)| name)
+            .to_string(),
+    };
+    let allowed = name == "localhost"
+        || name.ends_with(".localhost")
+        || name.parse::<IpAddr>().is_ok()
+        || name == served;
+    (!allowed).then_some(name)
 }
 
 /// `text` with control characters escaped, so that a request cannot
@@ -229,6 +265,11 @@ impl Answer {
     }
 
     /// ` (cold start 45 ms, import 12.3 ms)` on a worker's first request.
+    fn with_note(mut self, note: String) -> Self {
+        self.note = note;
+        self
+    }
+
     fn cold(mut self, cold: Option<worker::ColdStart>) -> Self {
         if let Some(cold) = cold {
             self.note = format!(

@@ -564,3 +564,42 @@ fn a_port_in_use_is_named() {
         )
     );
 }
+
+#[test]
+fn another_sites_name_for_the_server_is_refused() {
+    // DNS rebinding: a page on evil.example whose name now resolves to
+    // 127.0.0.1 makes the visitor's browser call the functions.
+    let Some(ctx) = project() else { return };
+    let server = Server::start(&ctx);
+    let port = server.address.rsplit(':').next().unwrap().to_string();
+    for host in ["evil.example", &format!("evil.example:{port}")] {
+        let answer = server.send(&format!("GET /api/hello HTTP/1.1\r\nHost: {host}\r\n\r\n"), b"");
+        assert_eq!(answer.status, 421, "{}", answer.body);
+        assert_eq!(
+            answer.body,
+            "421: fenv serve answers for localhost and IP addresses, not for `evil.example`; serve with `--host evil.example` if that name is yours\n"
+        );
+    }
+    for host in [
+        "localhost",
+        &format!("127.0.0.1:{port}"),
+        "[::1]",
+        "app.localhost",
+    ] {
+        let answer = server.send(&format!("GET /api/hello HTTP/1.1\r\nHost: {host}\r\n\r\n"), b"");
+        assert_eq!(answer.status, 200, "{host}: {}", answer.body);
+    }
+    // A bare CR in a header value is no line break to pass on.
+    let answer = server.send(
+        "GET /api/hello HTTP/1.1\r\nHost: localhost\r\nX-Injected: a\rSet-Cookie: b\r\n\r\n",
+        b"",
+    );
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    let log = server.log_until(|log| log.iter().any(|l| l.contains("refused: DNS rebinding?")));
+    assert!(
+        log.iter()
+            .any(|l| l.contains(" 421 ") && l.contains("Host `evil.example` refused")),
+        "{log:?}"
+    );
+    server.interrupt();
+}
