@@ -46,7 +46,7 @@ impl BuildEnv {
         let options = CreateOptions {
             system_site_packages: false,
             link: InterpreterLink::Symlink,
-            on_existing: OnExisting::Fail,
+            on_existing: OnExisting::Refresh,
             // The backend needs no pip: fenv installs the requirements.
             seed: Seed::None,
             prompt: None,

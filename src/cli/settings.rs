@@ -66,7 +66,7 @@ impl CreateSettings {
         } else if upgrade {
             OnExisting::Upgrade
         } else {
-            OnExisting::Fail
+            OnExisting::Refresh
         };
         let seed = if without_pip {
             Seed::None

@@ -30,6 +30,16 @@ pub fn activate(dir: &Path, shell: Option<&str>, printer: &Printer) -> Result<Ex
     } else {
         "bin"
     };
+    if !dir.join(bin_name).join(shell.script_name()).is_file() {
+        // A relocatable environment has no csh script (csh cannot find
+        // where a sourced file is), and cmd's needs a path it can hold.
+        bail!(
+            "`{}` has no `{}` for {shell}; run commands in it with `fenv run --env {} -- CMD`, or activate it from another shell (bash, zsh, fish, …)",
+            dir.display(),
+            shell.script_name(),
+            dir.display()
+        );
+    }
     printer.data(shell.activation_command(dir, bin_name));
     Ok(ExitStatus::Success)
 }

@@ -64,18 +64,37 @@ pub fn create(settings: CreateSettings, global: &GlobalSettings, printer: &Print
         })?;
         let verb = if options.on_existing == OnExisting::Upgrade {
             "Upgraded"
+        } else if created.refreshed {
+            "Refreshed"
         } else if created.replaced {
             "Replaced"
         } else {
             "Created"
         };
-        printer.info(format!("{verb} virtual environment at `{}`", user_display(dir)));
-        let shell = Shell::detect().unwrap_or(Shell::Bash);
+        let kept = if created.refreshed {
+            "; its packages are kept"
+        } else {
+            ""
+        };
         printer.info(format!(
-            "Activate with: {}",
-            // The path as the user gave it: relative stays relative.
-            shell.activation_command(dir, created.layout.bin_name())
+            "{verb} virtual environment at `{}`{kept}",
+            user_display(dir)
         ));
+        let shell = Shell::detect().unwrap_or(Shell::Bash);
+        let bin = created.path.join(created.layout.bin_name());
+        if bin.join(shell.script_name()).is_file() {
+            printer.info(format!(
+                "Activate with: {}",
+                // The path as the user gave it: relative stays relative.
+                shell.activation_command(dir, created.layout.bin_name())
+            ));
+        } else {
+            printer.info(format!(
+                "{shell} cannot activate this environment (it has no `{}`); use `fenv run --env {} -- CMD`, or another shell",
+                shell.script_name(),
+                user_display(dir)
+            ));
+        }
     }
     Ok(ExitStatus::Success)
 }

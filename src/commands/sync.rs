@@ -540,7 +540,7 @@ fn create_env(
     let options = CreateOptions {
         system_site_packages: false,
         link: InterpreterLink::Symlink,
-        on_existing: OnExisting::Fail,
+        on_existing: OnExisting::Refresh,
         seed: Seed::Pip { upgrade_deps: false },
         prompt: None,
         scm_ignore_files: true,

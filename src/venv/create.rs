@@ -29,6 +29,8 @@ pub struct Created {
     pub prompt: String,
     /// Whether an existing environment (or folder) was replaced.
     pub replaced: bool,
+    /// Whether an existing environment was refreshed in place.
+    pub refreshed: bool,
 }
 
 /// What is at the destination before fenv touches it.
@@ -72,7 +74,7 @@ pub fn create(
         (State::Missing | State::EmptyDir, OnExisting::Upgrade) => {
             return Err(Error::NothingToUpgrade { path: env });
         }
-        (State::Venv, OnExisting::Upgrade) => {
+        (State::Venv, OnExisting::Upgrade | OnExisting::Refresh) => {
             upgrade(
                 &real, &env, env_str, &layout, info, options, &prompt, seeder, printer,
             )?;
@@ -81,15 +83,15 @@ pub fn create(
                 layout,
                 prompt: prompt.display,
                 replaced: false,
+                refreshed: true,
             });
         }
-        (State::OtherDir, OnExisting::Fail | OnExisting::Upgrade | OnExisting::Clear { force: false }) => {
+        (State::OtherDir, OnExisting::Refresh | OnExisting::Upgrade | OnExisting::Clear { force: false }) => {
             return Err(Error::NotAVenv {
                 path: env,
                 clear_requested: matches!(options.on_existing, OnExisting::Clear { .. }),
             });
         }
-        (State::Venv, OnExisting::Fail) => return Err(Error::Exists { path: env }),
         (State::Missing, _) => Placement::New,
         (State::EmptyDir, _) => Placement::IntoEmpty,
         (State::Venv | State::OtherDir, OnExisting::Clear { .. }) => Placement::Replace,
@@ -133,6 +135,7 @@ pub fn create(
         layout,
         prompt: prompt.display,
         replaced: replacing == Placement::Replace,
+        refreshed: false,
     })
 }
 
@@ -163,6 +166,9 @@ fn remove_abandoned_staging(parent: &Path) {
         }
     }
 }
+
+/// What CPython 3.13's venv writes into `.gitignore`.
+const GITIGNORE: &str = "# Created by venv; see https://docs.python.org/3/library/venv.html\n*\n";
 
 /// The prompt in its two forms.
 struct Prompt {
@@ -262,7 +268,7 @@ fn populate(
 
     // Beyond venv: keep the environment out of git and out of backups.
     if options.scm_ignore_files {
-        write(&root.join(".gitignore"), "*\n")?;
+        write(&root.join(".gitignore"), GITIGNORE)?;
     }
     write(&root.join("CACHEDIR.TAG"), crate::fs::CACHEDIR_TAG)?;
 
@@ -273,7 +279,27 @@ fn populate(
     link_interpreter(root, layout, info, options.link, false)?;
 
     // Activation scripts, every value quoted for its shell.
-    let bin = root.join(&layout.bin);
+    write_scripts(
+        &root.join(&layout.bin),
+        env_str,
+        layout,
+        options,
+        prompt,
+        printer,
+        |path: &Path, bytes: &[u8]| write(path, bytes),
+    )
+}
+
+/// The activation scripts, into `bin`, each written by `write`.
+fn write_scripts(
+    bin: &Path,
+    env_str: &str,
+    layout: &Layout,
+    options: &CreateOptions,
+    prompt: &Prompt,
+    printer: &Printer,
+    write: fn(&Path, &[u8]) -> Result<(), Error>,
+) -> Result<(), Error> {
     let context = ActivationContext {
         env_dir: env_str,
         bin_name: layout.bin_name(),
@@ -286,7 +312,7 @@ fn populate(
     }
     for script in activate::scripts(&context) {
         let path = bin.join(script.name);
-        write(&path, &script.contents)?;
+        write(&path, script.contents.as_ref())?;
         set_mode(&path, 0o644)?;
     }
     Ok(())
@@ -315,11 +341,23 @@ fn upgrade(
         symlink(Path::new("lib"), &real.join("lib64"))?;
     }
     if options.scm_ignore_files {
-        write_atomic(&real.join(".gitignore"), "*\n")?;
+        write_atomic(&real.join(".gitignore"), GITIGNORE)?;
     }
     let cfg = pyvenv_cfg(info, options, env_str, prompt);
     write_atomic(&real.join("pyvenv.cfg"), cfg.render())?;
     link_interpreter(real, layout, info, options.link, true)?;
+    // venv run again writes its scripts anew; `--upgrade` leaves them.
+    if options.on_existing == OnExisting::Refresh {
+        write_scripts(
+            &real.join(&layout.bin),
+            env_str,
+            layout,
+            options,
+            prompt,
+            printer,
+            |path: &Path, bytes: &[u8]| write_atomic(path, bytes),
+        )?;
+    }
     printer.verbose(format!("upgraded `{}` in place", env.display()));
     if let Seed::Pip { upgrade_deps } = options.seed {
         let site_packages = real.join(&layout.site_packages);
@@ -359,13 +397,9 @@ fn pyvenv_cfg(info: &InterpreterInfo, options: &CreateOptions, env_str: &str, pr
         cfg.push("executable", info.real_executable.display().to_string());
         cfg.push("command", command_line(info, options, env_str, prompt));
     }
+    // 3.7's venv writes no `prompt` key, and neither does fenv for it: the
+    // activation scripts carry the prompt themselves.
     cfg.push("fenv", crate::VERSION);
-    if version < (3, 8) {
-        // 3.7's venv has no `prompt` key; fenv keeps it for `Activate.ps1`.
-        if let Some(line) = prompt_line {
-            cfg.push("prompt", line);
-        }
-    }
     if options.relocatable {
         cfg.push("relocatable", "true");
     }
@@ -391,7 +425,7 @@ fn command_line(info: &InterpreterInfo, options: &CreateOptions, env_str: &str, 
     match options.on_existing {
         OnExisting::Clear { .. } => parts.push("--clear".into()),
         OnExisting::Upgrade => parts.push("--upgrade".into()),
-        OnExisting::Fail => {}
+        OnExisting::Refresh => {}
     }
     if options.seed == (Seed::Pip { upgrade_deps: true }) {
         parts.push("--upgrade-deps".into());

@@ -43,8 +43,11 @@ pub enum InterpreterLink {
 /// What to do when the destination already exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnExisting {
-    /// Refuse anything but a missing or empty folder.
-    Fail,
+    /// What `python -m venv` does run again: an existing environment is
+    /// refreshed in place (interpreter links, `pyvenv.cfg`, activation
+    /// scripts, pip when missing), its packages kept; any other folder
+    /// that is not empty is refused.
+    Refresh,
     /// Replace an existing environment; with `force`, also a folder that is
     /// not one.
     Clear { force: bool },
@@ -70,9 +73,6 @@ pub enum Error {
 
     #[error("`{}` is a folder with files in it, and not a virtual environment", path.display())]
     NotAVenv { path: PathBuf, clear_requested: bool },
-
-    #[error("a virtual environment already exists at `{}`", path.display())]
-    Exists { path: PathBuf },
 
     #[error("there is no virtual environment to upgrade at `{}`", path.display())]
     NothingToUpgrade { path: PathBuf },
@@ -142,9 +142,6 @@ impl Hint for Error {
             ),
             Self::NotAVenv { clear_requested: true, .. } => Some(
                 "`--clear` only replaces virtual environments; add `--force` to delete the contents of this folder".into(),
-            ),
-            Self::Exists { .. } => Some(
-                "pass `--clear` to replace it, or `--upgrade` to re-point it to its Python and keep its packages".into(),
             ),
             Self::NothingToUpgrade { .. } => Some("drop `--upgrade` to create a new environment".into()),
             Self::UnsafePath { .. } => Some(

@@ -80,9 +80,10 @@ fn defaults_to_dot_venv_and_says_how_to_activate() {
             || lines[2].contains(".venv/bin/activate"),
         "{stderr}"
     );
+    // CPython 3.13's venv writes the same `.gitignore`.
     assert_eq!(
         std::fs::read_to_string(ctx.path(".venv/.gitignore")).expect(".gitignore"),
-        "*\n"
+        "# Created by venv; see https://docs.python.org/3/library/venv.html\n*\n"
     );
     assert!(
         std::fs::read_to_string(ctx.path(".venv/CACHEDIR.TAG"))
@@ -207,19 +208,36 @@ fn a_folder_that_is_not_a_venv_is_kept_unless_forced() {
 }
 
 #[test]
-fn an_existing_venv_needs_clear_or_upgrade() {
+fn an_existing_venv_is_refreshed_as_venv_does_cleared_or_upgraded() {
     let Some((ctx, python)) = setup() else { return };
     run_ok(&mut create(&ctx, &python));
     let marker = ctx.write(".venv/lib/python3.12/site-packages/marker.py", "x = 1\n");
-    let before = fingerprint(&ctx.path(".venv"));
 
-    let err = run_err(&mut create(&ctx, &python), 1);
-    assert!(err.contains("a virtual environment already exists at `"), "{err}");
+    // Run again, as `python -m venv .venv` may be in a Makefile: the
+    // environment is refreshed in place, its packages kept, exit 0.
+    std::fs::remove_file(ctx.path(".venv/bin/activate")).unwrap();
+    let stderr = stderr_of(&mut create(&ctx, &python));
     assert!(
-        err.contains("hint: pass `--clear` to replace it, or `--upgrade`"),
-        "{err}"
+        stderr.contains("Refreshed virtual environment at `.venv`; its packages are kept"),
+        "{stderr}"
     );
-    assert_eq!(fingerprint(&ctx.path(".venv")), before);
+    assert!(marker.is_file());
+    assert!(
+        ctx.path(".venv/bin/activate").is_file(),
+        "the scripts are written anew"
+    );
+    // What venv itself does run twice, for comparison: it keeps packages.
+    run_ok(
+        ctx.command(&python)
+            .args(["-m", "venv", "--without-pip", "twice"]),
+    );
+    ctx.write("twice/lib/python3.12/site-packages/marker.py", "x = 1\n");
+    run_ok(
+        ctx.command(&python)
+            .args(["-m", "venv", "--without-pip", "twice"]),
+    );
+    assert!(ctx.path("twice/lib/python3.12/site-packages/marker.py").is_file());
+    std::fs::remove_dir_all(ctx.path("twice")).unwrap();
 
     // --upgrade keeps packages and rewrites pyvenv.cfg from the flags.
     run_ok(create(&ctx, &python).args(["--upgrade", "--prompt", "up"]));
@@ -567,4 +585,29 @@ fn upgrade_deps_is_refused_offline() {
         "{err}"
     );
     assert!(!ctx.path(".venv").exists());
+}
+
+#[test]
+fn a_shell_that_cannot_activate_a_relocatable_env_is_told_what_works() {
+    // csh cannot find where a sourced file is, so a relocatable env has no
+    // activate.csh: printing `source …/activate.csh` would be a lie.
+    let Some((ctx, python)) = setup() else { return };
+    let stderr = stderr_of(
+        create(&ctx, &python)
+            .args(["--relocatable", "moving"])
+            .env("SHELL", "/bin/tcsh"),
+    );
+    assert!(
+        stderr.contains("csh cannot activate this environment (it has no `activate.csh`); use `fenv run --env moving -- CMD`, or another shell"),
+        "{stderr}"
+    );
+    let err = run_err(ctx.fenv().args(["activate", "moving", "--shell", "tcsh"]), 1);
+    assert!(
+        err.contains(
+            "`moving` has no `activate.csh` for csh; run commands in it with `fenv run --env moving -- CMD`"
+        ),
+        "{err}"
+    );
+    let bash = run_ok(ctx.fenv().args(["activate", "moving", "--shell", "bash"]));
+    assert_eq!(bash, "source moving/bin/activate\n");
 }

@@ -69,15 +69,22 @@ struct Snapshot {
     tree: BTreeMap<String, String>,
     cfg: String,
     inside: String,
+    /// The text of the small files both tools write.
+    files: BTreeMap<String, String>,
 }
 
 fn snapshot(ctx: &TestContext, env: &Path) -> Snapshot {
     let python = env.join("bin/python");
     let inside = run_ok(ctx.command(&python).args(["-c", INSPECT]));
+    let files = [".gitignore"]
+        .into_iter()
+        .filter_map(|file| Some((file.to_string(), std::fs::read_to_string(env.join(file)).ok()?)))
+        .collect();
     Snapshot {
         tree: tree(env),
         cfg: std::fs::read_to_string(env.join("pyvenv.cfg")).expect("pyvenv.cfg"),
         inside,
+        files,
     }
 }
 
@@ -123,14 +130,21 @@ fn check_parity(label: &str, python: &Path) {
             );
         }
 
-        // The same pyvenv.cfg lines, then `fenv = <version>` and fenv's keys.
+        // The same pyvenv.cfg lines, then `fenv = <version>` and fenv's keys
+        // (never a `prompt`: 3.7's venv writes none, later ones before).
         let (standard, ours) = fenv.cfg.split_once("fenv = ").expect("a `fenv =` line");
-        if label.contains("3.7") {
-            // 3.7's venv writes no prompt key; fenv keeps it after its own.
-            assert_eq!(standard, venv.cfg, "{what}: pyvenv.cfg");
-        } else {
-            assert_eq!(standard, venv.cfg, "{what}: pyvenv.cfg");
-            assert!(!ours.contains("prompt"), "{what}: prompt after fenv's line");
+        assert_eq!(standard, venv.cfg, "{what}: pyvenv.cfg");
+        assert!(!ours.contains("prompt"), "{what}: prompt after fenv's line");
+
+        // Files both write hold the same text: `.gitignore` (3.13+).
+        for file in [".gitignore"] {
+            if venv.tree.contains_key(file) {
+                assert_eq!(
+                    std::fs::read_to_string(env.join(file)).ok(),
+                    venv.files.get(file).cloned(),
+                    "{what}: `{file}`"
+                );
+            }
         }
         assert!(
             ours.starts_with(env!("CARGO_PKG_VERSION")),
