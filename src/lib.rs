@@ -17,6 +17,8 @@ pub mod diagnostics;
 pub mod dist;
 pub mod fs;
 pub mod functions;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod index;
 pub mod install;
 pub mod limits;

@@ -35,6 +35,23 @@ pub use url::redact;
 
 use crate::diagnostics::Hint;
 
+/// Both page parsers on `bytes`, for [`crate::fuzz`]: every file they
+/// keep has a sha256 fenv can check and, from a remote page, a remote URL.
+pub(crate) fn fuzz_pages(bytes: &[u8]) {
+    let page = "https://index.example/simple/demo/";
+    let base = "https://index.example/simple";
+    let pages = [
+        simple::parse_page(bytes, page, base),
+        simple::parse_html_page(bytes, page, base),
+    ];
+    for files in pages.into_iter().flatten() {
+        for file in files {
+            assert!(file.sha256.as_ref().is_some_and(|h| h.len() == 64));
+            assert!(file.url.starts_with("http://") || file.url.starts_with("https://"));
+        }
+    }
+}
+
 /// What can go wrong talking to an index.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -215,3 +215,37 @@ mod tests {
         assert!(parse_page(body, "http://h/simple/x/", "http://h/simple").is_ok());
     }
 }
+
+#[cfg(test)]
+mod both_forms {
+    use super::*;
+
+    /// PyPI's own pages for idna, fetched once in both forms (kept as the
+    /// fuzz corpus): the HTML one must list what the JSON one lists.
+    #[test]
+    fn pypis_html_page_lists_what_its_json_page_does() {
+        let json = include_bytes!("../../fuzz/corpus/index_page/idna.json");
+        let html = include_bytes!("../../fuzz/corpus/index_page/idna.html");
+        let page = "https://pypi.org/simple/idna/";
+        let from_json = parse_page(json, page, "https://pypi.org/simple").unwrap();
+        let from_html = parse_html_page(html, page, "https://pypi.org/simple").unwrap();
+        assert!(from_json.len() > 20);
+        let key = |f: &File| {
+            (
+                f.filename.clone(),
+                f.url.clone(),
+                f.sha256.clone(),
+                f.requires_python.clone(),
+                f.yanked,
+                f.has_metadata,
+                f.metadata_sha256.clone(),
+            )
+        };
+        // The two forms list files in different orders; the set is what counts.
+        let mut json_keys: Vec<_> = from_json.iter().map(key).collect();
+        let mut html_keys: Vec<_> = from_html.iter().map(key).collect();
+        json_keys.sort();
+        html_keys.sort();
+        assert_eq!(html_keys, json_keys);
+    }
+}

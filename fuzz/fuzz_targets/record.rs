@@ -1,0 +1,7 @@
+//! A wheel's `RECORD`.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        fenv::fuzz::record(text);
+    }
+});
