@@ -227,7 +227,7 @@ fn environment(
                 Problem::Missing { path } => (
                     Rule::FileMissing,
                     format!(
-                        "`{}` of `{name}` {} is missing",
+                        "`{}` of `{name}` {} is missing; run `fenv sync --reinstall {name}`",
                         user_display(&path),
                         dist.version
                     ),
@@ -235,7 +235,7 @@ fn environment(
                 Problem::Modified { path } => (
                     Rule::FileModified,
                     format!(
-                        "`{}` of `{name}` {} differs from its RECORD hash",
+                        "`{}` of `{name}` {} differs from its RECORD hash; run `fenv sync --reinstall {name}`",
                         user_display(&path),
                         dist.version
                     ),

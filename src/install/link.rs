@@ -109,37 +109,35 @@ fn link_with(mode: LinkMode, from: &Path, to: &Path) -> io::Result<()> {
     }
 }
 
-/// A full copy to a new file (never over an existing one), mode kept.
+/// A full copy to a new file (never over an existing one).
 fn copy(from: &Path, to: &Path) -> io::Result<()> {
     let mut source = std::fs::File::open(from)?;
-    let mut target = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(to)?;
+    let mut target = create_like(&source, to)?;
     io::copy(&mut source, &mut target)?;
-    target.set_permissions(own_copy_mode(&source)?)
+    Ok(())
 }
 
-/// The mode of a copy or clone: the store's (read-only, so edits do not
-/// reach it) made writable by its owner again, as pip leaves files, since
-/// a copy shares nothing with the store.
-fn own_copy_mode(source: &std::fs::File) -> io::Result<std::fs::Permissions> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = source.metadata()?.permissions().mode();
-    Ok(std::fs::Permissions::from_mode(mode | 0o200))
+/// The new file a copy or clone writes: 0666, or 0777 for an executable,
+/// before the umask, as pip extracts wheels. Unlike the store's file it
+/// comes from, it is writable: a copy shares nothing with the store.
+fn create_like(source: &std::fs::File, to: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let executable = source.metadata()?.permissions().mode() & 0o111 != 0;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(if executable { 0o777 } else { 0o666 })
+        .open(to)
 }
 
 /// A reflink: Linux `ioctl(FICLONE)`; fails where the filesystem cannot.
 fn clone(from: &Path, to: &Path) -> io::Result<()> {
     let source = std::fs::File::open(from)?;
-    let target = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(to)?;
+    let target = create_like(&source, to)?;
     if let Err(err) = rustix::fs::ioctl_ficlone(&target, &source) {
         drop(target);
         let _ = std::fs::remove_file(to);
         return Err(err.into());
     }
-    target.set_permissions(own_copy_mode(&source)?)
+    Ok(())
 }

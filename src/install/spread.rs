@@ -510,16 +510,15 @@ fn write_all(
 /// [`Journal::put`] answers by moving it aside.
 fn write_file(path: &Path, contents: &[u8], executable: bool) -> Result<(), Error> {
     use std::io::Write;
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::OpenOptionsExt;
+    // 0666, or 0777, before the umask, as pip writes them.
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
+        .mode(if executable { 0o777 } else { 0o666 })
         .open(path)
         .map_err(Error::io("write", path))?;
-    file.write_all(contents).map_err(Error::io("write", path))?;
-    let mode = if executable { 0o755 } else { 0o644 };
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .map_err(Error::io("set the mode of", path))
+    file.write_all(contents).map_err(Error::io("write", path))
 }
 
 /// `path` relative to `base` (`../../../bin/x` for scripts), as RECORD wants.

@@ -368,7 +368,8 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
         if let Some(parent) = path.parent() {
             fs_err::create_dir_all(parent).map_err(Error::io("create", parent))?;
         }
-        let mut out = fs_err::File::create(&path).map_err(Error::io("create", &path))?;
+        let executable = mode & 0o111 != 0;
+        let mut out = create_file(&path, executable)?;
         let mut hasher = Sha256::new();
         let mut buffer = vec![0; 64 * 1024];
         let mut size = 0u64;
@@ -390,8 +391,7 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
             size += read as u64;
         }
         drop(out);
-        let executable = mode & 0o111 != 0;
-        set_mode(&path, if executable { 0o555 } else { 0o444 })?;
+        seal(&path)?;
         written.push((
             relative.to_string_lossy().into_owned(),
             record::encode(&hasher.finalize()),
@@ -523,9 +523,26 @@ fn remove_read_only_tree(dir: &Path) -> Result<(), Error> {
     fs_err::remove_dir_all(dir).map_err(Error::io("remove", dir))
 }
 
-fn set_mode(path: &Path, mode: u32) -> Result<(), Error> {
+/// A new file, 0666 or 0777 before the umask, as pip extracts wheels.
+fn create_file(path: &Path, executable: bool) -> Result<fs_err::File, Error> {
+    use fs_err::os::unix::fs::OpenOptionsExt;
+    fs_err::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(if executable { 0o777 } else { 0o666 })
+        .open(path)
+        .map_err(Error::io("create", path))
+}
+
+/// Takes the write bits off a stored file, so that an edit through a
+/// hardlink in some environment fails instead of changing the store.
+fn seal(path: &Path) -> Result<(), Error> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+    let mode = std::fs::metadata(path)
+        .map_err(Error::io("read the mode of", path))?
+        .permissions()
+        .mode();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & !0o222))
         .map_err(Error::io("set the mode of", path))
 }
 

@@ -54,8 +54,8 @@ fn a_synced_env_passes_and_each_change_is_one_finding() {
         [
             "error[lock-stale]: `pylock.toml` does not match the project's inputs (+ dependency b); run `fenv lock`",
             "error[package-version]: `b` is installed at 2.0 but locked at 1.0",
-            "error[file-missing]: `.venv/lib/python3.12/site-packages/a-1.0.dist-info/METADATA` of `a` 1.0 is missing",
-            "error[file-modified]: `.venv/lib/python3.12/site-packages/a/__init__.py` of `a` 1.0 differs from its RECORD hash",
+            "error[file-missing]: `.venv/lib/python3.12/site-packages/a-1.0.dist-info/METADATA` of `a` 1.0 is missing; run `fenv sync --reinstall a`",
+            "error[file-modified]: `.venv/lib/python3.12/site-packages/a/__init__.py` of `a` 1.0 differs from its RECORD hash; run `fenv sync --reinstall a`",
             "warning[package-extra]: `extra` 3.0 is installed but not locked",
         ]
     );
@@ -89,12 +89,36 @@ fn a_synced_env_passes_and_each_change_is_one_finding() {
 
     // `fenv sync` locks again and puts back what the lock says; `b` and
     // `extra` go; the edited file of `a` stays edited (sync trusts RECORD-
-    // complete installs at the locked version), so check still says so.
+    // complete installs at the locked version, as pip and uv do), so check
+    // still says so.
     project.sync_ok(&[]);
     let (code, stdout) = check(&project, &[]);
     assert_eq!(code, 1, "{stdout}");
-    assert!(stdout.starts_with("error[file-missing]: "), "{stdout}");
-    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert_eq!(
+        stdout
+            .lines()
+            .map(|l| l.split(':').next().unwrap())
+            .collect::<Vec<_>>(),
+        ["error[file-missing]", "error[file-modified]"],
+        "{stdout}"
+    );
+
+    // `--verify` hashes every file as check does and installs `a` again.
+    let stderr = project.sync_ok(&["--verify"]);
+    assert!(stderr.contains(" ~ a==1.0 (repaired)"), "{stderr}");
+    assert_eq!(check(&project, &[]).0, 0);
+    // The wheel's module is empty; the edit is gone.
+    assert_eq!(std::fs::read_to_string(site.join("a/__init__.py")).unwrap(), "");
+
+    // `--reinstall` takes only locked packages.
+    let output = run(&mut project.fenv(&["sync", "--reinstall", "nope"]));
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr).lines().next(),
+        Some(
+            "error: `nope` is not in `pylock.toml` for this environment; `--reinstall` takes locked packages"
+        )
+    );
 }
 
 #[test]

@@ -519,6 +519,74 @@ fn a_plain_folder_target_for_bundles() {
     assert_eq!(out, "1.0\n");
 }
 
+/// A bundle is a plain folder, not an environment: nothing guards its
+/// edges but the checks every path goes through. Each wheel here aims at a
+/// file beside the bundle; each is refused and nothing outside it changes.
+#[test]
+fn a_bundle_folder_keeps_every_file_inside() {
+    let ctx = TestContext::new();
+    let store = WheelStore::new(&Cache::resolve(Some(ctx.cache()))).unwrap();
+    let bundle = ctx.path("dist/function");
+    std::fs::create_dir_all(&bundle).unwrap();
+    std::fs::write(ctx.path("dist/manifest.json"), "{}\n").unwrap();
+    let linker = Linker::new(Some(LinkMode::Copy));
+    let cases: Vec<(WheelBuilder, &str)> = vec![
+        (
+            demo("1.0").data("data", "../manifest.json", "owned"),
+            "points outside the wheel",
+        ),
+        (
+            demo("1.0").data("headers", "../../../manifest.json", "owned"),
+            "points outside the wheel",
+        ),
+        (
+            demo("1.0").data("purelib", "../../dist/manifest.json", "owned"),
+            "points outside the wheel",
+        ),
+        (
+            // Headers go to `<headers>/<Name>/`: the name would be the path.
+            demo("1.0")
+                .metadata_text("Metadata-Version: 2.1\nName: ../..\nVersion: 1.0\n")
+                .data("headers", "manifest.json", "owned"),
+            "its METADATA says `../..` 1.0, but its file name says `demo_pkg` 1.0",
+        ),
+    ];
+    for (wheel, expected) in cases {
+        let name = wheel.file_name();
+        let before = crate::support::tree::Snapshot::of(&ctx.root(), &[ctx.cache()]);
+        let built = wheel.build(&ctx.root().join("wheels"));
+        let after_build = crate::support::tree::Snapshot::of(&ctx.root(), &[ctx.cache()]);
+        let err = store
+            .add(&built)
+            .map_err(|e| e.to_string())
+            .and_then(|wheel| {
+                install::install(
+                    &wheel,
+                    &Target::folder(&bundle, (3, 12), None),
+                    &InstallOptions {
+                        linker: &linker,
+                        requested: false,
+                        direct_url: None,
+                    },
+                )
+                .map_err(|e| e.to_string())
+            })
+            .expect_err(&name);
+        assert!(err.contains(expected), "{name}: {err}");
+        let changes = after_build.changes(&crate::support::tree::Snapshot::of(&ctx.root(), &[ctx.cache()]));
+        assert!(changes.is_empty(), "{name} changed:\n{}", changes.join("\n"));
+        assert_eq!(
+            std::fs::read_to_string(ctx.path("dist/manifest.json")).unwrap(),
+            "{}\n"
+        );
+        std::fs::remove_dir_all(ctx.root().join("wheels")).unwrap();
+        assert_eq!(
+            crate::support::tree::Snapshot::of(&ctx.root(), &[ctx.cache()]),
+            before
+        );
+    }
+}
+
 #[test]
 fn a_platform_wheel_goes_to_platlib() {
     let Some(env) = Env::new(".venv", &[]) else { return };

@@ -70,6 +70,23 @@ fn files_follow_the_umask() {
         assert_eq!(mode(&project.ctx.path("pylock.toml")), file, "umask {umask}");
         assert_eq!(mode(&project.env().join("pyvenv.cfg")), file, "umask {umask}");
         assert_eq!(mode(&project.env()), dir, "umask {umask}");
+        // Package files: RECORD written, a module copied from the store
+        // (writable, as pip leaves it), the store's own copy read-only.
+        run_ok(&mut with_umask(
+            &project,
+            umask,
+            &["sync", "--env", "copied", "--link-mode", "copy"],
+        ));
+        let site = project.ctx.path("copied/lib/python3.12/site-packages");
+        assert_eq!(mode(&site.join("a-1.0.dist-info/RECORD")), file, "umask {umask}");
+        assert_eq!(mode(&site.join("a/__init__.py")), file, "umask {umask}");
+        let stored = std::fs::read_dir(project.ctx.cache().join("unpacked"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path().join("a/__init__.py"))
+            .find(|p| p.exists())
+            .unwrap();
+        assert_eq!(mode(&stored), file & 0o444, "umask {umask}");
         // `create --upgrade` writes pyvenv.cfg again.
         run_ok(&mut with_umask(
             &project,
