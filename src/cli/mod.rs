@@ -40,7 +40,7 @@ pub struct GlobalArgs {
     pub color: ColorChoice,
 
     /// Never touch the network; use only what is cached.
-    #[arg(long, global = true, env = "FENV_OFFLINE")]
+    #[arg(long, global = true, env = "FENV_OFFLINE", value_parser = parse_switch)]
     pub offline: bool,
 
     /// Where fenv keeps its cache [default: $XDG_CACHE_HOME/fenv or ~/.cache/fenv].
@@ -157,6 +157,11 @@ pub struct LockArgs {
     /// Allow pre-releases for every package.
     #[arg(long)]
     pub prerelease: bool,
+
+    /// Never run a package's build backend: an sdist whose metadata would
+    /// have to be built cannot be locked.
+    #[arg(long, env = "FENV_NO_BUILD", value_parser = parse_switch)]
+    pub no_build: bool,
 }
 
 /// `fenv init`
@@ -333,6 +338,11 @@ pub struct SyncArgs {
     /// and install again each package whose files differ.
     #[arg(long)]
     pub verify: bool,
+
+    /// Never run a package's build backend: a package locked only as an
+    /// sdist for this environment is an error (and so is locking one).
+    #[arg(long, env = "FENV_NO_BUILD", value_parser = parse_switch)]
+    pub no_build: bool,
 }
 
 /// `fenv run`
@@ -458,7 +468,7 @@ pub struct CreateArgs {
 
     /// Make the environment work after its folder is moved: activation
     /// scripts find their own location at run time.
-    #[arg(long, env = "FENV_RELOCATABLE")]
+    #[arg(long, env = "FENV_RELOCATABLE", value_parser = parse_switch)]
     pub relocatable: bool,
 
     /// How to put pip's files in place from the cache [default: clone,
@@ -467,7 +477,7 @@ pub struct CreateArgs {
     pub link_mode: Option<crate::install::LinkMode>,
 
     /// Compile pip's `.py` files to bytecode with the environment's Python.
-    #[arg(long, env = "FENV_COMPILE_BYTECODE")]
+    #[arg(long, env = "FENV_COMPILE_BYTECODE", value_parser = parse_switch)]
     pub compile_bytecode: bool,
 }
 
@@ -512,12 +522,36 @@ fn parse_timestamp(text: &str) -> Result<String, String> {
     crate::timestamp::ExcludeNewer::parse(text).map(|value| value.to_string())
 }
 
+/// A switch's environment variable (`FENV_OFFLINE=1`): on for `1`,
+/// `true`, `yes`, `on`; off for `0`, `false`, `no`, `off` and for an empty
+/// value, so that `FENV_OFFLINE=` turns it off as unsetting would.
+fn parse_switch(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" | "y" | "t" => Ok(true),
+        "" | "0" | "false" | "no" | "off" | "n" | "f" => Ok(false),
+        _ => Err("expected 1, true, yes or on; or 0, false, no or off".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::try_parse_from(std::iter::once("fenv").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn a_switch_reads_like_a_shell_user_writes_it() {
+        for on in ["1", "true", "TRUE", "yes", "on"] {
+            assert_eq!(parse_switch(on), Ok(true), "{on}");
+        }
+        for off in ["", "0", "false", "no", "Off"] {
+            assert_eq!(parse_switch(off), Ok(false), "{off}");
+        }
+        assert!(parse_switch("maybe").is_err());
+        // On the command line the flag takes no value.
+        assert!(parse(&["--offline", "python", "list"]).is_ok());
     }
 
     #[test]

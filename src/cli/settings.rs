@@ -107,6 +107,8 @@ pub struct LockSettings {
     pub find_links: Vec<PathBuf>,
     pub refresh: bool,
     pub prereleases: bool,
+    /// No build backend runs: not an input of the lock, only a refusal.
+    pub no_build: bool,
 }
 
 impl LockSettings {
@@ -121,6 +123,7 @@ impl LockSettings {
             find_links,
             refresh,
             prerelease,
+            no_build,
         } = args;
         Self {
             targets,
@@ -132,6 +135,7 @@ impl LockSettings {
             find_links,
             refresh,
             prereleases: prerelease,
+            no_build,
         }
     }
 }
@@ -183,6 +187,7 @@ impl SyncSettings {
             link_mode,
             reinstall,
             verify,
+            no_build,
         } = args;
         Self {
             env,
@@ -196,6 +201,7 @@ impl SyncSettings {
             lock_settings: LockSettings {
                 index_url,
                 exclude_newer,
+                no_build,
                 ..LockSettings::default()
             },
             reinstall: match reinstall {

@@ -145,7 +145,7 @@ fn environment(
 
     // The environment against the lock.
     let cache = open_cache(global, printer);
-    let state = match EnvState::read(env, &locked, &cache) {
+    let state = match EnvState::read(env, &locked, &cache, /* check never builds */ false) {
         Ok(state) => state,
         Err(err) => {
             let rule = match err.downcast_ref::<sync::Error>() {

@@ -130,8 +130,9 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
         .map_err(anyhow::Error::msg)
         .context("failed to read `exclude-newer`")?;
     // The host may take an sdist whose PKG-INFO does not hold its
-    // dependencies: its metadata is built, as uv does.
+    // dependencies: its metadata is built, as uv does, unless `--no-build`.
     let Store { store, .. } = &open_store(&cache)?;
+    let host = host.filter(|_| !settings.no_build);
     let builder = host.as_ref().map(|python| crate::build::Builder {
         store,
         index: &index,

@@ -83,7 +83,7 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
     let _guard = lock_env(&env)?;
 
     // Step 4: the plan: the environment against the lock's packages for it.
-    let mut state = EnvState::read(&env, &locked, &cache)?;
+    let mut state = EnvState::read(&env, &locked, &cache, settings.lock_settings.no_build)?;
     match &settings.reinstall {
         Reinstall::Nothing => {}
         Reinstall::Every => {
@@ -255,10 +255,10 @@ pub(crate) struct EnvState {
 }
 
 impl EnvState {
-    pub fn read(env: &Path, locked: &Lock, cache: &Cache) -> Result<Self> {
+    pub fn read(env: &Path, locked: &Lock, cache: &Cache, no_build: bool) -> Result<Self> {
         let (info, _) = crate::python::cache::query_cached(cache, &env.join("bin").join("python"))
             .with_context(|| format!("failed to query the Python of `{}`", user_display(env)))?;
-        let selected = select_for(locked, &info, env)?;
+        let selected = select_for(locked, &info, env, no_build)?;
         let cfg_path = env.join("pyvenv.cfg");
         let cfg = PyvenvCfg::parse(&fs_err::read_to_string(&cfg_path)?);
         let layout = Layout::for_interpreter(&info);
@@ -326,8 +326,9 @@ impl EnvState {
 }
 
 /// The lock's packages for an environment of `info`'s interpreter at
-/// `env`: what a sync installs, or why the lock does not fit it.
-fn select_for(locked: &Lock, info: &InterpreterInfo, env: &Path) -> Result<Vec<Selected>> {
+/// `env`: what a sync installs, or why the lock does not fit it (which
+/// includes an sdist to build under `--no-build`).
+fn select_for(locked: &Lock, info: &InterpreterInfo, env: &Path, no_build: bool) -> Result<Vec<Selected>> {
     let target = Target::host(info).map_err(anyhow::Error::msg)?;
     let environment = Environment {
         description: &target.description,
@@ -336,7 +337,19 @@ fn select_for(locked: &Lock, info: &InterpreterInfo, env: &Path) -> Result<Vec<S
         tags: &target.tags,
         allow_sdist: target.allow_sdist,
     };
-    sync::select(locked, &environment).with_context(|| format!("failed to sync `{}`", user_display(env)))
+    let selected = sync::select(locked, &environment).and_then(|selected| {
+        match selected
+            .iter()
+            .find(|s| no_build && s.source == sync::Source::Sdist)
+        {
+            Some(sdist) => Err(sync::Error::BuildForbidden {
+                package: sdist.name.clone(),
+                version: sdist.version.clone(),
+            }),
+            None => Ok(selected),
+        }
+    });
+    selected.with_context(|| format!("failed to sync `{}`", user_display(env)))
 }
 
 /// What a sync did or would do, for people (one line a change and a
@@ -527,7 +540,7 @@ fn create_env(
         .with_context(|| format!("failed to find a Python for `{}`", user_display(env)))?;
     // A lock that does not fit this Python (or names a package twice) is
     // refused before there is an environment to leave behind.
-    select_for(locked, &found.info, env)?;
+    select_for(locked, &found.info, env, settings.lock_settings.no_build)?;
     let Store { store, .. } = &open_store(cache)?;
     let linker = Linker::new(settings.link_mode);
     let index = (!global.offline).then(IndexClient::from_env);

@@ -298,7 +298,13 @@ impl<'a> Provider<'a> {
                     }
                     return Ok(metadata);
                 }
-                why.to_string()
+                if self.target.allow_sdist {
+                    // A target that may build, with nothing to build with:
+                    // the caller turned building off.
+                    format!("{why}, and building it is turned off (`--no-build`)")
+                } else {
+                    why.to_string()
+                }
             }
             Some(IndexError::InvalidSdist { reason, .. }) => reason.clone(),
             Some(IndexError::NotAWheel { .. }) => "it is not a wheel".into(),

@@ -71,6 +71,11 @@ pub enum Error {
     )]
     SdistOnly { package: String, version: String },
 
+    #[error(
+        "`{package}` {version} is locked only as a source distribution for this environment, and `--no-build` forbids building it"
+    )]
+    BuildForbidden { package: String, version: String },
+
     #[error("no wheel of `{package}` {version} in the lock fits {environment}")]
     NoCompatibleWheel {
         package: String,
@@ -141,6 +146,9 @@ impl Hint for Error {
             Self::InvalidMarker { .. } | Self::Ambiguous { .. } => {
                 Some("run `fenv lock` to write the lock again".into())
             }
+            Self::BuildForbidden { .. } => Some(
+                "pin a version that publishes wheels for this Python, or sync without `--no-build`".into(),
+            ),
             Self::SdistOnly { .. } | Self::NoCompatibleWheel { .. } => Some(
                 "lock with a Python for which the package publishes wheels, or pin a version that has them"
                     .into(),

@@ -523,3 +523,43 @@ fn write_hostile_tarball(path: &Path) {
     tar.append(&header, &evil[..]).unwrap();
     tar.into_inner().unwrap().finish().unwrap();
 }
+
+/// `--no-build` (or `FENV_NO_BUILD`): no backend runs, neither to read
+/// metadata at lock time nor to build at sync time, and each refusal says
+/// which package would have run code.
+#[test]
+fn no_build_runs_no_backend_and_says_which_package_needs_one() {
+    let Some(p) = Project::new() else { return };
+    p.publish_dynamic_sdist("dynamic", &[], true);
+    p.publish_sdist("from-source", &[], "");
+
+    // Locking a dynamic sdist would run its metadata hook.
+    p.pyproject(&["dynamic"]);
+    let err = run_err(&mut p.fenv(&["lock", "--no-build"]), 1);
+    assert!(err.contains("building it is turned off (`--no-build`)"), "{err}");
+    assert!(!p.ctx.path("pylock.toml").exists());
+    assert_eq!(p.builds(), 0);
+
+    // A static sdist locks without a backend; installing it needs one.
+    p.pyproject(&["from-source"]);
+    run_ok(p.fenv(&["lock"]).env("FENV_NO_BUILD", "1"));
+    let err = run_err(&mut p.fenv(&["sync", "--no-build"]), 1);
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.starts_with("error:") || l.starts_with("hint:"))
+            .collect::<Vec<_>>(),
+        [
+            "error: failed to sync `.venv`: `from-source` 1.0 is locked only as a source distribution for this environment, and `--no-build` forbids building it",
+            "hint: pin a version that publishes wheels for this Python, or sync without `--no-build`",
+        ]
+    );
+    assert!(
+        !p.ctx.path(".venv").exists(),
+        "the refused sync made an environment"
+    );
+    assert_eq!(p.builds(), 0);
+
+    // Without it, the same lock builds and installs.
+    p.sync_ok(&[]);
+    assert_eq!(p.builds(), 1);
+}
