@@ -814,7 +814,7 @@ fn fenv_activate_detects_the_calling_shell() {
     let Some(python) = python() else { return };
     let ctx = TestContext::new();
     create(&ctx, &python, &ctx.path("env"), None, false);
-    let fenv = env!("CARGO_BIN_EXE_fenv");
+    let fenv = crate::common::fenv_binary();
     // The trailing command keeps each shell from exec-ing fenv in its place.
     let cases: [(&str, &[&str], &str, &str); 4] = [
         (
@@ -849,7 +849,7 @@ fn fenv_activate_detects_the_calling_shell() {
         let mut cmd = ctx.command(&shell);
         cmd.args(args)
             .arg(script)
-            .env("FENV", fenv)
+            .env("FENV", &fenv)
             .env("SHELL", "/bin/tcsh");
         assert_eq!(run_ok(&mut cmd).trim_end(), expected, "{name}");
     }

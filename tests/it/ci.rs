@@ -79,7 +79,7 @@ fn elsewhere_it_prints_export_lines_and_writes_a_dotenv_a_shell_sources() {
                 "-c",
                 &format!("eval \"$(\"$FENV\" ci -q)\" && python -c '{probe}' && echo \"$VIRTUAL_ENV\""),
             ])
-            .env("FENV", env!("CARGO_BIN_EXE_fenv"))
+            .env("FENV", crate::common::fenv_binary())
             .env("FENV_INDEX_URL", project.index.url()),
     );
     let expected = format!("{0}\n{0}\n", env.display());

@@ -326,13 +326,13 @@ fn an_unwritable_parent_is_an_error_that_names_it() {
         let mode = std::fs::metadata(&dir).expect("meta").permissions().mode();
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode | 0o711)).expect("chmod");
     }
-    let fenv = env!("CARGO_BIN_EXE_fenv");
+    let fenv = crate::common::fenv_binary();
     let mut cmd = ctx.command(setpriv);
     cmd.args([
         "--reuid=65534",
         "--regid=65534",
         "--clear-groups",
-        fenv,
+        fenv.to_str().expect("a UTF-8 path"),
         "create",
         "--without-pip",
         "-p",
@@ -405,7 +405,7 @@ fn a_warm_cache_starts_no_python() {
     let mut cmd = ctx.command(strace);
     cmd.args(["-f", "-qq", "-e", "trace=execve", "-o"])
         .arg(&trace)
-        .arg(env!("CARGO_BIN_EXE_fenv"));
+        .arg(crate::common::fenv_binary());
     cmd.args(["create", "--without-pip", "-p"])
         .arg(&python)
         .arg("cold");

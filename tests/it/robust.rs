@@ -23,7 +23,7 @@ fn mode(path: &Path) -> u32 {
 fn with_umask(project: &Project, umask: &str, args: &[&str]) -> Command {
     let mut cmd = project.ctx.command("sh");
     cmd.args(["-c", &format!("umask {umask} && exec \"$0\" \"$@\"")])
-        .arg(env!("CARGO_BIN_EXE_fenv"))
+        .arg(crate::common::fenv_binary())
         .args(args)
         .env("FENV_INDEX_URL", project.index.url());
     cmd

@@ -68,9 +68,13 @@ impl TestContext {
         self.work.join(rel)
     }
 
-    /// The `fenv` binary with the sandbox environment.
+    /// The `fenv` binary with the sandbox environment: this build's, or
+    /// the one `FENV_TEST_BINARY` names (an older build, to show that a new
+    /// test fails without the change it covers).
     pub fn fenv(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_fenv"));
+        let binary =
+            std::env::var_os("FENV_TEST_BINARY").unwrap_or_else(|| env!("CARGO_BIN_EXE_fenv").into());
+        let mut cmd = Command::new(binary);
         self.sandbox(&mut cmd);
         cmd
     }
@@ -239,6 +243,14 @@ pub fn with_retries(what: &str, mut make: impl FnMut() -> Command) -> Output {
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output()
         .unwrap_or_else(|e| panic!("failed to run {cmd:?}: {e}"))
+}
+
+/// The `fenv` binary under test: this build's, or the one
+/// `FENV_TEST_BINARY` names (an older build, to show that a new test fails
+/// without the change it covers).
+pub fn fenv_binary() -> PathBuf {
+    std::env::var_os("FENV_TEST_BINARY")
+        .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_fenv")), PathBuf::from)
 }
 
 /// Runs `cmd`, asserts it succeeded, and returns its stdout.
