@@ -179,6 +179,17 @@ impl Builder<'_> {
         self.store.cached(wheel_sha256)
     }
 
+    /// `built/` and a lock on this sdist's entry in it: one build of an
+    /// sdist at a time; the others wait, then find its wheel. Best effort,
+    /// as all of `built/` is: a read-only cache still builds, unlocked.
+    fn claim(&self, sdist_sha256: &str) -> (Option<PathBuf>, Option<std::fs::File>) {
+        let dir = self.cache.bucket("built").ok();
+        let lock = dir
+            .as_ref()
+            .and_then(|dir| lock_file(&dir.join(format!("{sdist_sha256}.lock"))).ok());
+        (dir, lock)
+    }
+
     /// Builds the verified sdist at `sdist` of `package` `version` into a
     /// wheel in the store, unless another fenv built it meanwhile.
     pub fn build(
@@ -188,17 +199,8 @@ impl Builder<'_> {
         sdist: &Path,
         sdist_sha256: &str,
     ) -> Result<UnpackedWheel, Error> {
-        let failed = |source| Error::Failed {
-            package: package.to_string(),
-            version: version.to_string(),
-            source: Box::new(source),
-        };
-        // One build of an sdist at a time; the others wait, then find it.
-        let built_dir = self.cache.bucket("built").ok();
-        // Best effort, as all of `built/` is: a read-only cache still builds.
-        let _lock = built_dir
-            .as_ref()
-            .and_then(|dir| lock_file(&dir.join(format!("{sdist_sha256}.lock"))).ok());
+        let failed = failed(package, version);
+        let (built_dir, _lock) = self.claim(sdist_sha256);
         if let Some(found) = self.built(sdist_sha256) {
             return Ok(found);
         }
@@ -230,16 +232,8 @@ impl Builder<'_> {
         sdist: &Path,
         sdist_sha256: &str,
     ) -> Result<Vec<u8>, Error> {
-        let failed = |source| Error::Failed {
-            package: package.to_string(),
-            version: version.to_string(),
-            source: Box::new(source),
-        };
-        let built_dir = self.cache.bucket("built").ok();
-        // Best effort, as all of `built/` is: a read-only cache still builds.
-        let _lock = built_dir
-            .as_ref()
-            .and_then(|dir| lock_file(&dir.join(format!("{sdist_sha256}.lock"))).ok());
+        let failed = failed(package, version);
+        let (built_dir, _lock) = self.claim(sdist_sha256);
         if let Some(found) = self.built(sdist_sha256) {
             return read_metadata(&found).map_err(failed);
         }
@@ -382,6 +376,15 @@ impl crate::resolve::SdistMetadata for Builder<'_> {
 fn read_metadata(wheel: &UnpackedWheel) -> Result<Vec<u8>, Error> {
     let path = wheel.root.join(&wheel.dist_info).join("METADATA");
     fs_err::read(&path).map_err(Error::io("read", &path))
+}
+
+/// Wraps a build error in which package and version it was for.
+fn failed<'a>(package: &'a str, version: &'a str) -> impl Fn(Error) -> Error + 'a {
+    move |source| Error::Failed {
+        package: package.to_string(),
+        version: version.to_string(),
+        source: Box::new(source),
+    }
 }
 
 /// An exclusive lock on `path`, held until the file is dropped.

@@ -128,13 +128,7 @@ impl WheelStore {
 
     /// Adds the wheel file at `wheel` (hashing it) and returns it unpacked.
     pub fn add(&self, wheel: &Path) -> Result<UnpackedWheel, Error> {
-        let file_name = wheel
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| Error::InvalidWheel {
-                wheel: wheel.display().to_string(),
-                reason: "it has no file name".into(),
-            })?;
+        let file_name = file_name_of(wheel)?;
         let sha256 = self.source_hash(wheel)?;
         self.add_with_hash(wheel, &file_name, &sha256, false)
     }
@@ -144,13 +138,7 @@ impl WheelStore {
     /// nor hashed again, into the store, on whose filesystem it must be
     /// ([`WheelStore::scratch_dir`]).
     pub fn add_verified(&self, wheel: &Path, sha256: &str) -> Result<UnpackedWheel, Error> {
-        let file_name = wheel
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .ok_or_else(|| Error::InvalidWheel {
-                wheel: wheel.display().to_string(),
-                reason: "it has no file name".into(),
-            })?;
+        let file_name = file_name_of(wheel)?;
         self.add_with_hash(wheel, &file_name, &sha256.to_ascii_lowercase(), true)
     }
 
@@ -295,6 +283,18 @@ impl WheelStore {
         }
         Ok(removed)
     }
+}
+
+/// The file name of the wheel at `wheel`, which is what says its name,
+/// version and tags.
+fn file_name_of(wheel: &Path) -> Result<String, Error> {
+    wheel
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| Error::InvalidWheel {
+            wheel: wheel.display().to_string(),
+            reason: "it has no file name".into(),
+        })
 }
 
 fn read_marker(dir: &Path) -> Option<UnpackedWheel> {

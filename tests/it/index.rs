@@ -13,7 +13,7 @@ use fenv::dist::metadata::CoreMetadata;
 use fenv::index::{ClientOptions, Error, File, IndexClient, IndexConfig};
 
 use crate::support::index::{Metadata, Publish, Request, TestIndex};
-use crate::support::wheel::WheelBuilder;
+use crate::support::wheel::{WheelBuilder, noise};
 
 /// A test's folders: wheels, the cache, anything else.
 struct Sandbox {
@@ -82,19 +82,6 @@ fn file_named<'a>(files: &'a [File], name: &str) -> &'a File {
         .iter()
         .find(|f| f.filename == name)
         .unwrap_or_else(|| panic!("no {name} in {files:?}"))
-}
-
-/// Bytes that do not compress.
-fn noise(len: usize) -> Vec<u8> {
-    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state.to_le_bytes()[0]
-        })
-        .collect()
 }
 
 /// A wheel whose METADATA comes first and is followed by `payload`

@@ -421,7 +421,7 @@ impl Setup {
             let Some((name, version)) = pin.trim().split_once("==") else {
                 continue;
             };
-            let name = normalize(name);
+            let name = tools::normalize(name);
             versions.insert(name.clone(), version.trim().to_string());
             let parents = comment.trim().strip_prefix("via").unwrap_or_default();
             via.insert(name, parents.split(',').map(|p| p.trim().to_string()).collect());
@@ -487,24 +487,6 @@ for job in json.load(sys.stdin):
     answers.append({"pins": pins, "via": via})
 json.dump(answers, sys.stdout)
 "#;
-
-/// PEP 503.
-fn normalize(name: &str) -> String {
-    let mut out = String::new();
-    let mut dash = false;
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            dash = true;
-        } else {
-            if dash && !out.is_empty() {
-                out.push('-');
-            }
-            dash = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
-}
 
 /// Runs `make()`'s command, again after a pause when it fails with what
 /// looks like the network's fault (three times at most).

@@ -12,7 +12,7 @@ use crate::common::{TestContext, pyenv_python, require, run_err, run_ok};
 use crate::support::index::{Publish, TestIndex};
 use crate::support::lock::{self, LockedWheel};
 use crate::support::mount::Mount;
-use crate::support::wheel::WheelBuilder;
+use crate::support::wheel::{WheelBuilder, noise};
 use crate::sync::Project;
 
 fn mode(path: &Path) -> u32 {
@@ -129,19 +129,6 @@ fn a_read_only_cache_is_used_as_far_as_it_goes() {
     run_ok(&mut project.fenv(&["check", "--env", "other"]));
     run_ok(&mut project.fenv(&["create", "-q", "third"]));
     assert!(project.ctx.path("third/bin/pip").is_file());
-}
-
-/// `len` bytes that do not compress (xorshift).
-fn noise(len: usize) -> Vec<u8> {
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state.to_le_bytes()[0]
-        })
-        .collect()
 }
 
 #[test]

@@ -50,20 +50,7 @@ json.dump({"modules": modules, "failed": failed}, sys.stdout)
 
 /// PEP 503 normalized `name==version`.
 fn normalized(name: &str, version: &str) -> String {
-    let mut out = String::new();
-    let mut dash = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            dash = true;
-        } else {
-            if dash && !out.is_empty() {
-                out.push('-');
-            }
-            dash = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    format!("{out}=={version}")
+    format!("{}=={version}", crate::support::tools::normalize(name))
 }
 
 #[test]

@@ -100,3 +100,23 @@ fn install_once(name: &str, make: impl FnOnce(&Path) -> Option<PathBuf>) -> Opti
     std::fs::write(&marker, "").ok()?;
     Some(dir)
 }
+
+/// A project name normalized as PEP 503 says, written here rather than
+/// taken from fenv so that what a reference tool printed is read
+/// independently of the code under test.
+pub fn normalize(name: &str) -> String {
+    let mut out = String::new();
+    let mut dash = false;
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            dash = true;
+        } else {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}

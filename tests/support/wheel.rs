@@ -248,3 +248,17 @@ impl WheelBuilder {
         path
     }
 }
+
+/// `len` bytes that do not compress (xorshift), for wheels whose size
+/// must survive deflate: zip bombs' opposites, payloads past a limit.
+pub fn noise(len: usize) -> Vec<u8> {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()[0]
+        })
+        .collect()
+}
