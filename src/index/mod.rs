@@ -81,6 +81,13 @@ pub enum Error {
     #[error("the file `{url}` has {actual} bytes, but the index says {expected}")]
     SizeMismatch { url: String, expected: u64, actual: u64 },
 
+    /// A local file that is not the one named: its size and hash are not
+    /// printed, so a lock cannot make CI logs fingerprint a local file.
+    #[error(
+        "the local file `{url}` is not the file the lock or find-links folder names (its size or sha256 differs)"
+    )]
+    LocalMismatch { url: String },
+
     #[error("`{url}` is larger than {limit} bytes ({why}); fenv stopped reading it")]
     TooLarge {
         url: String,
@@ -172,6 +179,7 @@ impl Hint for Error {
             Self::HashMismatch { .. } | Self::SizeMismatch { .. } => {
                 Some("the download was corrupted or tampered with; try again, or check the index".into())
             }
+            Self::LocalMismatch { .. } => Some("lock again (`fenv lock`) if the file was rebuilt on purpose".into()),
             Self::NoHash { .. } => Some("use an index that publishes sha256 hashes".into()),
             Self::TooLarge { .. } => Some(
                 "the index or the lock is broken or hostile; if the file is really this large, raise the limit (docs/security.md lists the `FENV_MAX_*` variables)"

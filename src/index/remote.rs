@@ -276,6 +276,12 @@ pub(crate) fn download(http: &Http, file: &File, expected: &str, dir: &Path) -> 
             why: why.to_string(),
         });
     }
+    let wrong_size = file.size.is_some_and(|size| size != len);
+    if url::to_path(&file.url).is_some() && (wrong_size || !actual.eq_ignore_ascii_case(expected)) {
+        return Err(Error::LocalMismatch {
+            url: file.url.clone(),
+        });
+    }
     if let Some(size) = file.size.filter(|size| *size != len) {
         return Err(Error::SizeMismatch {
             url: file.url.clone(),

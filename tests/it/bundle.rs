@@ -239,11 +239,7 @@ fn read_entry(zip: &Path, name: &str) -> String {
 }
 
 fn sha256(path: &Path) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(std::fs::read(path).unwrap())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::support::sha256_hex(&std::fs::read(path).unwrap())
 }
 
 #[test]
@@ -357,11 +353,7 @@ fn manifest_lists_every_artifact() {
         serde_json::from_str(&std::fs::read_to_string(project.ctx.path("dist/manifest.json")).unwrap())
             .unwrap();
     let lock = std::fs::read(project.ctx.path("pylock.toml")).unwrap();
-    let lock_hash = {
-        use sha2::{Digest, Sha256};
-        let hex: String = Sha256::digest(&lock).iter().map(|b| format!("{b:02x}")).collect();
-        format!("sha256:{hex}")
-    };
+    let lock_hash = format!("sha256:{}", crate::support::sha256_hex(&lock));
     assert_eq!(manifest["lock_hash"], json!(lock_hash));
     assert_eq!(manifest["fenv"], json!(env!("CARGO_PKG_VERSION")));
     let artifacts = manifest["artifacts"].as_array().unwrap();

@@ -11,8 +11,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime};
 
-use sha2::{Digest, Sha256};
-
 use crate::common::{TestContext, live_tests, pyenv_python, require, run, run_err, run_ok, with_retries};
 use crate::support::index::{Publish, TestIndex};
 use crate::support::wheel::WheelBuilder;
@@ -176,17 +174,13 @@ impl Project {
             "[[packages.wheels]]\nname = \"{name}\"\nupload-time = {upload_time}\nurl = \"http://{}/files/{name}\"\nsize = {}\nhashes = {{ sha256 = \"{}\" }}\n",
             self.index.address(),
             bytes.len(),
-            sha256_hex(&bytes)
+            crate::support::sha256_hex(&bytes)
         )
     }
 }
 
 fn parsed(text: &str) -> fenv::lock::Lock {
     fenv::lock::parse(text, Path::new("pylock.toml")).expect("fenv reads its own lock")
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Runs `cmd`, asserts it succeeded, and returns its stderr.

@@ -178,6 +178,56 @@ fn a_full_disk_is_reported_as_a_full_disk() {
     assert!(stderr.contains("hint: the disk is full"), "{stderr}");
 }
 
+/// A lock (from a pull request, say) naming a local file must not make
+/// CI print that file's size or sha256, which would fingerprint it.
+#[test]
+fn a_lock_that_names_a_local_file_prints_nothing_of_what_it_holds() {
+    let Some(python) = require("pyenv CPython 3.12", pyenv_python("3.12")) else {
+        return;
+    };
+    let ctx = TestContext::new();
+    run_ok(
+        ctx.fenv()
+            .args(["create", "-q", "--without-pip", "-p"])
+            .arg(&python)
+            .arg(".venv"),
+    );
+    let secret = b"root:x:0:0:root:/root:/bin/bash\n";
+    ctx.write("secret", std::str::from_utf8(secret).unwrap());
+    let secret_url = format!("file://{}", ctx.path("secret").display());
+    // A guess of the same size (so only the hash differs) and a longer one.
+    let same_size = vec![b'x'; secret.len()];
+    for claimed in [&same_size[..], &[b'x'; 4096]] {
+        lock::write(
+            &ctx.path("local.toml"),
+            &[LockedWheel {
+                name: "secret",
+                version: "1.0",
+                file_name: "secret-1.0-py3-none-any.whl",
+                url: secret_url.clone(),
+                bytes: claimed,
+            }],
+        );
+        let stderr = run_err(
+            ctx.fenv()
+                .args(["sync", "--lock", "local.toml", "--env", ".venv"]),
+            1,
+        );
+        assert!(
+            stderr.contains(&format!(
+                "the local file `{secret_url}` is not the file the lock or find-links folder names (its size or sha256 differs)"
+            )),
+            "{stderr}"
+        );
+        let sha256 = crate::support::sha256_hex(secret);
+        assert!(!stderr.contains(&sha256), "{stderr}");
+        assert!(
+            !stderr.contains(&format!("has {} bytes", secret.len())),
+            "{stderr}"
+        );
+    }
+}
+
 #[test]
 fn a_lock_that_points_at_a_stream_is_read_only_up_to_its_size() {
     let Some(python) = require("pyenv CPython 3.12", pyenv_python("3.12")) else {

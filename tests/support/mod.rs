@@ -8,3 +8,9 @@ pub mod sdist;
 pub mod tools;
 pub mod tree;
 pub mod wheel;
+
+/// The lowercase hex sha256 of `bytes`, as locks and RECORDs write it.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(bytes))
+}
