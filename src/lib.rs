@@ -13,8 +13,8 @@ pub mod check;
 pub mod ci;
 pub mod cli;
 pub mod commands;
-pub mod diagnostics;
 pub mod dist;
+pub mod error;
 pub mod fs;
 pub mod functions;
 #[doc(hidden)]
@@ -38,7 +38,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::diagnostics::ExitStatus;
+use crate::error::ExitStatus;
 
 /// The version of fenv, written into every `pyvenv.cfg` it makes.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -58,7 +58,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let printer = printer::Printer::from_args(&cli.global);
     let status = match commands::dispatch(cli, &printer) {
         Ok(status) => status,
-        Err(err) => diagnostics::report(&err, &printer),
+        Err(err) => commands::diagnostics::report(&err, &printer),
     };
     status.into()
 }

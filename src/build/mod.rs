@@ -24,8 +24,8 @@ use std::time::Instant;
 use pep440_rs::Version;
 
 use crate::cache::Cache;
-use crate::diagnostics::Hint;
 use crate::dist::name::{WheelFilename, normalize};
+use crate::error::Hint;
 use crate::index::IndexClient;
 use crate::install::{UnpackedWheel, WheelStore};
 use crate::printer::Printer;

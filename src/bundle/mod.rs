@@ -14,7 +14,7 @@ pub mod zip;
 
 use std::path::PathBuf;
 
-use crate::diagnostics::Hint;
+use crate::error::Hint;
 use crate::fs::user_display;
 use crate::functions::Form;
 

@@ -7,7 +7,7 @@ use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::Hint;
+use crate::error::Hint;
 use crate::fs::user_display;
 use crate::venv::activate::quote;
 

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::diagnostics::ExitStatus;
+use crate::error::ExitStatus;
 use crate::printer::Printer;
 use crate::venv::activate::Shell;
 

@@ -23,7 +23,7 @@ use crate::bundle::{self, Platform};
 use crate::cli::settings::{BundleSettings, GlobalSettings};
 use crate::commands::lock::{Freshness, check, platform_target};
 use crate::commands::{Store, files_client, open_cache, open_store};
-use crate::diagnostics::ExitStatus;
+use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::functions::{self, Function};
 use crate::install::{self, InstallOptions, Linker, Target as InstallTarget};

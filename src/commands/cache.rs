@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::cache::Cache;
 use crate::cli::settings::GlobalSettings;
-use crate::diagnostics::ExitStatus;
+use crate::error::ExitStatus;
 use crate::install::WheelStore;
 use crate::printer::Printer;
 

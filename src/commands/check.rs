@@ -16,7 +16,7 @@ use crate::cli::settings::{CheckSettings, GlobalSettings, LockSettings};
 use crate::commands::lock::{Freshness, check as check_lock};
 use crate::commands::open_cache;
 use crate::commands::sync::{EnvState, Located, env_dir, locate};
-use crate::diagnostics::ExitStatus;
+use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::functions::import_time;
 use crate::install::Distribution;

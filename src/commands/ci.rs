@@ -13,7 +13,7 @@ use crate::cli::settings::{CiSettings, GlobalSettings, SyncSettings};
 use crate::commands::check::findings;
 use crate::commands::sync::{env_dir, locate, sync};
 use crate::commands::{open_cache, select_python};
-use crate::diagnostics::ExitStatus;
+use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::lock;
 use crate::printer::Printer;

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::settings::{CreateSettings, GlobalSettings};
 use crate::commands::{Selected, Store, open_cache, open_store, select_python};
-use crate::diagnostics::ExitStatus;
+use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::index::IndexClient;
 use crate::install::Linker;

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use serde_json::json;
 
-use crate::diagnostics::ExitStatus;
 use crate::dist::metadata::CoreMetadata;
+use crate::error::ExitStatus;
 use crate::printer::Printer;
 
 /// One line per file: the fields of [`CoreMetadata`], or `error`.

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::diagnostics::ExitStatus;
+use crate::error::ExitStatus;
 use crate::install::{self, Distribution};
 use crate::printer::Printer;
 use crate::venv;

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::settings::GlobalSettings;
 use crate::commands::open_cache;
-use crate::diagnostics::ExitStatus;
+use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::printer::Printer;
 use crate::project::manifest::targets::{LAMBDA_PYTHONS, VERCEL_PYTHONS};

@@ -10,8 +10,8 @@ use pep440_rs::Version;
 
 use crate::cli::settings::{GlobalSettings, LockSettings};
 use crate::commands::{Store, open_cache, open_store, select_python};
-use crate::diagnostics::ExitStatus;
 use crate::dist::name::normalize;
+use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::index::{IndexClient, IndexConfig};
 use crate::lock::{self, FenvTool, Lock, LockedFile, LockedPackage};

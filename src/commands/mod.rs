@@ -8,6 +8,7 @@ mod check;
 mod ci;
 mod create;
 mod debug;
+pub mod diagnostics;
 mod freeze;
 mod init;
 mod lock;
@@ -25,7 +26,7 @@ use crate::cli::settings::{
     BundleSettings, CheckSettings, CiSettings, CreateSettings, GlobalSettings, LockSettings, SyncSettings,
 };
 use crate::cli::{CacheCommand, Cli, Command, DebugCommand, PythonCommand};
-use crate::diagnostics::ExitStatus;
+use crate::error::ExitStatus;
 use crate::printer::Printer;
 use crate::python::{Discovery, Found, PythonRequest};
 

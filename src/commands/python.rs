@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::cli::settings::GlobalSettings;
 use crate::commands::{open_cache, select_python};
-use crate::diagnostics::ExitStatus;
+use crate::error::ExitStatus;
 use crate::printer::Printer;
 use crate::python::{Discovery, Source};
 

@@ -16,7 +16,8 @@ use anyhow::Result;
 
 use crate::cli::RunArgs;
 use crate::cli::settings::{GlobalSettings, LockSettings, SyncSettings};
-use crate::diagnostics::{self, ExitStatus};
+use crate::commands::diagnostics;
+use crate::error::ExitStatus;
 use crate::lock;
 use crate::printer::Printer;
 use crate::project::manifest;

@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::commands::sync::{env_dir, locate};
-use crate::diagnostics::ExitStatus;
+use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::printer::Printer;
 use crate::serve::{self, Error, dotenv, worker};

@@ -19,7 +19,7 @@ pub use closure::closure;
 pub use handler::{Form, Scan};
 pub use route::Route;
 
-use crate::diagnostics::Hint;
+use crate::error::Hint;
 use crate::fs::user_display;
 use crate::project::manifest::{FunctionSettings, Manifest};
 

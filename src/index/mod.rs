@@ -33,7 +33,7 @@ pub use client::{ClientOptions, DEFAULT_FRESHNESS, DEFAULT_INDEX_URL, IndexClien
 pub use simple::File;
 pub use url::redact;
 
-use crate::diagnostics::Hint;
+use crate::error::Hint;
 
 /// Both page parsers on `bytes`, for [`crate::fuzz`]: every file they
 /// keep has a sha256 fenv can check and, from a remote page, a remote URL.

@@ -27,7 +27,7 @@ pub use store::{UnpackedWheel, WheelStore};
 pub use tags::Tags;
 pub use uninstall::{discard, replace, uninstall};
 
-use crate::diagnostics::Hint;
+use crate::error::Hint;
 
 /// What can go wrong installing or uninstalling.
 #[derive(Debug, thiserror::Error)]

@@ -19,7 +19,7 @@ pub use read::parse;
 pub use schema::{FenvTool, Lock, LockedFile, LockedPackage};
 pub use write::{CREATED_BY, LOCK_VERSION, render};
 
-use crate::diagnostics::Hint;
+use crate::error::Hint;
 use crate::fs::user_display;
 
 /// The lock file's name beside the manifest.

@@ -27,7 +27,7 @@ pub use targets::{
     Arch, DEFAULT_PYTHON, LAMBDA_PYTHONS, TargetDefaults, TargetSpec, VERCEL_PYTHONS, environment_marker,
 };
 
-use crate::diagnostics::Hint;
+use crate::error::Hint;
 use crate::fs::user_display;
 use pyproject::{PyprojectToml, Source};
 use settings::FenvTable;

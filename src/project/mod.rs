@@ -10,7 +10,7 @@ pub mod scaffold;
 
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::Hint;
+use crate::error::Hint;
 use crate::python::{PythonRequest, VersionRequest};
 
 /// What can be wrong with a project file.

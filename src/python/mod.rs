@@ -16,7 +16,7 @@ pub use discover::{Discovery, Found, Source};
 pub use query::{InterpreterInfo, Libc};
 pub use request::{PythonRequest, VersionRequest};
 
-use crate::diagnostics::Hint;
+use crate::error::Hint;
 
 /// What can go wrong while finding or querying an interpreter.
 #[derive(Debug, thiserror::Error)]

@@ -21,7 +21,7 @@ use pubgrub::PubGrubError;
 pub use package::Package;
 pub use target::{Arch, Target};
 
-use crate::diagnostics::Hint;
+use crate::error::Hint;
 use crate::index::{File, IndexClient};
 use provider::Provider;
 

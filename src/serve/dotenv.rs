@@ -26,7 +26,7 @@ pub enum Error {
     },
 }
 
-impl crate::diagnostics::Hint for Error {
+impl crate::error::Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
             Self::Read { .. } => None,

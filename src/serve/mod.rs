@@ -45,7 +45,7 @@ pub enum Error {
     Signals(#[source] ctrlc::Error),
 }
 
-impl crate::diagnostics::Hint for Error {
+impl crate::error::Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
             Self::Bind { source, .. } if source.kind() == std::io::ErrorKind::AddrInUse => {

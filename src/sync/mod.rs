@@ -18,7 +18,7 @@ pub use select::{Selected, Source, select};
 
 use std::path::PathBuf;
 
-use crate::diagnostics::Hint;
+use crate::error::Hint;
 use crate::fs::user_display;
 
 /// The `pyvenv.cfg` key recording the lock an environment was synced from.

@@ -14,7 +14,7 @@ pub use create::{Created, create};
 pub use layout::Layout;
 pub use seed::Seeder;
 
-use crate::diagnostics::Hint;
+use crate::error::Hint;
 
 /// How `fenv create` was asked to build an environment.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -87,7 +87,7 @@ pub enum Error {
     },
 }
 
-impl crate::diagnostics::Hint for Error {
+impl crate::error::Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
             Self::NoEnvironment => Some(

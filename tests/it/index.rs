@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use fenv::cache::Cache;
-use fenv::diagnostics::Hint;
 use fenv::dist::metadata::CoreMetadata;
+use fenv::error::Hint;
 use fenv::index::{ClientOptions, Error, File, IndexClient, IndexConfig};
 
 use crate::support::index::{Metadata, Publish, Request, TestIndex};
