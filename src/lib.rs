@@ -55,8 +55,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let printer = printer::Printer::from_args(&cli.global);
-    let status = match commands::dispatch(cli, &printer) {
+    let global = cli::settings::GlobalSettings::resolve(&cli.global);
+    let printer = printer::Printer::new(global.verbosity, global.color);
+    let status = match commands::dispatch(cli.command, &global, &printer) {
         Ok(status) => status,
         Err(err) => commands::diagnostics::report(&err, &printer),
     };

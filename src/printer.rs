@@ -15,7 +15,14 @@
 
 use std::io::{IsTerminal, Write};
 
-use crate::cli::{ColorChoice, GlobalArgs};
+
+/// When to colour the output (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
 
 /// How much the user wants to hear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -35,16 +42,10 @@ pub struct Printer {
 }
 
 impl Printer {
-    /// Builds a printer from the global flags and the environment.
-    pub fn from_args(args: &GlobalArgs) -> Self {
-        let verbosity = if args.quiet {
-            Verbosity::Quiet
-        } else if args.verbose > 0 {
-            Verbosity::Verbose
-        } else {
-            Verbosity::Normal
-        };
-        let color = match args.color {
+    /// A printer at `verbosity`, colouring as `color` says and as the
+    /// environment (`NO_COLOR`, a terminal, `TERM=dumb`) allows.
+    pub fn new(verbosity: Verbosity, color: ColorChoice) -> Self {
+        let color = match color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
@@ -67,11 +68,6 @@ impl Printer {
         self
     }
 
-    /// Whether progress bars are drawn; when not, callers print plain lines.
-    pub fn shows_progress(&self) -> bool {
-        self.progress
-    }
-
     /// A progress bar of `len` steps on stderr, or nothing when progress
     /// is not shown.
     pub fn progress(&self, len: usize, message: &'static str) -> Progress {
@@ -84,19 +80,6 @@ impl Printer {
         }
         bar.set_message(message);
         Progress(Some(bar))
-    }
-
-    /// A printer for library callers and tests: normal verbosity, no colour.
-    pub fn plain() -> Self {
-        Self {
-            verbosity: Verbosity::Normal,
-            color: false,
-            progress: false,
-        }
-    }
-
-    pub fn verbosity(&self) -> Verbosity {
-        self.verbosity
     }
 
     /// Data: always printed, on stdout; escaped as messages are only when

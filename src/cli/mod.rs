@@ -7,7 +7,9 @@ pub mod settings;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
+
+use crate::printer::ColorChoice;
 
 /// Python virtual environments for serverless function projects.
 ///
@@ -46,14 +48,6 @@ pub struct GlobalArgs {
     /// Where fenv keeps its cache [default: $XDG_CACHE_HOME/fenv or ~/.cache/fenv].
     #[arg(long, global = true, env = "FENV_CACHE_DIR", value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
-}
-
-/// When to use colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,11 +7,14 @@ use std::path::PathBuf;
 
 use crate::cli::{CreateArgs, GlobalArgs};
 use crate::install::LinkMode;
+use crate::printer::{ColorChoice, Verbosity};
 use crate::venv::{CreateOptions, InterpreterLink, OnExisting, Seed};
 
 /// Settings every command shares.
 #[derive(Debug, Clone)]
 pub struct GlobalSettings {
+    pub verbosity: Verbosity,
+    pub color: ColorChoice,
     pub offline: bool,
     pub cache_dir: Option<PathBuf>,
 }
@@ -19,13 +22,22 @@ pub struct GlobalSettings {
 impl GlobalSettings {
     pub fn resolve(args: &GlobalArgs) -> Self {
         let GlobalArgs {
-            quiet: _,
-            verbose: _,
-            color: _,
+            quiet,
+            verbose,
+            color,
             offline,
             cache_dir,
         } = args;
+        let verbosity = if *quiet {
+            Verbosity::Quiet
+        } else if *verbose > 0 {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        };
         Self {
+            verbosity,
+            color: *color,
             offline: *offline,
             cache_dir: cache_dir.clone(),
         }

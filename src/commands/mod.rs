@@ -25,31 +25,30 @@ use crate::cache::Cache;
 use crate::cli::settings::{
     BundleSettings, CheckSettings, CiSettings, CreateSettings, GlobalSettings, LockSettings, SyncSettings,
 };
-use crate::cli::{CacheCommand, Cli, Command, DebugCommand, PythonCommand};
+use crate::cli::{CacheCommand, Command, DebugCommand, PythonCommand};
 use crate::error::ExitStatus;
 use crate::printer::Printer;
 use crate::python::{Discovery, Found, PythonRequest};
 
 /// Runs the command `cli` names.
-pub fn dispatch(cli: Cli, printer: &Printer) -> Result<ExitStatus> {
-    let global = GlobalSettings::resolve(&cli.global);
-    match cli.command {
-        Command::Create(args) => create::create(CreateSettings::resolve(args), &global, printer),
-        Command::Python(PythonCommand::List(args)) => python::list(args.json, &global, printer),
-        Command::Python(PythonCommand::Find(args)) => python::find(args.request.as_deref(), &global, printer),
+pub fn dispatch(command: Command, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
+    match command {
+        Command::Create(args) => create::create(CreateSettings::resolve(args), global, printer),
+        Command::Python(PythonCommand::List(args)) => python::list(args.json, global, printer),
+        Command::Python(PythonCommand::Find(args)) => python::find(args.request.as_deref(), global, printer),
         Command::Activate(args) => activate::activate(&args.dir, args.shell.as_deref(), printer),
-        Command::Init(args) => init::init(args.dir.as_deref(), args.target, &global, printer),
-        Command::Lock(args) => lock::lock(LockSettings::resolve(args), &global, printer),
-        Command::Sync(args) => sync::sync(SyncSettings::resolve(args), &global, printer),
-        Command::Run(args) => run::run(args, &global, printer),
+        Command::Init(args) => init::init(args.dir.as_deref(), args.target, global, printer),
+        Command::Lock(args) => lock::lock(LockSettings::resolve(args), global, printer),
+        Command::Sync(args) => sync::sync(SyncSettings::resolve(args), global, printer),
+        Command::Run(args) => run::run(args, global, printer),
         Command::Serve(args) => serve::serve(&args.host, args.port, args.env.as_deref(), printer),
-        Command::Check(args) => check::check(&CheckSettings::resolve(args), &global, printer),
-        Command::Ci(args) => ci::ci(CiSettings::resolve(args), &global, printer),
-        Command::Bundle(args) => bundle::bundle(BundleSettings::resolve(args), &global, printer),
+        Command::Check(args) => check::check(&CheckSettings::resolve(args), global, printer),
+        Command::Ci(args) => ci::ci(CiSettings::resolve(args), global, printer),
+        Command::Bundle(args) => bundle::bundle(BundleSettings::resolve(args), global, printer),
         Command::Freeze(args) => freeze::freeze(args.env.as_deref(), args.json, args.all, printer),
-        Command::Cache(CacheCommand::Dir) => cache::dir(&global, printer),
-        Command::Cache(CacheCommand::Clean { package }) => cache::clean(package.as_deref(), &global, printer),
-        Command::Cache(CacheCommand::Size) => cache::size(&global, printer),
+        Command::Cache(CacheCommand::Dir) => cache::dir(global, printer),
+        Command::Cache(CacheCommand::Clean { package }) => cache::clean(package.as_deref(), global, printer),
+        Command::Cache(CacheCommand::Size) => cache::size(global, printer),
         Command::Debug(DebugCommand::Metadata { files }) => debug::metadata(&files, printer),
     }
 }
