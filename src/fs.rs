@@ -109,7 +109,6 @@ pub fn absolute(path: &Path) -> io::Result<PathBuf> {
     Ok(normalize(&joined))
 }
 
-/// Collapses `.` and `..` components without touching the filesystem.
 /// `base` joined with `relative`, normalized, when the result is still
 /// inside `base` (and not `base` itself); `None` for an absolute
 /// `relative` or one that climbs out.
@@ -122,6 +121,25 @@ pub fn join_inside(base: &Path, relative: &str) -> Option<PathBuf> {
     (joined != base && joined.starts_with(&base)).then_some(joined)
 }
 
+/// An archive entry name (zip or tar) as a relative path, or `None` if it is absolute or
+/// climbs out with `..`.
+pub fn safe_relative(name: &str) -> Option<PathBuf> {
+    if name.starts_with('/') || name.contains('\\') || name.contains('\0') {
+        return None;
+    }
+    let path = Path::new(name);
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::Normal(part) => out.push(part),
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    (!out.as_os_str().is_empty()).then_some(out)
+}
+
+/// Collapses `.` and `..` components without touching the filesystem.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
@@ -171,6 +189,14 @@ pub fn is_empty_dir(dir: &Path) -> io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unsafe_entry_names() {
+        assert_eq!(safe_relative("pkg/mod.py"), Some(PathBuf::from("pkg/mod.py")));
+        for bad in ["/etc/passwd", "../evil.py", "pkg/../../evil", "a\\b", ""] {
+            assert_eq!(safe_relative(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn joined_paths_stay_inside() {

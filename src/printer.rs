@@ -15,7 +15,6 @@
 
 use std::io::{IsTerminal, Write};
 
-
 /// When to colour the output (`--color`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {

@@ -14,7 +14,6 @@
 
 mod env;
 mod hooks;
-pub mod sdist;
 mod system;
 
 use std::path::{Path, PathBuf};
@@ -285,7 +284,8 @@ impl Builder<'_> {
         // Step 2: the source tree, unpacked with every path checked.
         let unpacked = work.join("src");
         fs_err::create_dir(&unpacked).map_err(Error::io("create", &unpacked))?;
-        let tree = sdist::unpack(sdist, &unpacked).map_err(|reason| Error::InvalidSdist { reason })?;
+        let tree =
+            crate::dist::sdist::unpack(sdist, &unpacked).map_err(|reason| Error::InvalidSdist { reason })?;
 
         // Step 3: PEP 517/518 `[build-system]`, with the legacy defaults.
         let system = BuildSystem::read(&tree).map_err(|reason| Error::BuildSystem { reason })?;

@@ -63,7 +63,7 @@ impl BuildSystem {
         for entry in &table.backend_path {
             // PEP 517: backend-path entries are relative to the tree and
             // must stay inside it.
-            if crate::install::store::safe_relative(entry).is_none() && entry != "." {
+            if crate::fs::safe_relative(entry).is_none() && entry != "." {
                 return Err(format!(
                     "its `backend-path` entry `{entry}` points outside the source tree"
                 ));

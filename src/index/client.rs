@@ -377,7 +377,7 @@ impl IndexClient {
     /// or later, nothing the resolver needs `Dynamic`). The sdist is
     /// downloaded (and checked) to read it; only the metadata is cached.
     fn load_sdist_metadata(&self, file: &File, key: &str) -> Result<CoreMetadata, Error> {
-        if !crate::build::sdist::is_sdist(&file.filename) {
+        if !crate::dist::sdist::is_sdist(&file.filename) {
             return Err(Error::NotAWheel {
                 filename: file.filename.clone(),
             });
@@ -398,7 +398,7 @@ impl IndexClient {
         // uv's order: a static `[project]` table first, then `PKG-INFO`.
         if let Some((name, version)) = crate::dist::name::split_sdist_filename(&file.filename)
             && let Some(pyproject) =
-                crate::build::sdist::top_level_file(&path, "pyproject.toml").map_err(invalid)?
+                crate::dist::sdist::top_level_file(&path, "pyproject.toml").map_err(invalid)?
             && let Ok(text) = std::str::from_utf8(&pyproject)
             && let Ok(metadata) = crate::dist::pyproject::static_metadata(text, name, version)
             && let Some(bytes) = metadata.to_email()
@@ -406,7 +406,7 @@ impl IndexClient {
             self.inner.cache.write_metadata(key, bytes.as_bytes());
             return Ok(metadata);
         }
-        let bytes = crate::build::sdist::pkg_info(&path).map_err(invalid)?;
+        let bytes = crate::dist::sdist::pkg_info(&path).map_err(invalid)?;
         let metadata = CoreMetadata::parse(&bytes).map_err(|source| Error::InvalidMetadata {
             url: file.url.clone(),
             source,

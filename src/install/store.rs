@@ -18,7 +18,7 @@
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
@@ -354,7 +354,7 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
             .name()
             .map_err(|e| invalid(format!("entry {index} has an invalid name: {e}")))?
             .to_string();
-        let relative = safe_relative(&name)
+        let relative = crate::fs::safe_relative(&name)
             .ok_or_else(|| invalid(format!("the entry `{name}` points outside the wheel")))?;
         let mode = entry.unix_mode().unwrap_or(0o644);
         if mode & 0o170000 == 0o120000 {
@@ -495,24 +495,6 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
     })
 }
 
-/// A zip entry name as a relative path, or `None` if it is absolute or
-/// climbs out with `..`.
-pub fn safe_relative(name: &str) -> Option<PathBuf> {
-    if name.starts_with('/') || name.contains('\\') || name.contains('\0') {
-        return None;
-    }
-    let path = Path::new(name);
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::Normal(part) => out.push(part),
-            Component::CurDir => {}
-            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return None,
-        }
-    }
-    (!out.as_os_str().is_empty()).then_some(out)
-}
-
 fn read_text(path: &Path) -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
@@ -544,17 +526,4 @@ fn seal(path: &Path) -> Result<(), Error> {
         .mode();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & !0o222))
         .map_err(Error::io("set the mode of", path))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unsafe_entry_names() {
-        assert_eq!(safe_relative("pkg/mod.py"), Some(PathBuf::from("pkg/mod.py")));
-        for bad in ["/etc/passwd", "../evil.py", "pkg/../../evil", "a\\b", ""] {
-            assert_eq!(safe_relative(bad), None, "{bad}");
-        }
-    }
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use flate2::read::GzDecoder;
 
-use crate::install::store::safe_relative;
+use crate::fs::safe_relative;
 
 /// The archive formats fenv unpacks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
