@@ -117,7 +117,9 @@ impl BuildEnv {
             requires: requires.join(", "),
             source: Box::new(source),
         })?;
-        let target = install::Target::venv(&self.root, &self.root, &self.layout, &self.info, false);
+        let target = self
+            .layout
+            .install_target(&self.root, &self.root, &self.info, false);
         let linker = Linker::new(None);
         let options = InstallOptions {
             linker: &linker,

@@ -611,7 +611,9 @@ fn install_target(state: &EnvState, plan: &Plan) -> InstallTarget {
         .filter(|dist| !going.contains(&dist.normalized_name()))
         .cloned()
         .collect();
-    InstallTarget::venv(env, env, &state.layout, &state.info, relocatable)
+    state
+        .layout
+        .install_target(env, env, &state.info, relocatable)
         .with_owners(&state.site_packages(), &staying)
 }
 

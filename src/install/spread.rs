@@ -11,8 +11,6 @@ use crate::install::record::{self, RecordEntry};
 use crate::install::scripts::{self, Shebang};
 use crate::install::store::UnpackedWheel;
 use crate::install::{Error, Linker, Tags};
-use crate::python::InterpreterInfo;
-use crate::venv::Layout;
 
 /// Where a wheel's files go, by the install scheme's keys.
 #[derive(Debug, Clone)]
@@ -40,46 +38,6 @@ pub struct Target {
 }
 
 impl Target {
-    /// A virtual environment being written at `root`, whose final home is
-    /// `final_root` (they differ while it is built in a staging folder).
-    pub fn venv(
-        root: &Path,
-        final_root: &Path,
-        layout: &Layout,
-        info: &InterpreterInfo,
-        relocatable: bool,
-    ) -> Self {
-        let (major, minor) = info.minor();
-        let scripts = root.join(&layout.bin);
-        let mut reserved: HashSet<PathBuf> = std::iter::once(layout.primary.as_str())
-            .chain(layout.aliases.iter().map(String::as_str))
-            .chain(RESERVED_SCRIPTS.iter().copied())
-            .map(|name| scripts.join(name))
-            .collect();
-        reserved.insert(root.join("pyvenv.cfg"));
-        let site_packages = root.join(&layout.site_packages);
-        let python = final_root.join(&layout.bin).join("python");
-        Self {
-            purelib: site_packages.clone(),
-            platlib: site_packages,
-            scripts,
-            data: root.to_path_buf(),
-            headers: root
-                .join("include")
-                .join("site")
-                .join(format!("python{major}.{minor}")),
-            reserved,
-            owners: std::collections::HashMap::new(),
-            shebang: if relocatable {
-                Shebang::Relative
-            } else {
-                Shebang::Absolute(python.to_string_lossy().into_owned())
-            },
-            python: (major, minor),
-            tags: Some(Tags::for_interpreter(info)),
-        }
-    }
-
     /// A plain folder, laid out as `pip install --target` does (for function
     /// bundles): packages at its root, scripts in `bin/`, data at the root,
     /// headers in `include/site/pythonX.Y`. Launchers use `/usr/bin/env
@@ -142,18 +100,6 @@ impl Target {
         }
     }
 }
-
-/// Activation scripts a wheel may not replace.
-const RESERVED_SCRIPTS: &[&str] = &[
-    "activate",
-    "activate.csh",
-    "activate.fish",
-    "activate.nu",
-    "activate.xsh",
-    "activate.bat",
-    "Activate.ps1",
-    "deactivate.bat",
-];
 
 /// How to install.
 #[derive(Debug)]

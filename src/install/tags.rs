@@ -235,7 +235,7 @@ mod tests {
     use crate::python::Libc;
 
     fn tags_for(version: [u32; 3], libc: Option<(&str, &str)>) -> Tags {
-        let mut info = crate::venv::layout::tests::info(version, "posix", "linux", "/usr/bin/python3");
+        let mut info = crate::python::testing::info(version, "posix", "linux", "/usr/bin/python3");
         info.libc = libc.map(|(kind, version)| Libc {
             kind: kind.into(),
             version: version.into(),

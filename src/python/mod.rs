@@ -90,3 +90,61 @@ impl Hint for Error {
         }
     }
 }
+
+/// Interpreter descriptions for other modules' unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::InterpreterInfo;
+    use super::query::{Ensurepip, Markers, VenvScheme};
+
+    /// An interpreter description as the probe would give it.
+    pub(crate) fn info(version: [u32; 3], os_name: &str, sys_platform: &str, base: &str) -> InterpreterInfo {
+        let [major, minor, _] = version;
+        InterpreterInfo {
+            implementation: "cpython".into(),
+            version,
+            release_level: "final".into(),
+            serial: 0,
+            executable: base.into(),
+            base_executable: base.into(),
+            real_executable: base.into(),
+            prefix: "/opt/py".into(),
+            base_prefix: "/opt/py".into(),
+            exec_prefix: "/opt/py".into(),
+            base_exec_prefix: "/opt/py".into(),
+            stdlib: format!("/opt/py/lib/python{major}.{minor}").into(),
+            abiflags: String::new(),
+            gil_disabled: false,
+            pointer_size: 64,
+            os_name: os_name.into(),
+            sys_platform: sys_platform.into(),
+            sysconfig_platform: "linux-x86_64".into(),
+            soabi: None,
+            ext_suffix: None,
+            libc: None,
+            venv_scheme: ((major, minor) >= (3, 11) && os_name == "posix").then(|| VenvScheme {
+                scripts: "bin".into(),
+                include: format!("include/python{major}.{minor}").into(),
+                purelib: format!("lib/python{major}.{minor}/site-packages").into(),
+                platlib: format!("lib/python{major}.{minor}/site-packages").into(),
+            }),
+            markers: Markers {
+                implementation_name: "cpython".into(),
+                implementation_version: format!("{major}.{minor}.0"),
+                os_name: os_name.into(),
+                platform_machine: "x86_64".into(),
+                platform_python_implementation: "CPython".into(),
+                platform_release: String::new(),
+                platform_system: "Linux".into(),
+                platform_version: String::new(),
+                python_full_version: format!("{major}.{minor}.0"),
+                python_version: format!("{major}.{minor}"),
+                sys_platform: sys_platform.into(),
+            },
+            ensurepip: Ensurepip {
+                available: true,
+                wheels: Vec::new(),
+            },
+        }
+    }
+}

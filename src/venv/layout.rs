@@ -5,8 +5,10 @@
 //! (venv-spec §12) and covered by unit tests only, since only Linux runs
 //! here.
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
+use crate::install::{Shebang, Tags, Target};
 use crate::python::InterpreterInfo;
 
 /// The shape of an environment for one interpreter.
@@ -28,7 +30,61 @@ pub struct Layout {
     pub windows: bool,
 }
 
+/// The activation scripts fenv writes (and venv's Windows ones): a
+/// wheel may not replace them.
+const RESERVED_SCRIPTS: &[&str] = &[
+    "activate",
+    "activate.csh",
+    "activate.fish",
+    "activate.nu",
+    "activate.xsh",
+    "activate.bat",
+    "Activate.ps1",
+    "deactivate.bat",
+];
+
 impl Layout {
+    /// Where a wheel's files go in a virtual environment of this layout
+    /// being written at `root`, whose final home is `final_root` (they
+    /// differ while it is built in a staging folder).
+    pub fn install_target(
+        &self,
+        root: &Path,
+        final_root: &Path,
+        info: &InterpreterInfo,
+        relocatable: bool,
+    ) -> Target {
+        let (major, minor) = info.minor();
+        let scripts = root.join(&self.bin);
+        let mut reserved: HashSet<PathBuf> = std::iter::once(self.primary.as_str())
+            .chain(self.aliases.iter().map(String::as_str))
+            .chain(RESERVED_SCRIPTS.iter().copied())
+            .map(|name| scripts.join(name))
+            .collect();
+        reserved.insert(root.join("pyvenv.cfg"));
+        let site_packages = root.join(&self.site_packages);
+        let python = final_root.join(&self.bin).join("python");
+        Target {
+            purelib: site_packages.clone(),
+            platlib: site_packages,
+            scripts,
+            data: root.to_path_buf(),
+            headers: root
+                .join("include")
+                .join("site")
+                .join(format!("python{major}.{minor}")),
+            reserved,
+            owners: std::collections::HashMap::new(),
+            shebang: if relocatable {
+                Shebang::Relative
+            } else {
+                Shebang::Absolute(python.to_string_lossy().into_owned())
+            },
+            python: (major, minor),
+            tags: Some(Tags::for_interpreter(info)),
+        }
+    }
+
     /// The layout `python -m venv` of this interpreter makes, when started
     /// as `info.base_executable`.
     pub fn for_interpreter(info: &InterpreterInfo) -> Self {
@@ -91,65 +147,14 @@ impl Layout {
     }
 }
 
-fn file_name(path: &std::path::Path) -> Option<String> {
+fn file_name(path: &Path) -> Option<String> {
     path.file_name().map(|name| name.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::python::query::{Ensurepip, Markers, VenvScheme};
-
-    /// An interpreter description as the probe would give it.
-    pub(crate) fn info(version: [u32; 3], os_name: &str, sys_platform: &str, base: &str) -> InterpreterInfo {
-        let [major, minor, _] = version;
-        InterpreterInfo {
-            implementation: "cpython".into(),
-            version,
-            release_level: "final".into(),
-            serial: 0,
-            executable: base.into(),
-            base_executable: base.into(),
-            real_executable: base.into(),
-            prefix: "/opt/py".into(),
-            base_prefix: "/opt/py".into(),
-            exec_prefix: "/opt/py".into(),
-            base_exec_prefix: "/opt/py".into(),
-            stdlib: format!("/opt/py/lib/python{major}.{minor}").into(),
-            abiflags: String::new(),
-            gil_disabled: false,
-            pointer_size: 64,
-            os_name: os_name.into(),
-            sys_platform: sys_platform.into(),
-            sysconfig_platform: "linux-x86_64".into(),
-            soabi: None,
-            ext_suffix: None,
-            libc: None,
-            venv_scheme: ((major, minor) >= (3, 11) && os_name == "posix").then(|| VenvScheme {
-                scripts: "bin".into(),
-                include: format!("include/python{major}.{minor}").into(),
-                purelib: format!("lib/python{major}.{minor}/site-packages").into(),
-                platlib: format!("lib/python{major}.{minor}/site-packages").into(),
-            }),
-            markers: Markers {
-                implementation_name: "cpython".into(),
-                implementation_version: format!("{major}.{minor}.0"),
-                os_name: os_name.into(),
-                platform_machine: "x86_64".into(),
-                platform_python_implementation: "CPython".into(),
-                platform_release: String::new(),
-                platform_system: "Linux".into(),
-                platform_version: String::new(),
-                python_full_version: format!("{major}.{minor}.0"),
-                python_version: format!("{major}.{minor}"),
-                sys_platform: sys_platform.into(),
-            },
-            ensurepip: Ensurepip {
-                available: true,
-                wheels: Vec::new(),
-            },
-        }
-    }
+    use crate::python::testing::info;
 
     #[test]
     fn linux_per_version() {

@@ -13,7 +13,7 @@ use pep440_rs::{Version, VersionSpecifiers};
 
 use crate::dist::name::WheelFilename;
 use crate::index::{File as IndexFile, IndexClient};
-use crate::install::{self, InstallOptions, Linker, Tags, Target, WheelStore};
+use crate::install::{self, InstallOptions, Linker, Tags, WheelStore};
 use crate::printer::Printer;
 use crate::python::InterpreterInfo;
 use crate::venv::{Error, Layout};
@@ -53,7 +53,7 @@ pub fn seed_pip(
             version: info.version_string(),
         });
     }
-    let target = Target::venv(at, final_root, layout, info, relocatable);
+    let target = layout.install_target(at, final_root, info, relocatable);
     let options = InstallOptions {
         linker: seeder.linker,
         requested: true,
@@ -96,7 +96,7 @@ pub fn upgrade_deps(
     let index = seeder.index.ok_or(Error::OfflineUpgradeDeps)?;
     let tags = Tags::for_interpreter(info);
     let python = Version::new(info.version.map(u64::from));
-    let target = Target::venv(real, real, layout, info, relocatable);
+    let target = layout.install_target(real, real, info, relocatable);
     let site_packages = real.join(&layout.site_packages);
     let options = InstallOptions {
         linker: seeder.linker,

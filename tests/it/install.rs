@@ -54,7 +54,8 @@ impl Env {
     }
 
     fn target(&self, relocatable: bool) -> Target {
-        Target::venv(&self.root, &self.root, &self.layout(), &self.info, relocatable)
+        self.layout()
+            .install_target(&self.root, &self.root, &self.info, relocatable)
     }
 
     fn install(&self, wheel: WheelBuilder) -> Result<install::Installed, install::Error> {
