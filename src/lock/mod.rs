@@ -22,9 +22,6 @@ pub use write::{CREATED_BY, LOCK_VERSION, render};
 use crate::error::Hint;
 use crate::fs::user_display;
 
-/// The lock file's name beside the manifest.
-pub const LOCK_FILE_NAME: &str = "pylock.toml";
-
 /// What can be wrong reading or writing a lock file.
 ///
 /// (`std::fs` rather than `fs_err` below: the variants already name the
@@ -74,7 +71,7 @@ impl Hint for Error {
 /// Where the project's lock lives: `pylock.toml` beside the manifest,
 /// the name PEP 751 gives a project's default lock.
 pub fn lock_path(root: &Path) -> PathBuf {
-    root.join(LOCK_FILE_NAME)
+    root.join(crate::project::LOCK_FILE_NAME)
 }
 
 /// Reads and parses the lock at `path`.

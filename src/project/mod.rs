@@ -13,6 +13,11 @@ use std::path::{Path, PathBuf};
 use crate::error::Hint;
 use crate::python::{PythonRequest, VersionRequest};
 
+/// The lock file's name beside the manifest: PEP 751's name for a
+/// project's default lock. The project names it (a `lock = …` setting
+/// may point elsewhere); [`crate::lock`] reads and writes it.
+pub const LOCK_FILE_NAME: &str = "pylock.toml";
+
 /// What can be wrong with a project file.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -14,6 +14,7 @@ mod hostile;
 mod index;
 mod init;
 mod install;
+mod layers;
 mod lock;
 mod lock_uv;
 mod metadata;

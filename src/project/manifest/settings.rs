@@ -144,7 +144,7 @@ pub(super) fn read(
             .invalid(value.span().start, "`requires-python` belongs in `[project]`")
             .with_hint("move it to `[project] requires-python`"));
     }
-    if let Some(lock) = lock.filter(|l| l.get_ref() != crate::lock::LOCK_FILE_NAME) {
+    if let Some(lock) = lock.filter(|l| l.get_ref() != crate::project::LOCK_FILE_NAME) {
         return Err(source.unsupported(lock.span().start, "a lock file name other than `pylock.toml`"));
     }
 
