@@ -124,6 +124,17 @@ pub struct LockSettings {
 }
 
 impl LockSettings {
+    /// What these flags add to the project's inputs.
+    pub fn inputs(&self) -> crate::lock::freshness::Inputs<'_> {
+        crate::lock::freshness::Inputs {
+            targets: &self.targets,
+            exclude_newer: self.exclude_newer.as_deref(),
+            index_url: self.index_url.as_deref(),
+            find_links: &self.find_links,
+            prereleases: self.prereleases,
+        }
+    }
+
     pub fn resolve(args: crate::cli::LockArgs) -> Self {
         let crate::cli::LockArgs {
             targets,

@@ -21,12 +21,12 @@ use crate::bundle::report::{self, PackageSize};
 use crate::bundle::zip::{self, Contents};
 use crate::bundle::{self, Platform};
 use crate::cli::settings::{BundleSettings, GlobalSettings};
-use crate::commands::lock::{Freshness, check, platform_target};
 use crate::commands::{Store, files_client, open_cache, open_store};
 use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::functions::{self, Function};
 use crate::install::{self, InstallOptions, Linker, Target as InstallTarget};
+use crate::lock::freshness::{self, Freshness};
 use crate::lock::{self, Lock};
 use crate::printer::Printer;
 use crate::project::manifest::TargetSpec;
@@ -38,7 +38,7 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
     let cwd = std::env::current_dir()?;
 
     // Step 1: the project and its lock, which must match the inputs.
-    let checked = check(&cwd, &settings.lock_settings)?;
+    let checked = freshness::check(&cwd, &settings.lock_settings.inputs())?;
     let manifest = checked.manifest;
     let lock_path = checked.lock_path;
     let Some(locked) = checked.existing else {
@@ -73,7 +73,7 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
             .into());
         }
     };
-    let target = platform_target(&spec).ok_or_else(|| bundle::Error::UnsupportedTarget {
+    let target = crate::resolve::target::for_spec(&spec).ok_or_else(|| bundle::Error::UnsupportedTarget {
         target: spec.name().to_string(),
     })?;
     if !locked.environments.contains(&target.environment) {

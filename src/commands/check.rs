@@ -13,7 +13,6 @@ use anyhow::Result;
 use crate::check::functions as rules;
 use crate::check::{Finding, Report, Rule};
 use crate::cli::settings::{CheckSettings, GlobalSettings, LockSettings};
-use crate::commands::lock::{Freshness, check as check_lock};
 use crate::commands::open_cache;
 use crate::commands::sync::{EnvState, Located, env_dir, locate};
 use crate::error::ExitStatus;
@@ -24,6 +23,7 @@ use crate::install::installed::top_level_modules;
 use crate::install::verify::{Problem, verify};
 use crate::lock;
 use crate::lock::Lock;
+use crate::lock::freshness::{self, Freshness};
 use crate::printer::Printer;
 use crate::project::manifest::Manifest;
 use crate::sync;
@@ -104,7 +104,8 @@ fn environment(
 
     // The lock against the project's inputs.
     if located.is_project_lock()
-        && let Some(Freshness::Stale(lines)) = check_lock(&located.cwd, lock_settings)?.freshness
+        && let Some(Freshness::Stale(lines)) =
+            freshness::check(&located.cwd, &lock_settings.inputs())?.freshness
     {
         report.push(Finding::new(
             Rule::LockStale,

@@ -14,11 +14,12 @@ use crate::dist::name::normalize;
 use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::index::{IndexClient, IndexConfig};
-use crate::lock::{self, FenvTool, Lock, LockedFile, LockedPackage};
+use crate::lock::freshness::{self, Checked, Freshness};
+use crate::lock::{self, FenvTool};
 use crate::printer::Printer;
-use crate::project::manifest::{self, Manifest, TargetSpec};
+use crate::project::manifest;
 use crate::python::Discovery;
-use crate::resolve::{self, Arch, Origin, Request, Root, Target};
+use crate::resolve::{self, Request, Target};
 use crate::timestamp::ExcludeNewer;
 
 pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
@@ -31,8 +32,8 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
         lock_path,
         existing,
         freshness,
-    } = check(&cwd, &settings)?;
-    let (inputs, inputs_hash) = inputs_of(&manifest, &extra);
+    } = freshness::check(&cwd, &settings.inputs())?;
+    let (inputs, inputs_hash) = freshness::inputs_of(&manifest, &extra);
     let up_to_date = freshness == Some(Freshness::UpToDate);
 
     // `--check`: the CI gate; never touches the network.
@@ -72,7 +73,7 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
     let mut targets = Vec::new();
     let mut host = None;
     for spec in &specs {
-        let target = match platform_target(spec) {
+        let target = match resolve::target::for_spec(spec) {
             Some(target) => target,
             None => {
                 let (found, _) =
@@ -141,7 +142,7 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
         printer,
     });
     let request = Request {
-        roots: roots(&manifest),
+        roots: resolve::roots(&manifest),
         constraints: manifest.constraints.clone(),
         requires_python: manifest.requires_python.clone(),
         targets,
@@ -158,7 +159,7 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
         inputs_hash,
         inputs,
     };
-    let lock = to_lock(&manifest, &request, &resolution, &index_url, tool);
+    let lock = resolve::to_lock(&manifest, &request, &resolution, &index_url, tool);
     let rendered = lock::render(&lock);
     let changed =
         existing.is_none() || fs_err::read_to_string(&lock_path).ok().as_deref() != Some(rendered.as_str());
@@ -182,285 +183,4 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
     std::mem::forget(resolution);
     std::mem::forget(index);
     Ok(ExitStatus::Success)
-}
-
-/// The resolver's target for a platform the manifest names, with the
-/// marker that identifies it in the lock; `None` for the host, whose
-/// interpreter decides. `fenv lock` resolves for it and `fenv bundle`
-/// selects from the lock with it, so the two always agree.
-pub(super) fn platform_target(spec: &TargetSpec) -> Option<Target> {
-    let target = match spec {
-        TargetSpec::Host => return None,
-        TargetSpec::Lambda { runtime, arch } => Target::lambda(
-            *runtime,
-            match arch {
-                manifest::Arch::X86_64 => Arch::X86_64,
-                manifest::Arch::Arm64 => Arch::Arm64,
-            },
-        ),
-        TargetSpec::Vercel { python } => Target::vercel(python.unwrap_or((3, 12))),
-        TargetSpec::Custom {
-            name,
-            python,
-            platform,
-        } => {
-            let (sys_platform, machine) = spec.platform_facts().unwrap_or(("linux", None));
-            Target::custom(name, *python, platform, sys_platform, machine.unwrap_or(""))
-        }
-    };
-    Some(match spec.environment_marker() {
-        Some(environment) => target.with_environment(environment),
-        None => target,
-    })
-}
-
-/// The command line's index, find-links and `--exclude-newer` in place of
-/// (or beside) the manifest's, so that they count as inputs of the lock:
-/// an up-to-date lock made without them is resolved again with them, and
-/// `--check` tells a lock made with them from one made without.
-fn apply_overrides(manifest: &mut Manifest, settings: &LockSettings, cwd: &std::path::Path) {
-    let project = &mut manifest.settings;
-    if let Some(url) = &settings.index_url {
-        project.index_url = Some(url.clone());
-    }
-    if let Some(timestamp) = &settings.exclude_newer {
-        project.exclude_newer = Some(timestamp.clone());
-    }
-    for dir in &settings.find_links {
-        let dir = cwd.join(dir);
-        if !project.find_links.contains(&dir) {
-            project.find_links.push(dir);
-        }
-    }
-}
-
-/// The manifest's targets, host first, plus those named with `--target`.
-fn target_specs(manifest: &Manifest, extra: &[String]) -> Result<Vec<TargetSpec>> {
-    let mut specs = manifest.settings.targets.clone();
-    for text in extra {
-        let spec = TargetSpec::parse_cli(text, &manifest.settings)?;
-        if !specs.iter().any(|s| s.name() == spec.name()) {
-            specs.push(spec);
-        }
-    }
-    Ok(specs)
-}
-
-/// The project as `settings` amend it, and how its lock stands.
-pub(super) struct Checked {
-    /// The manifest with the command line's overrides applied.
-    pub manifest: Manifest,
-    pub specs: Vec<TargetSpec>,
-    /// What the command line adds to the manifest's inputs.
-    pub extra: Vec<String>,
-    pub lock_path: std::path::PathBuf,
-    /// The lock, when there is one.
-    pub existing: Option<Lock>,
-    /// How `existing` stands against the inputs; `None` without a lock.
-    pub freshness: Option<Freshness>,
-}
-
-/// Reads the project at `cwd` and its lock and compares them: the logic
-/// of `fenv lock --check`, which `fenv sync` shares. Needs no network.
-pub(super) fn check(cwd: &std::path::Path, settings: &LockSettings) -> Result<Checked> {
-    let mut manifest = manifest::load(cwd)?;
-    apply_overrides(&mut manifest, settings, cwd);
-    let specs = target_specs(&manifest, &settings.targets)?;
-    // The manifest's own inputs, plus what the command line adds to them.
-    let extra: Vec<String> = specs
-        .iter()
-        .filter(|spec| !manifest.settings.targets.contains(spec))
-        .map(|spec| format!("target {spec}"))
-        .chain(settings.prereleases.then(|| "prereleases allowed".to_string()))
-        .collect();
-    let lock_path = lock::lock_path(&manifest.root);
-    let existing = if lock_path.is_file() {
-        let text = fs_err::read_to_string(&lock_path)?;
-        Some(lock::parse(&text, &lock_path)?)
-    } else {
-        None
-    };
-    let freshness = existing.as_ref().map(|old| freshness(old, &manifest, &extra));
-    Ok(Checked {
-        manifest,
-        specs,
-        extra,
-        lock_path,
-        existing,
-        freshness,
-    })
-}
-
-/// How a lock stands against the project's inputs: what `fenv lock
-/// --check` reports and `fenv sync --frozen` requires, decided without
-/// the network.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Freshness {
-    /// The lock was resolved from exactly these inputs.
-    UpToDate,
-    /// The inputs changed: `- removed` / `+ added` lines saying how.
-    Stale(Vec<String>),
-}
-
-/// Compares `lock` with the manifest's inputs plus `extra` (what the
-/// command line adds to them, such as `target lambda`).
-fn freshness(lock: &Lock, manifest: &Manifest, extra: &[String]) -> Freshness {
-    let (inputs, inputs_hash) = inputs_of(manifest, extra);
-    if lock.tool.inputs_hash == inputs_hash {
-        Freshness::UpToDate
-    } else {
-        Freshness::Stale(diff(&lock.tool.inputs, &inputs))
-    }
-}
-
-/// The readable input lines and their hash, as `[tool.fenv]` records them.
-fn inputs_of(manifest: &Manifest, extra: &[String]) -> (Vec<String>, String) {
-    let inputs = manifest
-        .inputs()
-        .into_iter()
-        .chain(extra.iter().cloned())
-        .collect();
-    let hash = manifest.inputs_hash(&extra.iter().map(String::as_str).collect::<Vec<_>>());
-    (inputs, hash)
-}
-
-/// `- removed` / `+ added` lines between two input lists.
-fn diff(old: &[String], new: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = old
-        .iter()
-        .filter(|l| !new.contains(l))
-        .map(|l| format!("  - {l}"))
-        .collect();
-    out.extend(
-        new.iter()
-            .filter(|l| !old.contains(l))
-            .map(|l| format!("  + {l}")),
-    );
-    if out.is_empty() {
-        out.push("  (the inputs are the same, but were written by another fenv version)".into());
-    }
-    out
-}
-
-fn roots(manifest: &Manifest) -> Vec<Root> {
-    let mut roots: Vec<Root> = manifest
-        .dependencies
-        .iter()
-        .map(|r| Root {
-            origin: Origin::Main,
-            requirement: r.clone(),
-        })
-        .collect();
-    for settings in manifest.settings.functions.values() {
-        roots.extend(settings.dependencies.iter().map(|r| Root {
-            origin: Origin::Main,
-            requirement: r.clone(),
-        }));
-    }
-    for (extra, requirements) in &manifest.optional_dependencies {
-        roots.extend(requirements.iter().map(|r| Root {
-            origin: Origin::Extra(extra.clone()),
-            requirement: r.clone(),
-        }));
-    }
-    for (group, requirements) in &manifest.groups {
-        roots.extend(requirements.iter().map(|r| Root {
-            origin: Origin::Group(group.clone()),
-            requirement: r.clone(),
-        }));
-    }
-    roots
-}
-
-/// A UTC timestamp (`2024-01-02T03:04:05Z`, as the manifest and the
-/// command line give it) cut to the resolver's `2024-01-02T03:04:05`.
-fn to_lock(
-    manifest: &Manifest,
-    request: &Request<'_>,
-    resolution: &resolve::Resolution,
-    index_url: &str,
-    tool: FenvTool,
-) -> Lock {
-    let environments: Vec<String> = dedup(request.targets.iter().map(|t| t.environment.clone()));
-    let packages = resolution
-        .packages
-        .iter()
-        .map(|package| {
-            let envs: Vec<String> = dedup(
-                package
-                    .targets
-                    .iter()
-                    .map(|i| request.targets[*i].environment.clone()),
-            );
-            let target_marker = (envs.len() < environments.len()).then(|| or(&envs));
-            let gate_marker = (!package.origins.contains(&Origin::Main)).then(|| {
-                or(&package
-                    .origins
-                    .iter()
-                    .filter_map(|origin| match origin {
-                        Origin::Extra(extra) => Some(format!("'{extra}' in extras")),
-                        Origin::Group(group) => Some(format!("'{group}' in dependency_groups")),
-                        Origin::Main => None,
-                    })
-                    .collect::<Vec<_>>())
-            });
-            let marker = match (target_marker, gate_marker) {
-                (Some(t), Some(g)) => Some(format!("({t}) and ({g})")),
-                (Some(m), None) | (None, Some(m)) => Some(m),
-                (None, None) => None,
-            };
-            let (wheels, sdists): (Vec<_>, Vec<_>) = package
-                .files
-                .iter()
-                .partition(|f| crate::dist::name::WheelFilename::parse(&f.filename).is_some());
-            let to_file = |file: &crate::index::File| LockedFile {
-                name: file.filename.clone(),
-                url: file.url.clone(),
-                size: file.size,
-                upload_time: file.upload_time.clone(),
-                sha256: file.sha256.clone().unwrap_or_default(),
-            };
-            LockedPackage {
-                name: package.name.clone(),
-                version: package.version.to_string(),
-                marker,
-                requires_python: package.requires_python.clone(),
-                dependencies: package.dependencies.iter().cloned().collect(),
-                index: Some(crate::index::redact(index_url)),
-                wheels: wheels.into_iter().map(to_file).collect(),
-                sdist: sdists.into_iter().next().map(to_file),
-            }
-        })
-        .collect();
-    Lock {
-        requires_python: manifest.requires_python.as_ref().map(ToString::to_string),
-        environments,
-        extras: manifest.optional_dependencies.keys().cloned().collect(),
-        dependency_groups: manifest.groups.keys().cloned().collect(),
-        default_groups: Vec::new(),
-        packages,
-        tool,
-    }
-}
-
-fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for item in items {
-        if !out.contains(&item) {
-            out.push(item);
-        }
-    }
-    out
-}
-
-fn or(markers: &[String]) -> String {
-    if markers.len() == 1 {
-        markers[0].clone()
-    } else {
-        markers
-            .iter()
-            .map(|m| format!("({m})"))
-            .collect::<Vec<_>>()
-            .join(" or ")
-    }
 }

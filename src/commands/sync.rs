@@ -16,13 +16,13 @@ use serde::Serialize;
 
 use crate::cache::Cache;
 use crate::cli::settings::{GlobalSettings, Reinstall, SyncSettings};
-use crate::commands::lock::{Freshness, check};
 use crate::commands::{Store, files_client, open_cache, open_store, select_python};
 use crate::dist::name::normalize;
 use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::index::IndexClient;
 use crate::install::{self, Distribution, InstallOptions, Linker, Target as InstallTarget};
+use crate::lock::freshness::{self, Freshness};
 use crate::lock::{self, Lock};
 use crate::printer::Printer;
 use crate::project::manifest::{self, Manifest};
@@ -482,7 +482,7 @@ fn ensure_fresh(
     global: &GlobalSettings,
     printer: &Printer,
 ) -> Result<Fresh> {
-    let checked = check(cwd, &settings.lock_settings)?;
+    let checked = freshness::check(cwd, &settings.lock_settings.inputs())?;
     let lock_path = checked.lock_path;
     let stale = match checked.freshness {
         Some(Freshness::UpToDate) => {

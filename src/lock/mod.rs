@@ -7,6 +7,7 @@
 //! `[tool.fenv]` the targets and a hash of the inputs, so that
 //! `fenv lock --check` needs no network. See `docs/lock-format.md`.
 
+pub mod freshness;
 mod read;
 mod schema;
 mod write;
@@ -52,12 +53,17 @@ pub enum Error {
         line: usize,
         version: String,
     },
+
+    /// The project the lock is checked against cannot be read.
+    #[error(transparent)]
+    Manifest(#[from] crate::project::manifest::Error),
 }
 
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
             Self::Io { .. } => None,
+            Self::Manifest(source) => source.hint(),
             Self::Invalid { .. } => {
                 Some("fix the file, or delete it and run `fenv lock` to write it again".into())
             }

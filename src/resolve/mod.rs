@@ -10,6 +10,7 @@ mod package;
 mod provider;
 mod report;
 pub mod target;
+mod to_lock;
 mod unavailable;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -20,6 +21,7 @@ use pubgrub::PubGrubError;
 
 pub use package::Package;
 pub use target::{Arch, Target};
+pub use to_lock::{roots, to_lock};
 
 use crate::error::Hint;
 use crate::index::{File, IndexClient};

@@ -8,6 +8,7 @@ use pep440_rs::Version;
 use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder};
 
 use crate::install::Tags;
+use crate::project::manifest::{self, TargetSpec};
 use crate::python::InterpreterInfo;
 
 /// One environment the lock must serve.
@@ -183,6 +184,36 @@ fn unreachable_markers() -> MarkerEnvironment {
         sys_platform: "linux",
     })
     .expect("a constant marker environment parses")
+}
+
+/// The resolver's target for a platform the manifest names, with the
+/// marker that identifies it in the lock; `None` for the host, whose
+/// interpreter decides. `fenv lock` resolves for it and `fenv bundle`
+/// selects from the lock with it, so the two always agree.
+pub fn for_spec(spec: &TargetSpec) -> Option<Target> {
+    let target = match spec {
+        TargetSpec::Host => return None,
+        TargetSpec::Lambda { runtime, arch } => Target::lambda(
+            *runtime,
+            match arch {
+                manifest::Arch::X86_64 => Arch::X86_64,
+                manifest::Arch::Arm64 => Arch::Arm64,
+            },
+        ),
+        TargetSpec::Vercel { python } => Target::vercel(python.unwrap_or((3, 12))),
+        TargetSpec::Custom {
+            name,
+            python,
+            platform,
+        } => {
+            let (sys_platform, machine) = spec.platform_facts().unwrap_or(("linux", None));
+            Target::custom(name, *python, platform, sys_platform, machine.unwrap_or(""))
+        }
+    };
+    Some(match spec.environment_marker() {
+        Some(environment) => target.with_environment(environment),
+        None => target,
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,151 @@
+//! Whether a lock still answers the project: the inputs it was resolved
+//! from (the manifest's requirements and settings, plus what the command
+//! line adds) against the project's inputs now, decided without the
+//! network. `fenv lock --check`, `fenv sync --frozen`, `fenv bundle` and
+//! `fenv check` all ask it here.
+
+use std::path::{Path, PathBuf};
+
+use super::{Error, Lock};
+use crate::project::manifest::{self, Manifest, TargetSpec};
+
+/// What the command line adds to the project's inputs: the flags of
+/// `fenv lock` (and of sync, bundle and check, which lock or check the
+/// lock the same way).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Inputs<'a> {
+    /// `--target`: targets beside the manifest's.
+    pub targets: &'a [String],
+    pub exclude_newer: Option<&'a str>,
+    pub index_url: Option<&'a str>,
+    pub find_links: &'a [PathBuf],
+    pub prereleases: bool,
+}
+
+/// The project as the command line amends it, and how its lock stands.
+pub struct Checked {
+    /// The manifest with the command line's overrides applied.
+    pub manifest: Manifest,
+    pub specs: Vec<TargetSpec>,
+    /// What the command line adds to the manifest's inputs.
+    pub extra: Vec<String>,
+    pub lock_path: PathBuf,
+    /// The lock, when there is one.
+    pub existing: Option<Lock>,
+    /// How `existing` stands against the inputs; `None` without a lock.
+    pub freshness: Option<Freshness>,
+}
+
+/// Reads the project at `cwd` and its lock and compares them: the logic
+/// of `fenv lock --check`, which sync, bundle and check share. Needs no
+/// network.
+pub fn check(cwd: &Path, inputs: &Inputs<'_>) -> Result<Checked, Error> {
+    let mut manifest = manifest::load(cwd)?;
+    apply_overrides(&mut manifest, inputs, cwd);
+    let specs = target_specs(&manifest, inputs.targets)?;
+    // The manifest's own inputs, plus what the command line adds to them.
+    let extra: Vec<String> = specs
+        .iter()
+        .filter(|spec| !manifest.settings.targets.contains(spec))
+        .map(|spec| format!("target {spec}"))
+        .chain(inputs.prereleases.then(|| "prereleases allowed".to_string()))
+        .collect();
+    let lock_path = super::lock_path(&manifest.root);
+    let existing = if lock_path.is_file() {
+        Some(super::read(&lock_path)?)
+    } else {
+        None
+    };
+    let freshness = existing.as_ref().map(|old| freshness(old, &manifest, &extra));
+    Ok(Checked {
+        manifest,
+        specs,
+        extra,
+        lock_path,
+        existing,
+        freshness,
+    })
+}
+
+/// How a lock stands against the project's inputs: what `fenv lock
+/// --check` reports and `fenv sync --frozen` requires, decided without
+/// the network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Freshness {
+    /// The lock was resolved from exactly these inputs.
+    UpToDate,
+    /// The inputs changed: `- removed` / `+ added` lines saying how.
+    Stale(Vec<String>),
+}
+
+/// Compares `lock` with the manifest's inputs plus `extra` (what the
+/// command line adds to them, such as `target lambda`).
+fn freshness(lock: &Lock, manifest: &Manifest, extra: &[String]) -> Freshness {
+    let (inputs, inputs_hash) = inputs_of(manifest, extra);
+    if lock.tool.inputs_hash == inputs_hash {
+        Freshness::UpToDate
+    } else {
+        Freshness::Stale(diff(&lock.tool.inputs, &inputs))
+    }
+}
+
+/// The readable input lines and their hash, as `[tool.fenv]` records them.
+pub fn inputs_of(manifest: &Manifest, extra: &[String]) -> (Vec<String>, String) {
+    let inputs = manifest
+        .inputs()
+        .into_iter()
+        .chain(extra.iter().cloned())
+        .collect();
+    let hash = manifest.inputs_hash(&extra.iter().map(String::as_str).collect::<Vec<_>>());
+    (inputs, hash)
+}
+
+/// `- removed` / `+ added` lines between two input lists.
+fn diff(old: &[String], new: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = old
+        .iter()
+        .filter(|l| !new.contains(l))
+        .map(|l| format!("  - {l}"))
+        .collect();
+    out.extend(
+        new.iter()
+            .filter(|l| !old.contains(l))
+            .map(|l| format!("  + {l}")),
+    );
+    if out.is_empty() {
+        out.push("  (the inputs are the same, but were written by another fenv version)".into());
+    }
+    out
+}
+
+/// The command line's index, find-links and `--exclude-newer` in place of
+/// (or beside) the manifest's, so that they count as inputs of the lock:
+/// an up-to-date lock made without them is resolved again with them, and
+/// `--check` tells a lock made with them from one made without.
+fn apply_overrides(manifest: &mut Manifest, inputs: &Inputs<'_>, cwd: &Path) {
+    let project = &mut manifest.settings;
+    if let Some(url) = inputs.index_url {
+        project.index_url = Some(url.to_string());
+    }
+    if let Some(timestamp) = inputs.exclude_newer {
+        project.exclude_newer = Some(timestamp.to_string());
+    }
+    for dir in inputs.find_links {
+        let dir = cwd.join(dir);
+        if !project.find_links.contains(&dir) {
+            project.find_links.push(dir);
+        }
+    }
+}
+
+/// The manifest's targets, host first, plus those named with `--target`.
+fn target_specs(manifest: &Manifest, extra: &[String]) -> Result<Vec<TargetSpec>, Error> {
+    let mut specs = manifest.settings.targets.clone();
+    for text in extra {
+        let spec = TargetSpec::parse_cli(text, &manifest.settings)?;
+        if !specs.iter().any(|s| s.name() == spec.name()) {
+            specs.push(spec);
+        }
+    }
+    Ok(specs)
+}
