@@ -14,7 +14,7 @@ use crate::check::functions as rules;
 use crate::check::{Finding, Report, Rule};
 use crate::cli::settings::{CheckSettings, GlobalSettings, LockSettings};
 use crate::commands::open_cache;
-use crate::commands::sync::{EnvState, Located, env_dir, locate};
+use crate::commands::sync::EnvState;
 use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::functions::import_time;
@@ -25,13 +25,14 @@ use crate::lock;
 use crate::lock::Lock;
 use crate::lock::freshness::{self, Freshness};
 use crate::printer::Printer;
+use crate::project::env::{Located, locate};
 use crate::project::manifest::Manifest;
 use crate::sync;
 
 /// Runs every check and prints the findings; exit 1 on any error.
 pub fn check(settings: &CheckSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
-    let located = locate(settings.lock.as_deref(), printer)?;
-    let env = crate::fs::absolute(&env_dir(settings.env.as_deref(), &located))?;
+    let located = locate(std::env::current_dir()?, settings.lock.as_deref(), printer)?;
+    let env = located.env_dir(settings.env.as_deref());
     let report = findings(
         &located,
         &env,

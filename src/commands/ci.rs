@@ -11,12 +11,13 @@ use anyhow::{Context, Result};
 use crate::ci::{self, Exports, Provider};
 use crate::cli::settings::{CiSettings, GlobalSettings, SyncSettings};
 use crate::commands::check::findings;
-use crate::commands::sync::{env_dir, locate, sync};
+use crate::commands::sync::sync;
 use crate::commands::{open_cache, select_python};
 use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::lock;
 use crate::printer::Printer;
+use crate::project::env::locate;
 use crate::python::Discovery;
 
 pub fn ci(settings: CiSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
@@ -41,8 +42,8 @@ fn run(
     global: &GlobalSettings,
     printer: &Printer,
 ) -> Result<ExitStatus> {
-    let located = locate(settings.sync.lock.as_deref(), printer)?;
-    let env = crate::fs::absolute(&env_dir(settings.sync.env.as_deref(), &located))?;
+    let located = locate(std::env::current_dir()?, settings.sync.lock.as_deref(), printer)?;
+    let env = located.env_dir(settings.sync.env.as_deref());
     let exports = Exports::new(&env)?;
 
     // Step 1: the environment, exactly as locked.
@@ -138,7 +139,7 @@ fn in_group<T>(provider: &Provider, printer: &Printer, title: &str, step: impl F
 /// Prints the cache key: the platform and Python of the environment that
 /// `fenv ci` would make, and the lock's hash.
 fn cache_key(settings: &CiSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
-    let located = locate(settings.sync.lock.as_deref(), printer)?;
+    let located = locate(std::env::current_dir()?, settings.sync.lock.as_deref(), printer)?;
     if !located.lock_path.is_file() {
         return Err(crate::sync::Error::MissingLock {
             path: located.lock_path.clone(),
@@ -146,7 +147,7 @@ fn cache_key(settings: &CiSettings, global: &GlobalSettings, printer: &Printer) 
         .into());
     }
     let lock_hash = lock::hash_file(&located.lock_path)?;
-    let env = env_dir(settings.sync.env.as_deref(), &located);
+    let env = located.env_dir(settings.sync.env.as_deref());
     let cache = open_cache(global, printer);
     let python = env.join("bin").join("python");
     let info = if python.is_file() {

@@ -18,8 +18,8 @@ use crate::cli::RunArgs;
 use crate::cli::settings::{GlobalSettings, LockSettings, SyncSettings};
 use crate::commands::diagnostics;
 use crate::error::ExitStatus;
-use crate::lock;
 use crate::printer::Printer;
+use crate::project::env::env_dir;
 use crate::project::manifest;
 use crate::venv::run::{Error, activate, find_program};
 
@@ -30,14 +30,11 @@ pub fn run(args: RunArgs, global: &GlobalSettings, printer: &Printer) -> Result<
         Err(manifest::Error::NotFound { .. }) => None,
         Err(err) => return Err(err.into()),
     };
-    let env = match (&args.env, &manifest) {
-        (Some(env), _) => crate::fs::absolute(env)?,
-        (None, Some(manifest)) => crate::fs::absolute(&match &manifest.settings.env {
-            Some(env) => manifest.root.join(env),
-            None => manifest.root.join(".venv"),
-        })?,
-        (None, None) => match std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty()) {
-            Some(env) => crate::fs::absolute(&PathBuf::from(env))?,
+    // Outside a project, the active environment.
+    let env = match env_dir(args.env.as_deref(), manifest.as_ref(), &cwd) {
+        Some(env) => env,
+        None => match std::env::var_os("VIRTUAL_ENV").filter(|v| !v.is_empty()) {
+            Some(env) => crate::fs::normalize(&cwd.join(env)),
             None => return Err(Error::NoEnvironment.into()),
         },
     };
@@ -45,7 +42,7 @@ pub fn run(args: RunArgs, global: &GlobalSettings, printer: &Printer) -> Result<
     // A project with a lock: the environment made to match it first.
     let locked = manifest
         .as_ref()
-        .is_some_and(|m| lock::lock_path(&m.root).is_file());
+        .is_some_and(|m| crate::project::lock_path(&m.root).is_file());
     if locked && !args.no_sync {
         let settings = SyncSettings {
             env: Some(env.clone()),

@@ -8,15 +8,15 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::commands::sync::{env_dir, locate};
 use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::printer::Printer;
+use crate::project::env::locate;
 use crate::serve::{self, Error, dotenv, worker};
 
 pub fn serve(host: &str, port: u16, env: Option<&Path>, printer: &Printer) -> Result<ExitStatus> {
-    let located = locate(None, printer)?;
-    let env = crate::fs::absolute(&env_dir(env, &located))?;
+    let located = locate(std::env::current_dir()?, None, printer)?;
+    let env = located.env_dir(env);
     let manifest = located
         .manifest
         .context("`fenv serve` needs a project (a `pyproject.toml` or `fenv.toml`)")?;

@@ -25,7 +25,7 @@ use crate::install::{self, Distribution, InstallOptions, Linker, Target as Insta
 use crate::lock::freshness::{self, Freshness};
 use crate::lock::{self, Lock};
 use crate::printer::Printer;
-use crate::project::manifest::{self, Manifest};
+use crate::project::env::locate;
 use crate::python::{Discovery, InterpreterInfo};
 use crate::resolve::Target;
 use crate::sync::select::Environment;
@@ -41,7 +41,7 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
         }
         .into());
     }
-    let located = locate(settings.lock.as_deref(), printer)?;
+    let located = locate(std::env::current_dir()?, settings.lock.as_deref(), printer)?;
 
     // Step 1: a lock in step with the project's inputs (already read
     // when it was found up to date).
@@ -67,7 +67,7 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
     let lock_hash = lock::hash_file(lock_path)?;
 
     // Step 2: the environment, created as `fenv create` would when missing.
-    let env = crate::fs::absolute(&env_dir(settings.env.as_deref(), &located))?;
+    let env = located.env_dir(settings.env.as_deref());
     let cache = open_cache(global, printer);
     let mut report = Report::new(&env, lock_path, &lock_hash, settings.dry_run);
     if !env.join("pyvenv.cfg").is_file() {
@@ -181,60 +181,6 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
     pending::clear(&env)
         .with_context(|| format!("failed to remove `{}`", user_display(&pending::path(&env))))?;
     report.finish(plan, started, settings.json, printer)
-}
-
-/// The project (if any) and the lock that sync, check and ci work from.
-pub(crate) struct Located {
-    pub cwd: PathBuf,
-    pub manifest: Option<Manifest>,
-    /// The project's root, else the current directory.
-    pub root: PathBuf,
-    pub lock_path: PathBuf,
-}
-
-impl Located {
-    /// Whether the lock is the project's own, so its inputs can be checked.
-    pub fn is_project_lock(&self) -> bool {
-        self.manifest
-            .as_ref()
-            .is_some_and(|m| self.lock_path == lock::lock_path(&m.root))
-    }
-}
-
-/// The project around the current directory and its lock, or `lock`;
-/// a lock given explicitly may be used outside any project.
-pub(crate) fn locate(lock: Option<&Path>, printer: &Printer) -> Result<Located> {
-    let cwd = std::env::current_dir()?;
-    let manifest = match manifest::load(&cwd) {
-        Ok(manifest) => Some(manifest),
-        Err(err) if lock.is_some() => {
-            printer.verbose(format!("no project: {err}"));
-            None
-        }
-        Err(err) => return Err(err.into()),
-    };
-    let root = manifest.as_ref().map_or(cwd.clone(), |m| m.root.clone());
-    let lock_path = match lock {
-        Some(path) => crate::fs::absolute(path)?,
-        None => lock::lock_path(&root),
-    };
-    Ok(Located {
-        cwd,
-        manifest,
-        root,
-        lock_path,
-    })
-}
-
-/// `--env`, else the project's `[tool.fenv] env`, else `.venv` at the root.
-pub(crate) fn env_dir(requested: Option<&Path>, located: &Located) -> PathBuf {
-    if let Some(env) = requested {
-        return env.to_path_buf();
-    }
-    match located.manifest.as_ref().and_then(|m| m.settings.env.as_ref()) {
-        Some(env) => located.root.join(env),
-        None => located.root.join(".venv"),
-    }
 }
 
 /// An environment as a sync sees it: its interpreter, what it holds, and

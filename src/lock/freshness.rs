@@ -50,7 +50,7 @@ pub fn check(cwd: &Path, inputs: &Inputs<'_>) -> Result<Checked, Error> {
         .map(|spec| format!("target {spec}"))
         .chain(inputs.prereleases.then(|| "prereleases allowed".to_string()))
         .collect();
-    let lock_path = super::lock_path(&manifest.root);
+    let lock_path = crate::project::lock_path(&manifest.root);
     let existing = if lock_path.is_file() {
         Some(super::read(&lock_path)?)
     } else {

@@ -74,12 +74,6 @@ impl Hint for Error {
     }
 }
 
-/// Where the project's lock lives: `pylock.toml` beside the manifest,
-/// the name PEP 751 gives a project's default lock.
-pub fn lock_path(root: &Path) -> PathBuf {
-    root.join(crate::project::LOCK_FILE_NAME)
-}
-
 /// Reads and parses the lock at `path`.
 pub fn read(path: &Path) -> Result<Lock, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io {

@@ -5,6 +5,7 @@
 //! walking up from the environment's folder, then from the
 //! `requires-python` of the nearest `pyproject.toml`.
 
+pub mod env;
 pub mod manifest;
 pub mod scaffold;
 
@@ -17,6 +18,12 @@ use crate::python::{PythonRequest, VersionRequest};
 /// project's default lock. The project names it (a `lock = …` setting
 /// may point elsewhere); [`crate::lock`] reads and writes it.
 pub const LOCK_FILE_NAME: &str = "pylock.toml";
+
+/// Where the project's lock lives: `pylock.toml` beside the manifest,
+/// the name PEP 751 gives a project's default lock.
+pub fn lock_path(root: &Path) -> PathBuf {
+    root.join(LOCK_FILE_NAME)
+}
 
 /// What can be wrong with a project file.
 #[derive(Debug, thiserror::Error)]
