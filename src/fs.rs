@@ -9,6 +9,76 @@ pub const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # This file is a cache directory tag created by fenv.\n\
 # For information about cache directory tags see https://bford.info/cachedir/\n";
 
+/// Whether `path` is a regular file (a link is followed) that someone may
+/// execute: what `PATH` lookup, interpreter discovery and bundles ask.
+pub fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+}
+
+/// Why a walk of a folder tree stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    #[error(
+        "`{}` links to `{}`, a folder that holds it, so the tree never ends",
+        user_display(link),
+        user_display(ancestor)
+    )]
+    Loop { link: PathBuf, ancestor: PathBuf },
+
+    #[error("failed to read `{}`", user_display(path))]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl crate::error::Hint for WalkError {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::Loop { .. } => Some("remove the link, or point it at a folder outside the tree".into()),
+            Self::Io { .. } => None,
+        }
+    }
+}
+
+/// Everything below `root` (not `root` itself), in name order, links
+/// followed, entering only what `enter` accepts (an entry it refuses is
+/// skipped, and a folder it refuses is not entered). A link that points
+/// nowhere is skipped; a link back to a folder above it is an error
+/// naming the link, not an endless tree.
+pub fn walk<P>(root: &Path, mut enter: P) -> impl Iterator<Item = Result<walkdir::DirEntry, WalkError>>
+where
+    P: FnMut(&walkdir::DirEntry) -> bool,
+{
+    walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .min_depth(1)
+        .into_iter()
+        .filter_entry(move |entry| enter(entry))
+        .filter_map(|entry| match entry {
+            Ok(entry) => Some(Ok(entry)),
+            Err(err) => {
+                let path = err.path().map(Path::to_path_buf).unwrap_or_default();
+                if let Some(ancestor) = err.loop_ancestor() {
+                    return Some(Err(WalkError::Loop {
+                        link: path,
+                        ancestor: ancestor.to_path_buf(),
+                    }));
+                }
+                let dangling = err.depth() > 0
+                    && path.symlink_metadata().is_ok_and(|m| m.is_symlink())
+                    && !path.exists();
+                let source = err
+                    .into_io_error()
+                    .unwrap_or_else(|| io::Error::other("unreadable entry"));
+                (!dangling).then_some(Err(WalkError::Io { path, source }))
+            }
+        })
+}
+
 /// Writes `contents` to `path` through a temporary file in the same folder
 /// and a rename, so readers see the old content or the new, never half.
 pub fn write_atomic(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {

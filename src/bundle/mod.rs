@@ -64,6 +64,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    #[error(transparent)]
+    Walk(#[from] crate::fs::WalkError),
 }
 
 impl Hint for Error {
@@ -87,6 +90,7 @@ impl Hint for Error {
             ),
             Self::Glob { .. } => Some("fix `include` or `exclude` in its `[tool.fenv.functions.NAME]` table".into()),
             Self::Io { .. } => None,
+            Self::Walk(source) => source.hint(),
         }
     }
 }

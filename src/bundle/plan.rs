@@ -54,7 +54,7 @@ pub fn entries(
     excludes: &Excludes,
 ) -> Result<Vec<Entry>, Error> {
     let mut out: BTreeMap<String, Contents> = BTreeMap::new();
-    walk(staging, staging, &mut |relative, path, is_dir, executable| {
+    walk(staging, &mut |relative, path, is_dir, executable| {
         if is_dir {
             if relative.rsplit('/').next() == Some("__pycache__") {
                 return false;
@@ -75,7 +75,7 @@ pub fn entries(
     })?;
     for path in code_files(code)? {
         let relative = crate::install::relative_to(&path, code.root);
-        let executable = is_executable(&path);
+        let executable = crate::fs::is_executable(&path);
         add_parents(&relative, &mut out);
         out.insert(
             relative,
@@ -134,26 +134,22 @@ fn add_parents(relative: &str, out: &mut BTreeMap<String, Contents>) {
 fn code_files(code: &Code<'_>) -> Result<Vec<PathBuf>, Error> {
     let mut files = vec![code.root.join(code.module)];
     if code.helpers_dir.is_dir() {
-        walk(
-            code.helpers_dir,
-            code.helpers_dir,
-            &mut |relative, path, is_dir, _| {
-                let name = relative.rsplit('/').next().unwrap_or_default();
-                if name == "__pycache__" || name.starts_with('.') {
-                    return false;
-                }
-                // Inside a `_` folder everything is a helper's.
-                let in_helper = relative.split('/').any(|p| p.starts_with('_'));
-                if !is_dir && in_helper && !name.ends_with(".pyc") {
-                    files.push(path.to_path_buf());
-                }
-                true
-            },
-        )?;
+        walk(code.helpers_dir, &mut |relative, path, is_dir, _| {
+            let name = relative.rsplit('/').next().unwrap_or_default();
+            if name == "__pycache__" || name.starts_with('.') {
+                return false;
+            }
+            // Inside a `_` folder everything is a helper's.
+            let in_helper = relative.split('/').any(|p| p.starts_with('_'));
+            if !is_dir && in_helper && !name.ends_with(".pyc") {
+                files.push(path.to_path_buf());
+            }
+            true
+        })?;
     }
     if !code.include.is_empty() {
         let set = glob_set("include", code.include)?;
-        walk(code.root, code.root, &mut |relative, path, is_dir, _| {
+        walk(code.root, &mut |relative, path, is_dir, _| {
             let name = relative.rsplit('/').next().unwrap_or_default();
             if is_dir {
                 return !(name.starts_with('.')
@@ -186,48 +182,29 @@ fn glob_set(function: &str, globs: &[String]) -> Result<GlobSet, Error> {
     })
 }
 
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(_: &Path) -> bool {
-    false
-}
-
-/// Walks `dir` in name order, calling `visit(relative, path, is_dir,
+/// Walks `root` in name order, calling `visit(relative, path, is_dir,
 /// executable)`; a folder is entered when `visit` returns true. Links are
 /// followed (a bundle holds files, not links); anything else is skipped.
-fn walk(
-    root: &Path,
-    dir: &Path,
-    visit: &mut dyn FnMut(&str, &Path, bool, bool) -> bool,
-) -> Result<(), Error> {
-    let io = |source| Error::Io {
-        action: "read",
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .collect::<Result<_, _>>()
-        .map_err(io)?;
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for entry in entries {
-        let path = entry.path();
-        let Ok(meta) = std::fs::metadata(&path) else {
-            continue;
-        };
-        let relative = crate::install::relative_to(&path, root);
-        if meta.is_dir() {
-            if visit(&relative, &path, true, true) {
-                walk(root, &path, visit)?;
-            }
-        } else if meta.is_file() {
-            visit(&relative, &path, false, is_executable(&path));
+fn walk(root: &Path, visit: &mut dyn FnMut(&str, &Path, bool, bool) -> bool) -> Result<(), Error> {
+    let enter = |entry: &walkdir::DirEntry| {
+        let relative = crate::install::relative_to(entry.path(), root);
+        let kind = entry.file_type();
+        if kind.is_dir() {
+            visit(&relative, entry.path(), true, true)
+        } else if kind.is_file() {
+            visit(
+                &relative,
+                entry.path(),
+                false,
+                crate::fs::is_executable(entry.path()),
+            );
+            true
+        } else {
+            false
         }
+    };
+    for entry in crate::fs::walk(root, enter) {
+        entry?;
     }
     Ok(())
 }

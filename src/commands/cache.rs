@@ -69,20 +69,11 @@ fn folder_size(dir: &Path) -> u64 {
     use std::os::unix::fs::MetadataExt;
     let mut seen = std::collections::HashSet::new();
     let mut total = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.filter_map(Result::ok) {
-            let Ok(meta) = entry.path().symlink_metadata() else {
-                continue;
-            };
-            if meta.is_dir() {
-                stack.push(entry.path());
-            } else if meta.is_file() && seen.insert((meta.dev(), meta.ino())) {
-                total += meta.len();
-            }
+    // Links are not followed: the cache's size is its own files'.
+    for entry in walkdir::WalkDir::new(dir).into_iter().filter_map(Result::ok) {
+        let Ok(meta) = entry.metadata() else { continue };
+        if meta.is_file() && seen.insert((meta.dev(), meta.ino())) {
+            total += meta.len();
         }
     }
     total

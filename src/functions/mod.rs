@@ -41,6 +41,9 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error(transparent)]
+    Walk(#[from] crate::fs::WalkError),
+
     #[error("the function `{name}` names `{}`, which does not exist", user_display(path))]
     MissingModule { name: String, path: PathBuf },
 
@@ -66,6 +69,7 @@ impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
             Self::Io { .. } => None,
+            Self::Walk(source) => source.hint(),
             Self::MissingModule { .. } => Some("fix `path` in its `[tool.fenv.functions.NAME]` table".into()),
             Self::DuplicateName { .. } => {
                 Some("rename one of the files; names come from the path under the functions folder".into())
@@ -221,25 +225,11 @@ fn name_of(module: &Path, dir: &Path) -> String {
 /// The `*.py` files under `dir`, skipping names that start with `_` or
 /// `.` (helpers, as on Vercel) and the folders so named.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let io = |source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .filter_map(Result::ok)
-        .collect();
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for entry in entries {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(['_', '.']) {
-            continue;
-        }
-        let path = entry.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if name.ends_with(".py") {
-            out.push(path);
+    let visible = |entry: &walkdir::DirEntry| !entry.file_name().to_string_lossy().starts_with(['_', '.']);
+    for entry in crate::fs::walk(dir, visible) {
+        let entry = entry?;
+        if entry.file_type().is_file() && entry.file_name().to_string_lossy().ends_with(".py") {
+            out.push(entry.into_path());
         }
     }
     Ok(())

@@ -339,5 +339,8 @@ fn hash_file_hashes_the_bytes() {
         "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     );
     assert!(hash_file(&dir.path().join("missing")).is_err());
-    assert_eq!(crate::project::lock_path(dir.path()), dir.path().join("pylock.toml"));
+    assert_eq!(
+        crate::project::lock_path(dir.path()),
+        dir.path().join("pylock.toml")
+    );
 }

@@ -10,7 +10,6 @@
 
 use std::collections::HashSet;
 use std::ffi::OsString;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -208,7 +207,7 @@ impl<'a> Discovery<'a> {
                 path: path.clone(),
                 reason: "the folder holds no `bin/python3` or `python` executable".into(),
             })?
-        } else if is_executable(&path) {
+        } else if crate::fs::is_executable(&path) {
             path
         } else if path.exists() {
             return Err(Error::NotAnInterpreter {
@@ -309,7 +308,7 @@ impl<'a> Discovery<'a> {
     /// The executable `name` in `dir` (a shim resolved), if there is one.
     fn named_in_dir(&self, dir: &Path, name: &str) -> Option<Candidate> {
         let path = dir.join(name);
-        if !is_executable(&path) {
+        if !crate::fs::is_executable(&path) {
             return None;
         }
         let candidate = Candidate {
@@ -325,7 +324,7 @@ impl<'a> Discovery<'a> {
     fn pyenv_named(&self, name: &str) -> Option<Candidate> {
         self.pyenv_installs().into_iter().find_map(|install| {
             let path = install.path.parent()?.join(name);
-            is_executable(&path).then(|| Candidate {
+            crate::fs::is_executable(&path).then(|| Candidate {
                 hint: name_hint(name).or(install.hint),
                 path,
                 ..install
@@ -352,7 +351,7 @@ impl<'a> Discovery<'a> {
                 return None;
             }
             let path = root.join("versions").join(&version).join("bin").join(name);
-            if is_executable(&path) {
+            if crate::fs::is_executable(&path) {
                 return Some(Candidate {
                     path,
                     source: Source::PyenvShim,
@@ -458,7 +457,7 @@ fn python_names(dir: &Path) -> Vec<String> {
         .into_iter()
         .map(|(_, _, name)| name)
         .chain(plain)
-        .filter(|name| is_executable(&dir.join(name)))
+        .filter(|name| crate::fs::is_executable(&dir.join(name)))
         .collect()
 }
 
@@ -520,10 +519,6 @@ pub fn venv_base(path: &Path) -> Option<PathBuf> {
         (key.trim().eq_ignore_ascii_case("home")).then(|| PathBuf::from(value.trim()))
     })?;
     Some(home.join(path.file_name()?))
-}
-
-fn is_executable(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 fn same_dir(a: &Path, b: &Path) -> bool {

@@ -367,19 +367,14 @@ fn module_name(relative: &str) -> String {
 /// plus `module` (which may live outside it).
 fn stamp(dir: &Path, module: &Path) -> Stamp {
     fn walk(dir: &Path, stamp: &mut Stamp) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
+        let watched = |entry: &walkdir::DirEntry| {
+            let name = entry.file_name().to_string_lossy();
+            !entry.file_type().is_dir() || !(name.starts_with('.') || name == "__pycache__")
         };
-        for entry in entries.filter_map(Result::ok) {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            let Ok(kind) = entry.file_type() else { continue };
-            if kind.is_dir() {
-                if !name.starts_with('.') && name != "__pycache__" {
-                    walk(&entry.path(), stamp);
-                }
-            } else if name.ends_with(".py") {
-                add(&entry.path(), stamp);
+        // What cannot be read is not watched; discovery reports it.
+        for entry in crate::fs::walk(dir, watched).filter_map(Result::ok) {
+            if entry.file_type().is_file() && entry.file_name().to_string_lossy().ends_with(".py") {
+                add(entry.path(), stamp);
             }
         }
     }

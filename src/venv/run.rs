@@ -8,7 +8,6 @@
 //! replaced.
 
 use std::ffi::{OsStr, OsString};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -58,13 +57,9 @@ pub fn find_program(program: &OsStr, path: &OsStr) -> Option<PathBuf> {
     if program.is_empty() {
         return None;
     }
-    std::env::split_paths(path)
-        .map(|dir| dir.join(as_path))
-        .find(|candidate| is_executable(candidate))
-}
-
-fn is_executable(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+    // `which` resolves relative `PATH` entries against the current folder.
+    let cwd = std::env::current_dir().ok()?;
+    which::which_in(program, Some(path), cwd).ok()
 }
 
 /// What stops `fenv run` before the command starts.
@@ -122,7 +117,11 @@ mod tests {
         // Not executable in `a`: skipped.
         std::fs::write(first.join("tool"), "").unwrap();
         std::fs::write(second.join("tool"), "").unwrap();
-        std::fs::set_permissions(second.join("tool"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(
+            second.join("tool"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
         let path = std::env::join_paths([&first, &second]).unwrap();
         assert_eq!(find_program(OsStr::new("tool"), &path), Some(second.join("tool")));
         assert_eq!(find_program(OsStr::new("missing"), &path), None);

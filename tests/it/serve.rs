@@ -544,6 +544,31 @@ fn without_an_environment_it_says_to_sync() {
     );
 }
 
+/// `api/loop -> ..` once made discovery list 41 ever longer routes; a
+/// link back up the tree is now an error that names it.
+#[test]
+fn a_symlink_loop_under_the_functions_folder_is_named() {
+    let ctx = TestContext::new();
+    ctx.write(
+        "pyproject.toml",
+        "[project]\nname = \"demo\"\nversion = \"0.1.0\"\n",
+    );
+    ctx.write("api/index.py", "def app(environ, start_response):\n    pass\n");
+    std::os::unix::fs::symlink("..", ctx.path("api/loop")).unwrap();
+    // A link that points nowhere is skipped, as before.
+    std::os::unix::fs::symlink("missing.py", ctx.path("api/gone.py")).unwrap();
+    let stderr = run_err(ctx.fenv().args(["serve", "--port", "0"]), 1);
+    let project = ctx.path("api");
+    let project = project.parent().unwrap().display();
+    assert_eq!(
+        stderr,
+        format!(
+            "error: failed to find the functions: `api/loop` links to `{project}`, a folder that holds it, so the tree never ends\n\
+             hint: remove the link, or point it at a folder outside the tree\n"
+        )
+    );
+}
+
 #[test]
 fn a_port_in_use_is_named() {
     let ctx = TestContext::new();
