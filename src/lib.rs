@@ -19,6 +19,7 @@ pub mod fs;
 pub mod functions;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod hash;
 pub mod index;
 pub mod install;
 pub mod limits;

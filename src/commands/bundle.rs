@@ -13,7 +13,6 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use sha2::{Digest, Sha256};
 
 use crate::bundle::artifacts::{self, Artifact};
 use crate::bundle::plan::{self, Code, Excludes};
@@ -227,10 +226,7 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
         drop(staging);
         let bytes = fs_err::read(&zip_path)?;
         let zipped = bytes.len() as u64;
-        let sha256: String = Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let sha256 = crate::hash::sha256_hex(&bytes);
 
         let budget = function.settings.budget.unzipped_bytes;
         let over = report::over(unzipped, zipped, limits, budget);

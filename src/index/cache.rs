@@ -16,7 +16,7 @@
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+use crate::hash::sha256_hex;
 
 use super::File;
 use super::cached_page::CachedPage;
@@ -125,22 +125,6 @@ fn write(cache: &Cache, bucket: &str, path: &Path, bytes: &[u8]) {
         return;
     }
     let _ = crate::fs::write_atomic(path, bytes);
-}
-
-/// Lowercase hex sha256.
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// Lowercase hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        })
 }
 
 #[cfg(test)]

@@ -8,14 +8,11 @@
 //! and modification time. Metadata comes from the local archive.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::UNIX_EPOCH;
 
-use sha2::{Digest, Sha256};
-
-use super::cache::{IndexCache, hex};
+use super::cache::IndexCache;
 use super::{Error, File, url};
 use crate::dist::name::{WheelFilename, normalize};
 
@@ -113,7 +110,7 @@ fn local_file(path: &Path, cache: &IndexCache) -> Result<File, Error> {
     let sha256 = match cache.read_file_hash(&path, meta.len(), modified_ns) {
         Some(hash) => hash,
         None => {
-            let hash = sha256_file(&path).map_err(io)?;
+            let hash = crate::hash::sha256_file(&path).map_err(io)?;
             cache.write_file_hash(&path, meta.len(), modified_ns, &hash);
             hash
         }
@@ -128,20 +125,6 @@ fn local_file(path: &Path, cache: &IndexCache) -> Result<File, Error> {
         size: Some(meta.len()),
         ..File::default()
     })
-}
-
-/// The sha256 of a local file, streamed.
-pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
-    let mut file = fs_err::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0; 256 * 1024];
-    loop {
-        let read = file.read(&mut buffer)?;
-        if read == 0 {
-            return Ok(hex(&hasher.finalize()));
-        }
-        hasher.update(&buffer[..read]);
-    }
 }
 
 /// The METADATA of a local wheel.

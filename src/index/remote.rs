@@ -13,12 +13,10 @@
 use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
-use super::cache::{hex, sha256_hex};
 use super::central_directory::{self, RangeError};
 use super::http::{self, Failure, Http};
 use super::{Error, File, url};
+use crate::hash::{HashingWriter, hex, sha256_hex};
 
 /// The tail fetched first: enough for the central directory of all but
 /// the largest wheels.
@@ -194,32 +192,10 @@ fn copy_bounded(
     out: &mut impl Write,
     limit: u64,
 ) -> std::io::Result<(String, u64)> {
-    let mut hashing = HashingWriter {
-        inner: out,
-        hasher: Sha256::new(),
-        len: 0,
-    };
+    let mut hashing = HashingWriter::new(out);
     std::io::copy(&mut reader.take(limit.saturating_add(1)), &mut hashing)?;
-    Ok((hex(&hashing.hasher.finalize()), hashing.len))
-}
-
-struct HashingWriter<'a, W> {
-    inner: &'a mut W,
-    hasher: Sha256,
-    len: u64,
-}
-
-impl<W: Write> Write for HashingWriter<'_, W> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let written = self.inner.write(bytes)?;
-        self.hasher.update(&bytes[..written]);
-        self.len += len64(&bytes[..written]);
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
+    let (digest, len, _) = hashing.finish();
+    Ok((hex(&digest), len))
 }
 
 fn check_hash(file: &File, actual: &str) -> Result<(), Error> {

@@ -2,7 +2,6 @@
 //! `path,sha256=<urlsafe-b64>,size` rows.
 
 use base64::Engine;
-use sha2::{Digest, Sha256};
 
 /// One row of a `RECORD`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
@@ -27,7 +26,7 @@ impl RecordEntry {
 
 /// `sha256=<urlsafe base64 without padding>`, as RECORD spells a hash.
 pub fn hash(contents: &[u8]) -> String {
-    format!("sha256={}", encode(&Sha256::digest(contents)))
+    format!("sha256={}", encode(&crate::hash::sha256(contents)))
 }
 
 /// The RECORD form of a raw sha256 digest.

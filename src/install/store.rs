@@ -22,7 +22,6 @@ use std::path::{Path, PathBuf};
 
 use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::str::FromStr;
 
 use crate::cache::Cache;
@@ -189,10 +188,7 @@ impl WheelStore {
             metadata.ctime(),
             metadata.ctime_nsec()
         );
-        let key: String = Sha256::digest(wheel.as_os_str().as_encoded_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let key = crate::hash::sha256_hex(wheel.as_os_str().as_encoded_bytes());
         let memo = self.archives.join(".sources").join(key);
         if let Ok(text) = std::fs::read_to_string(&memo)
             && let Some(sha256) = text.strip_prefix(&stamp)
@@ -201,7 +197,7 @@ impl WheelStore {
         {
             return Ok(sha256.to_string());
         }
-        let sha256 = sha256_file(wheel).map_err(Error::io("read", wheel))?;
+        let sha256 = crate::hash::sha256_file(wheel).map_err(Error::io("read", wheel))?;
         if let Some(dir) = memo.parent()
             && std::fs::create_dir_all(dir).is_ok()
         {
@@ -306,28 +302,6 @@ fn read_marker(dir: &Path) -> Option<UnpackedWheel> {
     })
 }
 
-/// The hex sha256 of a file.
-pub fn sha256_file(path: &Path) -> io::Result<String> {
-    Ok(sha256_of(&mut File::open(path)?)?
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
-}
-
-/// The sha256 of everything `reader` gives, read in 64 KiB blocks.
-pub fn sha256_of(reader: &mut impl Read) -> io::Result<[u8; 32]> {
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0; 64 * 1024];
-    loop {
-        let read = reader.read(&mut buffer)?;
-        if read == 0 {
-            break;
-        }
-        hasher.update(&buffer[..read]);
-    }
-    Ok(hasher.finalize().into())
-}
-
 /// Unpacks `archive` into `into`, verifying it as the wheel spec asks.
 fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel, Error> {
     let invalid = |reason: String| Error::InvalidWheel {
@@ -369,10 +343,8 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
             fs_err::create_dir_all(parent).map_err(Error::io("create", parent))?;
         }
         let executable = mode & 0o111 != 0;
-        let mut out = create_file(&path, executable)?;
-        let mut hasher = Sha256::new();
+        let mut out = crate::hash::HashingWriter::new(create_file(&path, executable)?);
         let mut buffer = vec![0; 64 * 1024];
-        let mut size = 0u64;
         loop {
             let read = entry
                 .read(&mut buffer)
@@ -386,15 +358,14 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
                     "it unpacks to more than {unpacked_limit} bytes from {archive_size}: a zip bomb (`FENV_MAX_UNPACKED` sets the limit)"
                 )));
             }
-            hasher.update(&buffer[..read]);
             io::Write::write_all(&mut out, &buffer[..read]).map_err(Error::io("write", &path))?;
-            size += read as u64;
         }
-        drop(out);
+        let (digest, size, file) = out.finish();
+        drop(file);
         seal(&path)?;
         written.push((
             relative.to_string_lossy().into_owned(),
-            record::encode(&hasher.finalize()),
+            record::encode(&digest),
             size,
         ));
     }

@@ -8,9 +8,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::hash::sha256_reader;
 use crate::install::installed::Distribution;
 use crate::install::record;
-use crate::install::store::sha256_of;
 
 /// A file that is not as its distribution's `RECORD` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +76,7 @@ fn digest(path: &Path, size: Option<u64>) -> std::io::Result<Option<String>> {
     {
         return Ok(None);
     }
-    Ok(Some(record::encode(&sha256_of(&mut file)?)))
+    Ok(Some(record::encode(&sha256_reader(&mut file)?)))
 }
 
 #[cfg(test)]

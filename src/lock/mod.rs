@@ -14,8 +14,6 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 pub use read::parse;
 pub use schema::{FenvTool, Lock, LockedFile, LockedPackage};
 pub use write::{CREATED_BY, LOCK_VERSION, render};
@@ -102,11 +100,7 @@ pub fn hash_file(path: &Path) -> Result<String, Error> {
         path: path.to_path_buf(),
         source,
     })?;
-    let digest: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    Ok(format!("sha256:{digest}"))
+    Ok(format!("sha256:{}", crate::hash::sha256_hex(&bytes)))
 }
 
 #[cfg(test)]

@@ -11,7 +11,6 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::cache::Cache;
 use crate::python::Error;
@@ -104,5 +103,5 @@ fn probe_digest() -> String {
 }
 
 fn hex_digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    crate::hash::sha256_hex(bytes)
 }

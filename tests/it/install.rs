@@ -395,7 +395,8 @@ fn link_modes() {
     let Some(env) = Env::new(".venv", &[]) else { return };
     let installed_file = |env: &Env| env.site_packages().join("demo_pkg/sub/mod.py");
     let cached = |env: &Env| {
-        let sha = fenv::install::store::sha256_file(&env.wheels.join(demo("1.0").file_name())).unwrap();
+        let sha =
+            crate::support::sha256_hex(&std::fs::read(env.wheels.join(demo("1.0").file_name())).unwrap());
         env.ctx
             .cache()
             .join("unpacked")

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use pep508_rs::Requirement;
-use sha2::{Digest, Sha256};
 
 use super::Manifest;
 
@@ -90,10 +89,7 @@ impl Manifest {
             text.push_str(line);
             text.push('\n');
         }
-        Sha256::digest(text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::hash::sha256_hex(text.as_bytes())
     }
 
     /// `path` relative to the root with `/` separators when it is inside
