@@ -14,7 +14,6 @@ use crate::check::functions as rules;
 use crate::check::{Finding, Report, Rule};
 use crate::cli::settings::{CheckSettings, GlobalSettings, LockSettings};
 use crate::commands::open_cache;
-use crate::commands::sync::EnvState;
 use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::functions::import_time;
@@ -28,6 +27,7 @@ use crate::printer::Printer;
 use crate::project::env::{Located, locate};
 use crate::project::manifest::Manifest;
 use crate::sync;
+use crate::sync::EnvState;
 
 /// Runs every check and prints the findings; exit 1 on any error.
 pub fn check(settings: &CheckSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
@@ -150,14 +150,18 @@ fn environment(
     let state = match EnvState::read(env, &locked, &cache, /* check never builds */ false) {
         Ok(state) => state,
         Err(err) => {
-            let rule = match err.downcast_ref::<sync::Error>() {
-                Some(sync::Error::PythonMismatch { .. } | sync::Error::PackagePythonMismatch { .. }) => {
+            let unfit = match &err {
+                sync::Error::Sync { source, .. } => source.as_ref(),
+                other => other,
+            };
+            let rule = match unfit {
+                sync::Error::PythonMismatch { .. } | sync::Error::PackagePythonMismatch { .. } => {
                     Rule::PythonMismatch
                 }
-                Some(sync::Error::NotForThisEnvironment { .. }) => Rule::LockEnvironment,
-                _ => return Err(err),
+                sync::Error::NotForThisEnvironment { .. } => Rule::LockEnvironment,
+                _ => return Err(err.into()),
             };
-            report.push(Finding::new(rule, format!("{}", err.root_cause())));
+            report.push(Finding::new(rule, unfit.to_string()));
             return Ok(None);
         }
     };

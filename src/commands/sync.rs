@@ -7,31 +7,28 @@
 //! `fenv check` and `fenv ci` reuse the first steps ([`locate`],
 //! [`env_dir`], [`EnvState`]) so all three agree on what "in sync" means.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use serde::Serialize;
 
 use crate::cache::Cache;
 use crate::cli::settings::{GlobalSettings, Reinstall, SyncSettings};
 use crate::commands::{Store, files_client, open_cache, open_store, select_python};
-use crate::dist::name::normalize;
 use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::index::IndexClient;
-use crate::install::{self, Distribution, InstallOptions, Linker, Target as InstallTarget};
+use crate::install::{self, Linker};
 use crate::lock::freshness::{self, Freshness};
 use crate::lock::{self, Lock};
 use crate::printer::Printer;
 use crate::project::env::locate;
-use crate::python::{Discovery, InterpreterInfo};
-use crate::resolve::Target;
-use crate::sync::select::Environment;
-use crate::sync::{self, LOCK_KEY, Plan, Selected, pending};
-use crate::venv::cfg::PyvenvCfg;
-use crate::venv::{self, CreateOptions, InterpreterLink, Layout, OnExisting, Seed, Seeder};
+use crate::python::Discovery;
+use crate::sync::apply::{apply, install_target, lock_env};
+use crate::sync::report::Report;
+use crate::sync::state::select_for;
+use crate::sync::{self, EnvState, LOCK_KEY, Plan, Selected, pending};
+use crate::venv::{self, CreateOptions, InterpreterLink, OnExisting, Seed, Seeder};
 
 pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
     let started = Instant::now();
@@ -74,7 +71,7 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
         report.created = true;
         if settings.dry_run {
             printer.info(format!(" + virtual environment at `{}`", user_display(&env)));
-            return report.finish(&Plan::default(), started, settings.json, printer);
+            return Ok(report.finish(&Plan::default(), started, settings.json, printer)?);
         }
         create_env(&env, &locked, &located.root, &settings, &cache, global, printer)?;
     }
@@ -110,10 +107,10 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
     report.python = state.info.version_string();
     let plan = &state.plan;
     if settings.dry_run {
-        return report.finish(plan, started, settings.json, printer);
+        return Ok(report.finish(plan, started, settings.json, printer)?);
     }
     if plan.is_empty() && state.cfg.get(LOCK_KEY) == Some(lock_hash.as_str()) && state.pending.is_none() {
-        return report.finish(plan, started, settings.json, printer);
+        return Ok(report.finish(plan, started, settings.json, printer)?);
     }
 
     // Step 5: every wheel in the store and verified before anything changes.
@@ -180,234 +177,7 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
         .with_context(|| format!("failed to write `{}`", user_display(&cfg_path)))?;
     pending::clear(&env)
         .with_context(|| format!("failed to remove `{}`", user_display(&pending::path(&env))))?;
-    report.finish(plan, started, settings.json, printer)
-}
-
-/// An environment as a sync sees it: its interpreter, what it holds, and
-/// the plan that takes it to the lock.
-pub(crate) struct EnvState {
-    pub env: PathBuf,
-    pub info: InterpreterInfo,
-    pub layout: Layout,
-    pub cfg: PyvenvCfg,
-    pub installed: Vec<Distribution>,
-    /// What a stopped sync was changing, when one stopped.
-    pub pending: Option<Vec<String>>,
-    pub plan: Plan,
-    /// What the plan was made from.
-    selected: Vec<Selected>,
-    seeds: Vec<String>,
-    suspect: Vec<String>,
-}
-
-impl EnvState {
-    pub fn read(env: &Path, locked: &Lock, cache: &Cache, no_build: bool) -> Result<Self> {
-        let (info, _) = crate::python::cache::query_cached(cache, &env.join("bin").join("python"))
-            .with_context(|| format!("failed to query the Python of `{}`", user_display(env)))?;
-        let selected = select_for(locked, &info, env, no_build)?;
-        let cfg_path = env.join("pyvenv.cfg");
-        let cfg = PyvenvCfg::parse(&fs_err::read_to_string(&cfg_path)?);
-        let layout = Layout::for_interpreter(&info);
-        let installed = install::installed(&env.join(&layout.site_packages))?;
-        let seeds: Vec<String> = cfg
-            .get("seed")
-            .unwrap_or_default()
-            .split_whitespace()
-            .map(normalize)
-            .collect();
-        let pending = pending::read(env)
-            .with_context(|| format!("failed to read `{}`", user_display(&pending::path(env))))?;
-        // Half-written installs (no RECORD yet) and whatever a stopped
-        // sync was changing are installed again.
-        let suspect: Vec<String> = installed
-            .iter()
-            .filter(|dist| !dist.dist_info.join("RECORD").is_file())
-            .map(Distribution::normalized_name)
-            .chain(pending.iter().flatten().cloned())
-            .collect();
-        let plan = sync::plan(&installed, &selected, &seeds, &suspect);
-        Ok(Self {
-            env: env.to_path_buf(),
-            info,
-            layout,
-            cfg,
-            installed,
-            pending,
-            plan,
-            selected,
-            seeds,
-            suspect,
-        })
-    }
-
-    /// Plans again, installing `names` (locked packages) again too.
-    pub fn reinstall(&mut self, names: &[String]) {
-        self.suspect.extend(names.iter().cloned());
-        self.plan = sync::plan(&self.installed, &self.selected, &self.seeds, &self.suspect);
-    }
-
-    /// The locked, installed packages some of whose files differ from
-    /// their `RECORD` (what `fenv check` reports as `file-*`).
-    pub fn damaged(&self) -> Vec<String> {
-        let site_packages = self.site_packages();
-        let locked: Vec<&Distribution> = self
-            .installed
-            .iter()
-            .filter(|d| self.selected.iter().any(|s| s.name == d.normalized_name()))
-            .collect();
-        let verified = crate::parallel::try_each(&locked, crate::install::INSTALL_JOBS, |_, dist| {
-            Ok::<_, std::convert::Infallible>(install::verify::verify(&site_packages, &self.env, dist))
-        });
-        locked
-            .iter()
-            .zip(verified)
-            .filter(|(_, verified)| verified.as_ref().is_ok_and(|v| !v.problems.is_empty()))
-            .map(|(dist, _)| dist.normalized_name())
-            .collect()
-    }
-
-    pub fn site_packages(&self) -> PathBuf {
-        self.env.join(&self.layout.site_packages)
-    }
-}
-
-/// The lock's packages for an environment of `info`'s interpreter at
-/// `env`: what a sync installs, or why the lock does not fit it (which
-/// includes an sdist to build under `--no-build`).
-fn select_for(locked: &Lock, info: &InterpreterInfo, env: &Path, no_build: bool) -> Result<Vec<Selected>> {
-    let target = Target::host(info).map_err(anyhow::Error::msg)?;
-    let environment = Environment {
-        description: &target.description,
-        python: &target.python,
-        markers: &target.markers,
-        tags: &target.tags,
-        allow_sdist: target.allow_sdist,
-    };
-    let selected = sync::select(locked, &environment).and_then(|selected| {
-        match selected
-            .iter()
-            .find(|s| no_build && s.source == sync::Source::Sdist)
-        {
-            Some(sdist) => Err(sync::Error::BuildForbidden {
-                package: sdist.name.clone(),
-                version: sdist.version.clone(),
-            }),
-            None => Ok(selected),
-        }
-    });
-    selected.with_context(|| format!("failed to sync `{}`", user_display(env)))
-}
-
-/// What a sync did or would do, for people (one line a change and a
-/// summary) and for `--json`.
-#[derive(Debug, Serialize)]
-struct Report {
-    env: PathBuf,
-    lock: PathBuf,
-    lock_hash: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
-    python: String,
-    dry_run: bool,
-    /// The environment was (or, in a dry run, would be) created.
-    created: bool,
-    changes: Vec<Change>,
-    unchanged: usize,
-    summary: String,
-    elapsed_ms: u128,
-}
-
-#[derive(Debug, Serialize)]
-struct Change {
-    action: &'static str,
-    name: String,
-    version: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    from: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    file: Option<String>,
-}
-
-impl Report {
-    fn new(env: &Path, lock: &Path, lock_hash: &str, dry_run: bool) -> Self {
-        Self {
-            env: env.to_path_buf(),
-            lock: lock.to_path_buf(),
-            lock_hash: lock_hash.to_string(),
-            python: String::new(),
-            dry_run,
-            created: false,
-            changes: Vec::new(),
-            unchanged: 0,
-            summary: String::new(),
-            elapsed_ms: 0,
-        }
-    }
-
-    /// Prints the changes and the summary (or the JSON); a dry run that
-    /// would change anything exits 1.
-    fn finish(mut self, plan: &Plan, started: Instant, json: bool, printer: &Printer) -> Result<ExitStatus> {
-        let wheel = |selected: &Selected| Some(selected.file.name.clone());
-        for selected in &plan.install {
-            self.changes.push(Change {
-                action: "install",
-                name: selected.name.clone(),
-                version: selected.version.clone(),
-                from: None,
-                file: wheel(selected),
-            });
-        }
-        for (action, pairs) in [("replace", &plan.replace), ("repair", &plan.repair)] {
-            for (old, selected) in pairs {
-                self.changes.push(Change {
-                    action,
-                    name: selected.name.clone(),
-                    version: selected.version.clone(),
-                    from: Some(old.version.clone()),
-                    file: wheel(selected),
-                });
-            }
-        }
-        for old in &plan.remove {
-            self.changes.push(Change {
-                action: "remove",
-                name: old.normalized_name(),
-                version: old.version.clone(),
-                from: None,
-                file: None,
-            });
-        }
-        self.unchanged = plan.unchanged;
-        self.summary = plan.summary();
-        self.elapsed_ms = started.elapsed().as_millis();
-        let would_change = self.created || !plan.is_empty();
-        if json {
-            printer.data(serde_json::to_string_pretty(&self)?);
-        } else if self.dry_run {
-            for line in plan.lines() {
-                printer.data(line);
-            }
-        } else {
-            for line in plan.lines() {
-                printer.info(line);
-            }
-        }
-        let env = user_display(&self.env);
-        if self.dry_run {
-            printer.info(format!("Would change {} (dry run)", self.summary));
-        } else if plan.is_empty() {
-            printer.info(format!(
-                "{} in {} ms (`{env}` already matches the lock)",
-                self.summary, self.elapsed_ms
-            ));
-        } else {
-            printer.info(format!("{} in {} ms", self.summary, self.elapsed_ms));
-        }
-        Ok(if self.dry_run && would_change {
-            ExitStatus::Failure
-        } else {
-            ExitStatus::Success
-        })
-    }
+    Ok(report.finish(plan, started, settings.json, printer)?)
 }
 
 /// How the project's lock stood, once [`ensure_fresh`] is done with it.
@@ -516,118 +286,4 @@ fn create_env(
             user_display(env)
         ))),
     }
-}
-
-/// An exclusive lock on `<env>/.fenv.lock`, held until dropped, so that
-/// two syncs of one environment run one after the other.
-pub(crate) fn lock_env(env: &Path) -> Result<std::fs::File> {
-    let path = env.join(".fenv.lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("failed to open `{}`", user_display(&path)))?;
-    file.lock()
-        .with_context(|| format!("failed to lock `{}`", user_display(&path)))?;
-    // Old versions a killed replace moved aside; nothing refers to them.
-    for entry in std::fs::read_dir(env).into_iter().flatten().flatten() {
-        if entry.file_name().to_string_lossy().starts_with(".fenv-replace-") {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-    Ok(file)
-}
-
-/// Where the plan installs: the environment, knowing the scripts of the
-/// distributions the plan leaves in place (its seed packages among them).
-fn install_target(state: &EnvState, plan: &Plan) -> InstallTarget {
-    let env = &state.env;
-    let relocatable = state.cfg.get("relocatable") == Some("true");
-    let going: Vec<String> = plan
-        .remove
-        .iter()
-        .chain(plan.replace.iter().map(|(old, _)| old))
-        .chain(plan.repair.iter().map(|(old, _)| old))
-        .map(install::Distribution::normalized_name)
-        .collect();
-    let staying: Vec<install::Distribution> = state
-        .installed
-        .iter()
-        .filter(|dist| !going.contains(&dist.normalized_name()))
-        .cloned()
-        .collect();
-    state
-        .layout
-        .install_target(env, env, &state.info, relocatable)
-        .with_owners(&state.site_packages(), &staying)
-}
-
-/// Removes, repairs, replaces and installs what `plan` says, from `wheels`.
-fn apply(
-    plan: &Plan,
-    wheels: &HashMap<String, install::UnpackedWheel>,
-    state: &EnvState,
-    target: &InstallTarget,
-    linker: &Linker,
-    printer: &Printer,
-) -> Result<()> {
-    let env = &state.env;
-    let site_packages = state.site_packages();
-    let options = InstallOptions {
-        linker,
-        // Every package a lock names was asked for, as with `pip install
-        // -r` and `uv pip sync`, which write REQUESTED for each.
-        requested: true,
-        direct_url: None,
-    };
-    let wheel_of = |name: &str| {
-        wheels
-            .get(name)
-            .with_context(|| format!("the wheel of `{name}` was not fetched"))
-    };
-    let progress = printer.progress(plan.touched().len(), "Installing");
-    let result = (|| -> Result<()> {
-        for dist in &plan.remove {
-            install::discard(&site_packages, env, &dist.name)?;
-            printer.verbose(format!("removed {} {}", dist.name, dist.version));
-            progress.inc();
-        }
-        for (old, _) in &plan.repair {
-            install::discard(&site_packages, env, &old.name)?;
-        }
-        for (old, selected) in &plan.replace {
-            install::replace(
-                &site_packages,
-                env,
-                &old.name,
-                wheel_of(&selected.name)?,
-                target,
-                &options,
-            )?;
-            printer.verbose(format!(
-                "replaced {} {} with {}",
-                old.name, old.version, selected.version
-            ));
-            progress.inc();
-        }
-        // New packages (and repaired ones) a few at a time: each install
-        // is journaled on its own, and they share no files.
-        let new: Vec<&Selected> = plan
-            .install
-            .iter()
-            .chain(plan.repair.iter().map(|(_, s)| s))
-            .collect();
-        let wheels: Vec<&install::UnpackedWheel> = new
-            .iter()
-            .map(|selected| wheel_of(&selected.name))
-            .collect::<Result<_>>()?;
-        install::install_all(&wheels, target, &options, install::INSTALL_JOBS, &|at, _| {
-            printer.verbose(format!("installed {} {}", new[at].name, new[at].version));
-            progress.inc();
-        })?;
-        Ok(())
-    })();
-    progress.finish();
-    result
 }

@@ -7,14 +7,18 @@
 //! installer's job ([`crate::install`]) and the order of the steps the
 //! command's (`commands/sync.rs`).
 
+pub mod apply;
 pub mod fetch;
 pub mod pending;
 pub mod plan;
+pub mod report;
 pub mod select;
+pub mod state;
 
 pub use fetch::fetch;
 pub use plan::{Plan, plan};
 pub use select::{Selected, Source, select};
+pub use state::EnvState;
 
 use std::path::PathBuf;
 
@@ -119,6 +123,46 @@ pub enum Error {
         #[source]
         source: Box<crate::install::Error>,
     },
+
+    /// What an environment's lock does not fit, named with the env.
+    #[error("failed to sync `{}`", user_display(env))]
+    Sync {
+        env: PathBuf,
+        #[source]
+        source: Box<Error>,
+    },
+
+    #[error("failed to query the Python of `{}`", user_display(env))]
+    QueryPython {
+        env: PathBuf,
+        #[source]
+        source: crate::python::Error,
+    },
+
+    #[error("{reason}")]
+    UnsupportedHost { reason: String },
+
+    #[error("the wheel of `{package}` was not fetched")]
+    NotFetched { package: String },
+
+    #[error(transparent)]
+    Install(#[from] crate::install::Error),
+
+    #[error("failed to {action} `{}`", user_display(path))]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// An [`Error::Io`] for `action` on `path`, for `map_err`.
+    pub(crate) fn io(action: &'static str, path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.to_path_buf();
+        move |source| Self::Io { action, path, source }
+    }
 }
 
 impl Hint for Error {
@@ -160,6 +204,13 @@ impl Hint for Error {
             Self::Download { source, .. } => source.hint(),
             Self::Store { source, .. } => source.hint(),
             Self::Build(source) => source.hint(),
+            Self::Install(source) => source.hint(),
+            // A boxed source is not found by downcasting the chain.
+            Self::Sync { source, .. } => source.hint(),
+            Self::QueryPython { .. }
+            | Self::UnsupportedHost { .. }
+            | Self::NotFetched { .. }
+            | Self::Io { .. } => None,
         }
     }
 }
