@@ -1,14 +1,62 @@
 //! Findings: what `fenv check` reports, one a line, each with a rule id
 //! that scripts and docs can name.
 //!
-//! The checks themselves are gathered by the command from the modules
-//! that know each fact (the lock's freshness, the sync plan, the
-//! installer's `RECORD` verification); this module only names, orders
-//! and renders what they found.
+//! [`environment::findings`] gathers them from the modules that know each
+//! fact (the lock's freshness, the sync plan, the installer's `RECORD`
+//! verification); this module names, orders and renders what they found.
 
+pub mod environment;
 pub mod functions;
 
 use std::fmt;
+use std::path::PathBuf;
+
+use crate::error::Hint;
+use crate::fs::user_display;
+
+/// What stops `fenv check` from finishing its findings.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Lock(#[from] crate::lock::Error),
+
+    #[error(transparent)]
+    Sync(Box<crate::sync::Error>),
+
+    #[error(transparent)]
+    Functions(#[from] crate::functions::Error),
+
+    #[error("failed to read `{}`", user_display(path))]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("failed to measure the import time of `{}`", user_display(path))]
+    ImportTime {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl From<crate::sync::Error> for Error {
+    fn from(source: crate::sync::Error) -> Self {
+        Self::Sync(Box::new(source))
+    }
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::Lock(source) => source.hint(),
+            Self::Sync(source) => source.hint(),
+            Self::Functions(source) => source.hint(),
+            Self::Read { .. } | Self::ImportTime { .. } => None,
+        }
+    }
+}
 
 use serde::Serialize;
 

@@ -8,9 +8,9 @@
 
 use anyhow::{Context, Result};
 
+use crate::check::environment::findings;
 use crate::ci::{self, Exports, Provider};
 use crate::cli::settings::{CiSettings, GlobalSettings, SyncSettings};
-use crate::commands::check::findings;
 use crate::commands::sync::sync;
 use crate::commands::{open_cache, select_python};
 use crate::error::ExitStatus;
@@ -67,10 +67,9 @@ fn run(
         findings(
             &located,
             &env,
-            &settings.sync.lock_settings,
+            &settings.sync.lock_settings.inputs(),
             false,
-            global,
-            printer,
+            &|| open_cache(global, printer),
         )
     })?;
     for finding in &report.findings {

@@ -475,15 +475,17 @@ fn a_slow_index_still_answers_and_a_silent_one_times_out() {
 
     assert_eq!(client.project("demo").unwrap().len(), 1);
 
-    let started = Instant::now();
+    // The page would come after 2.5 s; an error means the 1 s read
+    // timeout fired, on each of the two attempts.
     let err = client.project("silent").unwrap_err();
     let message = chain(&err);
     assert!(message.contains("/simple/silent/` after 2 attempts"), "{message}");
-    assert!(
-        started.elapsed() < Duration::from_secs(4),
-        "{:?}",
-        started.elapsed()
-    );
+    let asked = index
+        .requests()
+        .iter()
+        .filter(|r| *r == "/simple/silent/")
+        .count();
+    assert_eq!(asked, 2);
 }
 
 #[test]
@@ -656,16 +658,14 @@ fn prefetch_warms_pages_in_parallel() {
     index.delay("/simple/", Duration::from_millis(500));
     let client = sandbox.client(sandbox.config(&index.url()));
 
-    let started = Instant::now();
     client.prefetch(&names);
     client.prefetch(&names); // twice: still one fetch per page
     for name in &names {
         assert_eq!(client.project(name).unwrap().len(), 1);
     }
-    let elapsed = started.elapsed();
 
-    // Serially this takes 8 × 500 ms.
-    assert!(elapsed < Duration::from_millis(2500), "{elapsed:?}");
+    // Several pages were waited on at once (serially, one at a time).
+    assert!(index.most_in_flight() > 1, "{}", index.most_in_flight());
     let mut requests = index.requests();
     requests.sort();
     let expected: Vec<String> = names.iter().map(|n| format!("/simple/{n}/")).collect();

@@ -125,6 +125,9 @@ struct State {
     /// Serve project pages as PEP 503 HTML only.
     html: bool,
     published: u32,
+    /// Delayed requests waiting now, and the most that ever waited at once.
+    in_flight: u32,
+    most_in_flight: u32,
 }
 
 /// A running index; it serves until the test process ends.
@@ -281,6 +284,12 @@ impl TestIndex {
         self.log.lock().unwrap().iter().map(|r| r.path.clone()).collect()
     }
 
+    /// The most delayed requests that were waiting at the same time: how
+    /// parallel a client really was, without timing it.
+    pub fn most_in_flight(&self) -> u32 {
+        self.state.lock().unwrap().most_in_flight
+    }
+
     /// The requests served so far, with their range and status.
     pub fn log(&self) -> Vec<Request> {
         self.log.lock().unwrap().clone()
@@ -402,7 +411,13 @@ fn serve(stream: TcpStream, state: &Mutex<State>, log: &Mutex<Vec<Request>>) {
         authorization: headers.get("authorization").cloned(),
     });
     if let Some(delay) = delay {
+        {
+            let mut state = state.lock().unwrap();
+            state.in_flight += 1;
+            state.most_in_flight = state.most_in_flight.max(state.in_flight);
+        }
         std::thread::sleep(delay);
+        state.lock().unwrap().in_flight -= 1;
     }
     let reason = match response.status {
         200 => "OK",
