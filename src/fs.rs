@@ -110,8 +110,13 @@ impl Scratch {
     /// A new scratch folder in `parent`.
     pub fn new_in(parent: &Path, prefix: &str) -> io::Result<Self> {
         let dir = tempfile::Builder::new().prefix(prefix).tempdir_in(parent)?;
-        let lock = std::fs::File::create(dir.path().join(".lock"))?;
+        // Locked before it takes its name: a sweep that finds `.lock`
+        // unlocked (created, not yet locked) would take a folder in use
+        // for one left behind.
+        let unnamed = dir.path().join(".lock-new");
+        let lock = std::fs::File::create(&unnamed)?;
         lock.lock()?;
+        std::fs::rename(&unnamed, dir.path().join(".lock"))?;
         Ok(Self { _lock: lock, dir })
     }
 
@@ -266,6 +271,22 @@ mod tests {
         for bad in ["/etc/passwd", "../evil.py", "pkg/../../evil", "a\\b", ""] {
             assert_eq!(safe_relative(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_sweep_never_takes_a_scratch_folder_in_use() {
+        let parent = tempfile::tempdir().unwrap();
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for _ in 0..300 {
+                        let scratch = Scratch::new_in(parent.path(), "t-").unwrap();
+                        sweep(parent.path());
+                        assert!(scratch.path().join(".lock").is_file(), "swept while in use");
+                    }
+                });
+            }
+        });
     }
 
     #[test]

@@ -20,10 +20,13 @@ use crate::bundle::report::{self, PackageSize};
 use crate::bundle::zip::{self, Contents};
 use crate::bundle::{self, Platform};
 use crate::cli::settings::{BundleSettings, GlobalSettings};
-use crate::commands::{Store, files_client, open_cache, open_store};
+use crate::commands::open_cache;
 use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::functions::{self, Function};
+use crate::index::IndexClient;
+use crate::install::WheelStore;
+use crate::install::store::OpenedStore;
 use crate::install::{self, InstallOptions, Linker, Target as InstallTarget};
 use crate::lock::freshness::{self, Freshness};
 use crate::lock::{self, Lock};
@@ -113,10 +116,10 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
     let needed: BTreeSet<&String> = closures.iter().flatten().collect();
     let wanted: Vec<&Selected> = selected.iter().filter(|s| needed.contains(&s.name)).collect();
     let cache = open_cache(global, printer);
-    let Store { store, .. } = &open_store(&cache)?;
-    let index = files_client(
+    let OpenedStore { store, .. } = &WheelStore::open(&cache)?;
+    let index = IndexClient::for_files(
         &cache,
-        global,
+        global.offline,
         settings.lock_settings.index_url.as_deref(),
         manifest.settings.index_url.as_deref(),
     );

@@ -11,13 +11,14 @@ use anyhow::{Context, Result};
 use crate::check::environment::findings;
 use crate::ci::{self, Exports, Provider};
 use crate::cli::settings::{CiSettings, GlobalSettings, SyncSettings};
+use crate::commands::open_cache;
 use crate::commands::sync::sync;
-use crate::commands::{open_cache, select_python};
 use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::lock;
 use crate::printer::Printer;
 use crate::project::env::locate;
+use crate::project::interpreter::select_python;
 use crate::python::Discovery;
 
 pub fn ci(settings: CiSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {

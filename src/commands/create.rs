@@ -4,12 +4,15 @@
 use anyhow::{Context, Result};
 
 use crate::cli::settings::{CreateSettings, GlobalSettings};
-use crate::commands::{Selected, Store, open_cache, open_store, select_python};
+use crate::commands::open_cache;
 use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::index::IndexClient;
 use crate::install::Linker;
+use crate::install::WheelStore;
+use crate::install::store::OpenedStore;
 use crate::printer::Printer;
+use crate::project::interpreter::{Chosen, select_python};
 use crate::python::Discovery;
 use crate::venv::activate::Shell;
 use crate::venv::{self, OnExisting, Seed, Seeder};
@@ -28,7 +31,7 @@ pub fn create(settings: CreateSettings, global: &GlobalSettings, printer: &Print
     let cache = open_cache(global, printer);
     let discovery = Discovery::from_env(&cache, printer);
     // Without a usable cache, seeding still works from a throwaway store.
-    let Store { store, .. } = &open_store(&cache)?;
+    let OpenedStore { store, .. } = &WheelStore::open(&cache)?;
     let linker = Linker::new(link_mode);
     let index = (!global.offline).then(IndexClient::from_env);
     let seeder = Seeder {
@@ -47,8 +50,8 @@ pub fn create(settings: CreateSettings, global: &GlobalSettings, printer: &Print
         let (found, selected) = select_python(request, dir, &discovery)
             .with_context(|| format!("failed to find a Python for `{}`", user_display(dir)))?;
         let why = match &selected {
-            Selected::ProjectFile(file) => format!(" (from `{}`)", user_display(file)),
-            Selected::Requested | Selected::Default => String::new(),
+            Chosen::ProjectFile(file) => format!(" (from `{}`)", user_display(file)),
+            Chosen::Requested | Chosen::Default => String::new(),
         };
         printer.info(format!(
             "Using {} {} at `{}`{why}",

@@ -9,14 +9,17 @@ use anyhow::{Context, Result, bail};
 use pep440_rs::Version;
 
 use crate::cli::settings::{GlobalSettings, LockSettings};
-use crate::commands::{Store, open_cache, open_store, select_python};
+use crate::commands::open_cache;
 use crate::dist::name::normalize;
 use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::index::{IndexClient, IndexConfig};
+use crate::install::WheelStore;
+use crate::install::store::OpenedStore;
 use crate::lock::freshness::{self, Checked, Freshness};
 use crate::lock::{self, FenvTool};
 use crate::printer::Printer;
+use crate::project::interpreter::select_python;
 use crate::project::manifest;
 use crate::python::Discovery;
 use crate::resolve::{self, Request, Target};
@@ -132,7 +135,7 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
         .context("failed to read `exclude-newer`")?;
     // The host may take an sdist whose PKG-INFO does not hold its
     // dependencies: its metadata is built, as uv does, unless `--no-build`.
-    let Store { store, .. } = &open_store(&cache)?;
+    let OpenedStore { store, .. } = &WheelStore::open(&cache)?;
     let host = host.filter(|_| !settings.no_build);
     let builder = host.as_ref().map(|python| crate::build::Builder {
         store,

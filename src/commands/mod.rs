@@ -17,8 +17,6 @@ mod run;
 mod serve;
 mod sync;
 
-use std::path::Path;
-
 use anyhow::Result;
 
 use crate::cache::Cache;
@@ -28,7 +26,6 @@ use crate::cli::settings::{
 use crate::cli::{CacheCommand, Command, DebugCommand, PythonCommand};
 use crate::error::ExitStatus;
 use crate::printer::Printer;
-use crate::python::{Discovery, Found, PythonRequest};
 
 /// Runs the command `cli` names.
 pub fn dispatch(command: Command, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
@@ -70,82 +67,4 @@ fn open_cache(global: &GlobalSettings, printer: &Printer) -> Cache {
             Cache::disabled()
         }
     }
-}
-
-/// The wheel store, in the cache; or — when the cache cannot be written —
-/// in a throwaway folder, so installing still works, reading what a
-/// read-only cache already holds.
-struct Store {
-    store: crate::install::WheelStore,
-    /// Kept alive as long as the store lives in it.
-    _scratch: Option<tempfile::TempDir>,
-}
-
-fn open_store(cache: &Cache) -> Result<Store> {
-    use anyhow::Context;
-    if cache.root().is_some() && cache.check_writable().is_ok() {
-        let store = crate::install::WheelStore::new(cache).context("failed to open the wheel cache")?;
-        return Ok(Store {
-            store,
-            _scratch: None,
-        });
-    }
-    let scratch = tempfile::tempdir().context("failed to create a temporary folder")?;
-    let store = crate::install::WheelStore::new(&Cache::resolve(Some(scratch.path())))
-        .context("failed to open a temporary wheel store")?
-        .reading_also(cache);
-    Ok(Store {
-        store,
-        _scratch: Some(scratch),
-    })
-}
-
-/// The client that downloads a lock's files: `--index-url` (or
-/// `FENV_INDEX_URL`) when given, else the project's `[tool.fenv]
-/// index-url`, else the public index; and `--offline`. The files' host
-/// takes its credentials from that URL, or from netrc, as pages do.
-fn files_client(
-    cache: &Cache,
-    global: &GlobalSettings,
-    index_url: Option<&str>,
-    project_index_url: Option<&str>,
-) -> crate::index::IndexClient {
-    let mut config = crate::index::IndexConfig::from_env(cache.clone());
-    config.offline = global.offline;
-    if let Some(url) = index_url.or(project_index_url) {
-        config.index_url = url.to_string();
-    }
-    crate::index::IndexClient::new(config)
-}
-
-/// Why an interpreter was chosen, for the user.
-enum Selected {
-    Requested,
-    ProjectFile(std::path::PathBuf),
-    Default,
-}
-
-/// The interpreter for work at `start`: the request, else the project's
-/// `.python-version` or `requires-python`, else the newest on PATH.
-fn select_python(
-    request: Option<&str>,
-    start: &Path,
-    discovery: &Discovery<'_>,
-) -> Result<(Found, Selected)> {
-    if let Some(request) = request {
-        let request = PythonRequest::parse(request)?;
-        return Ok((discovery.find(&request)?, Selected::Requested));
-    }
-    let start = crate::fs::absolute(start)?;
-    if let Some(project) = crate::project::python_request(&start)? {
-        let found = discovery.find(&project.request).map_err(|err| {
-            anyhow::Error::new(err).context(format!(
-                "`{}` asks for Python `{}`",
-                crate::fs::user_display(&project.file),
-                project.request
-            ))
-        })?;
-        return Ok((found, Selected::ProjectFile(project.file)));
-    }
-    Ok((discovery.find_default()?, Selected::Default))
 }

@@ -4,9 +4,10 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crate::cli::settings::GlobalSettings;
-use crate::commands::{open_cache, select_python};
+use crate::commands::open_cache;
 use crate::error::ExitStatus;
 use crate::printer::Printer;
+use crate::project::interpreter::select_python;
 use crate::python::{Discovery, Source};
 
 #[derive(Serialize)]

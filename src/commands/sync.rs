@@ -14,15 +14,18 @@ use anyhow::{Context, Result, bail};
 
 use crate::cache::Cache;
 use crate::cli::settings::{GlobalSettings, Reinstall, SyncSettings};
-use crate::commands::{Store, files_client, open_cache, open_store, select_python};
+use crate::commands::open_cache;
 use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::index::IndexClient;
+use crate::install::WheelStore;
+use crate::install::store::OpenedStore;
 use crate::install::{self, Linker};
 use crate::lock::freshness::{self, Freshness};
 use crate::lock::{self, Lock};
 use crate::printer::Printer;
 use crate::project::env::locate;
+use crate::project::interpreter::select_python;
 use crate::python::Discovery;
 use crate::sync::apply::{apply, install_target, lock_env};
 use crate::sync::report::Report;
@@ -114,10 +117,10 @@ pub fn sync(settings: SyncSettings, global: &GlobalSettings, printer: &Printer) 
     }
 
     // Step 5: every wheel in the store and verified before anything changes.
-    let Store { store, .. } = &open_store(&cache)?;
-    let index = files_client(
+    let OpenedStore { store, .. } = &WheelStore::open(&cache)?;
+    let index = IndexClient::for_files(
         &cache,
-        global,
+        global.offline,
         settings.lock_settings.index_url.as_deref(),
         located
             .manifest
@@ -257,7 +260,7 @@ fn create_env(
     // A lock that does not fit this Python (or names a package twice) is
     // refused before there is an environment to leave behind.
     select_for(locked, &found.info, env, settings.lock_settings.no_build)?;
-    let Store { store, .. } = &open_store(cache)?;
+    let OpenedStore { store, .. } = &WheelStore::open(cache)?;
     let linker = Linker::new(settings.link_mode);
     let index = (!global.offline).then(IndexClient::from_env);
     let seeder = Seeder {

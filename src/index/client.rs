@@ -182,6 +182,25 @@ impl fmt::Debug for IndexClient {
 }
 
 impl IndexClient {
+    /// The client that downloads a lock's files: `index_url` (the command
+    /// line's `--index-url`, or `FENV_INDEX_URL`) when given, else the
+    /// project's `[tool.fenv] index-url`, else the public index. The
+    /// files' host takes its credentials from that URL, or from netrc, as
+    /// pages do.
+    pub fn for_files(
+        cache: &Cache,
+        offline: bool,
+        index_url: Option<&str>,
+        project_index_url: Option<&str>,
+    ) -> Self {
+        let mut config = IndexConfig::from_env(cache.clone());
+        config.offline = offline;
+        if let Some(url) = index_url.or(project_index_url) {
+            config.index_url = url.to_string();
+        }
+        Self::new(config)
+    }
+
     /// A client for `config`, with [`ClientOptions::from_env`].
     pub fn new(config: IndexConfig) -> Self {
         Self::with_options(config, ClientOptions::from_env())

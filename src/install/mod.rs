@@ -66,6 +66,13 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("failed to {what}")]
+    Store {
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+
     #[error("failed to {mode} `{}` into the environment", from.display())]
     Link {
         mode: &'static str,
@@ -101,6 +108,7 @@ impl Hint for Error {
             )),
             Self::NoRecord { .. } => Some("remove it with the tool that installed it".into()),
             Self::NotInstalled { .. } => Some("`fenv freeze` lists what is installed".into()),
+            Self::Store { .. } => None,
             Self::Link { source, .. } if is_full(source) => {
                 Some("the disk the environment is on is full: free some space there, and run it again".into())
             }

@@ -100,6 +100,13 @@ pub struct WheelStore {
     also: Option<PathBuf>,
 }
 
+/// A [`WheelStore`] as [`WheelStore::open`] found it, with the throwaway
+/// folder it may live in, kept as long as the store is.
+pub struct OpenedStore {
+    pub store: WheelStore,
+    _scratch: Option<tempfile::TempDir>,
+}
+
 impl WheelStore {
     /// The store inside `cache`.
     pub fn new(cache: &Cache) -> io::Result<Self> {
@@ -123,6 +130,28 @@ impl WheelStore {
             .map(|root| root.join("unpacked"))
             .filter(|dir| dir.is_dir());
         self
+    }
+
+    /// The store in `cache`; or, when the cache cannot be written, one in
+    /// a throwaway folder that also reads what the read-only cache holds,
+    /// so installing still works.
+    pub fn open(cache: &Cache) -> Result<OpenedStore, Error> {
+        let failed = |what| move |source| Error::Store { what, source };
+        if cache.root().is_some() && cache.check_writable().is_ok() {
+            let store = Self::new(cache).map_err(failed("open the wheel cache"))?;
+            return Ok(OpenedStore {
+                store,
+                _scratch: None,
+            });
+        }
+        let scratch = tempfile::tempdir().map_err(failed("create a temporary folder"))?;
+        let store = Self::new(&Cache::resolve(Some(scratch.path())))
+            .map_err(failed("open a temporary wheel store"))?
+            .reading_also(cache);
+        Ok(OpenedStore {
+            store,
+            _scratch: Some(scratch),
+        })
     }
 
     /// Adds the wheel file at `wheel` (hashing it) and returns it unpacked.

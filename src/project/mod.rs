@@ -6,6 +6,7 @@
 //! `requires-python` of the nearest `pyproject.toml`.
 
 pub mod env;
+pub mod interpreter;
 pub mod manifest;
 pub mod scaffold;
 
@@ -41,12 +42,24 @@ pub enum Error {
         line: usize,
         reason: String,
     },
+
+    #[error("`{}` asks for Python `{request}`", crate::fs::user_display(file))]
+    AskedFor {
+        file: PathBuf,
+        request: String,
+        #[source]
+        source: crate::python::Error,
+    },
+
+    #[error(transparent)]
+    Python(#[from] crate::python::Error),
 }
 
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
-            Self::Read { .. } => None,
+            Self::Read { .. } | Self::AskedFor { .. } => None,
+            Self::Python(source) => source.hint(),
             Self::Invalid { path, .. } if path.ends_with(".python-version") => Some(
                 "write a version such as `3.12` into `.python-version`, or pass `-p` to override it".into(),
             ),
