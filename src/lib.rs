@@ -24,6 +24,7 @@ pub mod index;
 pub mod install;
 pub mod limits;
 pub mod lock;
+pub mod locking;
 pub mod parallel;
 pub mod printer;
 pub mod project;

@@ -67,6 +67,13 @@ pub enum Error {
 
     #[error(transparent)]
     Walk(#[from] crate::fs::WalkError),
+
+    #[error("failed to bundle for {target}")]
+    ForTarget {
+        target: String,
+        #[source]
+        source: Box<crate::sync::Error>,
+    },
 }
 
 impl Hint for Error {
@@ -91,6 +98,8 @@ impl Hint for Error {
             Self::Glob { .. } => Some("fix `include` or `exclude` in its `[tool.fenv.functions.NAME]` table".into()),
             Self::Io { .. } => None,
             Self::Walk(source) => source.hint(),
+            // A boxed source is not found by downcasting the chain.
+            Self::ForTarget { source, .. } => source.hint(),
         }
     }
 }
@@ -137,6 +146,25 @@ pub fn shim(module: &str) -> String {
     // A JSON string is a valid Python string literal for any text.
     let literal = serde_json::Value::String(module.to_string()).to_string();
     SHIM_PY.replace("\"@MODULE@\"", &literal)
+}
+
+/// The lock's packages for `target`; sdists are refused, since fenv
+/// builds only for the host.
+pub fn select(
+    locked: &crate::lock::Lock,
+    target: &crate::resolve::Target,
+) -> Result<Vec<crate::sync::Selected>, Error> {
+    let environment = crate::sync::select::Environment {
+        description: &target.description,
+        python: &target.python,
+        markers: &target.markers,
+        tags: &target.tags,
+        allow_sdist: false,
+    };
+    crate::sync::select(locked, &environment).map_err(|source| Error::ForTarget {
+        target: target.description.clone(),
+        source: Box::new(source),
+    })
 }
 
 #[cfg(test)]

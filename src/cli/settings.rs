@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use crate::cli::{CreateArgs, GlobalArgs};
 use crate::install::LinkMode;
+pub use crate::locking::LockSettings;
 use crate::printer::{ColorChoice, Verbosity};
+pub use crate::sync::{Reinstall, SyncSettings};
 use crate::venv::{CreateOptions, InterpreterLink, OnExisting, Seed};
 
 /// Settings every command shares.
@@ -107,22 +109,6 @@ impl CreateSettings {
     }
 }
 
-/// What `fenv lock` was asked to do.
-#[derive(Debug, Clone, Default)]
-pub struct LockSettings {
-    pub targets: Vec<String>,
-    pub upgrade: bool,
-    pub upgrade_packages: Vec<String>,
-    pub check: bool,
-    pub exclude_newer: Option<String>,
-    pub index_url: Option<String>,
-    pub find_links: Vec<PathBuf>,
-    pub refresh: bool,
-    pub prereleases: bool,
-    /// No build backend runs: not an input of the lock, only a refusal.
-    pub no_build: bool,
-}
-
 impl LockSettings {
     /// What these flags add to the project's inputs.
     pub fn inputs(&self) -> crate::lock::freshness::Inputs<'_> {
@@ -163,39 +149,29 @@ impl LockSettings {
     }
 }
 
-/// What `fenv sync` was asked to do.
-#[derive(Debug, Clone)]
-pub struct SyncSettings {
-    pub env: Option<PathBuf>,
-    pub lock: Option<PathBuf>,
-    pub frozen: bool,
-    pub dry_run: bool,
-    pub json: bool,
-    /// Always `host` once resolved; kept to refuse the others clearly.
-    pub target: String,
-    pub python: Option<String>,
-    /// How files get from the cache into the environment (`None`: automatic).
-    pub link_mode: Option<LinkMode>,
-    /// How the lock is checked, and made again when stale: the overrides
-    /// `fenv lock` would be given, so both agree on the lock's inputs.
-    pub lock_settings: LockSettings,
-    /// Locked packages to install again whatever their state.
-    pub reinstall: Reinstall,
-    /// Whether installed files are checked against their RECORD first.
-    pub verify: bool,
-}
-
-/// `--reinstall`, `--reinstall PACKAGE…`, or neither.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Reinstall {
-    #[default]
-    Nothing,
-    Every,
-    /// Normalized names.
-    These(Vec<String>),
-}
-
 impl SyncSettings {
+    /// The sync `fenv run` makes first in a project with a lock: the host
+    /// into `env`, locking again with `fenv run`'s index flags if stale.
+    pub fn before_run(env: PathBuf, index_url: Option<String>, exclude_newer: Option<String>) -> Self {
+        Self {
+            env: Some(env),
+            lock: None,
+            frozen: false,
+            dry_run: false,
+            json: false,
+            target: "host".into(),
+            python: None,
+            link_mode: None,
+            lock_settings: LockSettings {
+                index_url,
+                exclude_newer,
+                ..LockSettings::default()
+            },
+            reinstall: Reinstall::Nothing,
+            verify: false,
+        }
+    }
+
     pub fn resolve(args: crate::cli::SyncArgs) -> Self {
         let crate::cli::SyncArgs {
             env,

@@ -28,12 +28,10 @@ use crate::index::IndexClient;
 use crate::install::WheelStore;
 use crate::install::store::OpenedStore;
 use crate::install::{self, InstallOptions, Linker, Target as InstallTarget};
+use crate::lock;
 use crate::lock::freshness::{self, Freshness};
-use crate::lock::{self, Lock};
 use crate::printer::Printer;
 use crate::project::manifest::TargetSpec;
-use crate::resolve::Target;
-use crate::sync::select::Environment;
 use crate::sync::{self, Selected};
 
 pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
@@ -85,7 +83,7 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
         }
         .into());
     }
-    let selected = select(&locked, &target)?;
+    let selected = bundle::select(&locked, &target)?;
 
     // Step 3: the functions and their closures.
     let all = functions::discover(&manifest)?;
@@ -126,7 +124,10 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
     let progress = printer.progress(wanted.len(), "Fetching");
     let fetched = sync::fetch(&wanted, store, &index, None, sync::fetch::DEFAULT_JOBS, &progress);
     progress.finish();
-    let wheels = fetched.with_context(|| format!("failed to bundle for {}", target.description))?;
+    let wheels = fetched.map_err(|source| bundle::Error::ForTarget {
+        target: target.description.clone(),
+        source: Box::new(source),
+    })?;
 
     // Step 5: one zip a function.
     let out = crate::fs::absolute(&settings.out)?;
@@ -286,17 +287,4 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
         artifacts::FILE
     ));
     Ok(ExitStatus::Failure)
-}
-
-/// The lock's packages for `target`; sdists are refused, since fenv
-/// builds only for the host.
-fn select(locked: &Lock, target: &Target) -> Result<Vec<Selected>> {
-    let environment = Environment {
-        description: &target.description,
-        python: &target.python,
-        markers: &target.markers,
-        tags: &target.tags,
-        allow_sdist: false,
-    };
-    sync::select(locked, &environment).with_context(|| format!("failed to bundle for {}", target.description))
 }

@@ -12,7 +12,6 @@ use crate::check::environment::findings;
 use crate::ci::{self, Exports, Provider};
 use crate::cli::settings::{CiSettings, GlobalSettings, SyncSettings};
 use crate::commands::open_cache;
-use crate::commands::sync::sync;
 use crate::error::ExitStatus;
 use crate::fs::user_display;
 use crate::lock;
@@ -57,7 +56,16 @@ fn run(
         provider,
         printer,
         &format!("fenv sync {}", user_display(&env)),
-        || sync(sync_settings, global, printer),
+        || {
+            let cache = open_cache(global, printer);
+            crate::sync::sync(
+                &sync_settings,
+                located.cwd.clone(),
+                &cache,
+                global.offline,
+                printer,
+            )
+        },
     )?;
     if status != ExitStatus::Success {
         return Ok(status);

@@ -41,6 +41,7 @@ pub fn hints(err: &anyhow::Error) -> Vec<String> {
         collect::<crate::venv::run::Error>(cause, &mut hints);
         collect::<crate::ci::Error>(cause, &mut hints);
         collect::<crate::check::Error>(cause, &mut hints);
+        collect::<crate::locking::Error>(cause, &mut hints);
         collect::<crate::build::Error>(cause, &mut hints);
         collect::<crate::bundle::Error>(cause, &mut hints);
         collect::<crate::functions::Error>(cause, &mut hints);

@@ -15,8 +15,9 @@ use std::process::Command;
 use anyhow::Result;
 
 use crate::cli::RunArgs;
-use crate::cli::settings::{GlobalSettings, LockSettings, SyncSettings};
+use crate::cli::settings::{GlobalSettings, SyncSettings};
 use crate::commands::diagnostics;
+use crate::commands::open_cache;
 use crate::error::ExitStatus;
 use crate::printer::Printer;
 use crate::project::env::env_dir;
@@ -44,24 +45,10 @@ pub fn run(args: RunArgs, global: &GlobalSettings, printer: &Printer) -> Result<
         .as_ref()
         .is_some_and(|m| crate::project::lock_path(&m.root).is_file());
     if locked && !args.no_sync {
-        let settings = SyncSettings {
-            env: Some(env.clone()),
-            lock: None,
-            frozen: false,
-            dry_run: false,
-            json: false,
-            target: "host".into(),
-            python: None,
-            link_mode: None,
-            lock_settings: LockSettings {
-                index_url: args.index_url.clone(),
-                exclude_newer: args.exclude_newer.clone(),
-                ..LockSettings::default()
-            },
-            reinstall: crate::cli::settings::Reinstall::Nothing,
-            verify: false,
-        };
-        match super::sync::sync(settings, global, printer)? {
+        let settings =
+            SyncSettings::before_run(env.clone(), args.index_url.clone(), args.exclude_newer.clone());
+        let cache = open_cache(global, printer);
+        match crate::sync::sync(&settings, cwd.clone(), &cache, global.offline, printer)? {
             ExitStatus::Success => {}
             other => return Ok(other),
         }

@@ -12,11 +12,13 @@ pub mod fetch;
 pub mod pending;
 pub mod plan;
 pub mod report;
+pub mod run;
 pub mod select;
 pub mod state;
 
 pub use fetch::fetch;
 pub use plan::{Plan, plan};
+pub use run::sync;
 pub use select::{Selected, Source, select};
 pub use state::EnvState;
 
@@ -24,6 +26,38 @@ use std::path::PathBuf;
 
 use crate::error::Hint;
 use crate::fs::user_display;
+
+/// What `fenv sync` was asked to do.
+#[derive(Debug, Clone)]
+pub struct SyncSettings {
+    pub env: Option<PathBuf>,
+    pub lock: Option<PathBuf>,
+    pub frozen: bool,
+    pub dry_run: bool,
+    pub json: bool,
+    /// Always `host` once resolved; kept to refuse the others clearly.
+    pub target: String,
+    pub python: Option<String>,
+    /// How files get from the cache into the environment (`None`: automatic).
+    pub link_mode: Option<crate::install::LinkMode>,
+    /// How the lock is checked, and made again when stale: the overrides
+    /// `fenv lock` would be given, so both agree on the lock's inputs.
+    pub lock_settings: crate::locking::LockSettings,
+    /// Locked packages to install again whatever their state.
+    pub reinstall: Reinstall,
+    /// Whether installed files are checked against their RECORD first.
+    pub verify: bool,
+}
+
+/// `--reinstall`, `--reinstall PACKAGE…`, or neither.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Reinstall {
+    #[default]
+    Nothing,
+    Every,
+    /// Normalized names.
+    These(Vec<String>),
+}
 
 /// The `pyvenv.cfg` key recording the lock an environment was synced from.
 pub const LOCK_KEY: &str = "fenv.lock";
@@ -155,6 +189,45 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    #[error(
+        "`{package}` is not in `{}` for this environment; `--reinstall` takes locked packages",
+        user_display(lock)
+    )]
+    NotLocked { package: String, lock: PathBuf },
+
+    #[error("failed to sync `{}`; nothing was changed", user_display(env))]
+    Unchanged {
+        env: PathBuf,
+        #[source]
+        source: Box<Error>,
+    },
+
+    #[error("failed to find a Python for `{}`", user_display(env))]
+    FindPython {
+        env: PathBuf,
+        #[source]
+        source: Box<crate::project::Error>,
+    },
+
+    #[error("failed to create a virtual environment at `{}`", user_display(env))]
+    Create {
+        env: PathBuf,
+        #[source]
+        source: Box<crate::venv::Error>,
+    },
+
+    #[error(transparent)]
+    Relock(Box<crate::locking::Error>),
+
+    #[error(transparent)]
+    Lock(#[from] crate::lock::Error),
+
+    #[error(transparent)]
+    Manifest(#[from] crate::project::manifest::Error),
+
+    #[error("failed to print the report")]
+    Json(#[from] serde_json::Error),
 }
 
 impl Error {
@@ -206,7 +279,13 @@ impl Hint for Error {
             Self::Build(source) => source.hint(),
             Self::Install(source) => source.hint(),
             // A boxed source is not found by downcasting the chain.
-            Self::Sync { source, .. } => source.hint(),
+            Self::Sync { source, .. } | Self::Unchanged { source, .. } => source.hint(),
+            Self::Relock(source) => source.hint(),
+            Self::Lock(source) => source.hint(),
+            Self::Manifest(source) => source.hint(),
+            Self::FindPython { source, .. } => source.hint(),
+            Self::Create { source, .. } => source.hint(),
+            Self::NotLocked { .. } | Self::Json(_) => None,
             Self::QueryPython { .. }
             | Self::UnsupportedHost { .. }
             | Self::NotFetched { .. }

@@ -1,6 +1,7 @@
 //! The house rules of `src/`, read from the source itself: an import goes
 //! sideways or down the layers, never up; the modules of a layer never
-//! import in a circle.
+//! import in a circle; no command imports another command; no command
+//! file is over 300 lines.
 //! docs/architecture.md draws the layers this test keeps.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -30,6 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "venv",
             "build",
+            "locking",
             "sync",
             "functions",
             "check",
@@ -264,6 +266,61 @@ fn circles(graph: &BTreeMap<&str, BTreeSet<&str>>) -> Vec<String> {
         }
     }
     circles
+}
+
+#[test]
+fn no_command_imports_another() {
+    let src = src_dir();
+    let commands: BTreeSet<String> = std::fs::read_dir(src.join("commands"))
+        .unwrap()
+        .map(|e| module_of(Path::new(e.unwrap().path().file_name().unwrap())))
+        .filter(|name| name != "mod" && name != "diagnostics")
+        .collect();
+    let mut found = Vec::new();
+    for command in &commands {
+        let file = src.join("commands").join(format!("{command}.rs"));
+        let lines = code_only(&std::fs::read_to_string(&file).unwrap());
+        for (at, line) in lines.iter().enumerate() {
+            let named = targets(line)
+                .into_iter()
+                .filter(|(module, _)| module == "commands")
+                .map(|(_, item)| item)
+                .chain(
+                    line.match_indices("super::")
+                        .map(|(i, _)| targets(&format!("crate::{}", &line[i + 7..]))[0].0.clone()),
+                );
+            for other in named {
+                if other != *command && commands.contains(&other) {
+                    found.push(format!(
+                        "src/commands/{command}.rs:{}: imports the `{other}` command",
+                        at + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "commands that import commands:\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn commands_stay_small_enough_to_only_orchestrate() {
+    let mut long = Vec::new();
+    for entry in std::fs::read_dir(src_dir().join("commands")).unwrap() {
+        let path = entry.unwrap().path();
+        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+        if lines > 300 {
+            long.push(format!("{}: {lines} lines", path.display()));
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "commands over 300 lines (move the work into its module):\n{}",
+        long.join("\n")
+    );
 }
 
 #[test]

@@ -1,0 +1,223 @@
+//! Locking a project: its inputs resolved for every target it names into
+//! one PEP 751 lock. The host's target is the project's own interpreter,
+//! which may build an sdist's metadata as uv does (unless `--no-build`);
+//! the existing pins are kept unless an upgrade is asked for; the lock is
+//! written only when it changed. `fenv lock` runs it, and `fenv sync`
+//! when the lock no longer matches the project.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Instant;
+
+use pep440_rs::Version;
+
+use crate::cache::Cache;
+use crate::dist::name::normalize;
+use crate::error::Hint;
+use crate::fs::user_display;
+use crate::index::{IndexClient, IndexConfig};
+use crate::install::WheelStore;
+use crate::install::store::OpenedStore;
+use crate::lock::freshness::{self, Checked};
+use crate::lock::{self, FenvTool};
+use crate::printer::Printer;
+use crate::project::interpreter::select_python;
+use crate::project::manifest;
+use crate::python::Discovery;
+use crate::resolve::{self, Request, Target};
+use crate::timestamp::ExcludeNewer;
+
+/// What `fenv lock` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct LockSettings {
+    pub targets: Vec<String>,
+    pub upgrade: bool,
+    pub upgrade_packages: Vec<String>,
+    pub check: bool,
+    pub exclude_newer: Option<String>,
+    pub index_url: Option<String>,
+    pub find_links: Vec<PathBuf>,
+    pub refresh: bool,
+    pub prereleases: bool,
+    /// No build backend runs: not an input of the lock, only a refusal.
+    pub no_build: bool,
+}
+
+/// What stops a lock from being made.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("failed to find the host's Python")]
+    HostPython(#[source] crate::project::Error),
+
+    #[error("{0}")]
+    Host(String),
+
+    #[error("failed to read `exclude-newer`: {0}")]
+    ExcludeNewer(String),
+
+    #[error(transparent)]
+    Store(#[from] crate::install::Error),
+
+    #[error("failed to lock the project")]
+    Resolve(#[source] resolve::Error),
+
+    #[error("failed to write `{}`", user_display(path))]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::Store(source) => source.hint(),
+            // The sources are in the chain, with their own hints.
+            Self::HostPython(_)
+            | Self::Host(_)
+            | Self::ExcludeNewer(_)
+            | Self::Resolve(_)
+            | Self::Write { .. } => None,
+        }
+    }
+}
+
+/// Resolves the project `checked` describes for its targets and writes
+/// its lock, saying how many packages it holds (timed from `started`).
+pub fn lock(
+    checked: Checked,
+    settings: &LockSettings,
+    cache: &Cache,
+    offline: bool,
+    started: Instant,
+    printer: &Printer,
+) -> Result<(), Error> {
+    let Checked {
+        manifest,
+        specs,
+        extra,
+        lock_path,
+        existing,
+        freshness: _,
+    } = checked;
+    let (inputs, inputs_hash) = freshness::inputs_of(&manifest, &extra);
+
+    // The targets: the host's interpreter is the project's own.
+    let discovery = Discovery::from_env(cache, printer);
+    let mut targets = Vec::new();
+    let mut host = None;
+    for spec in &specs {
+        let target = match resolve::target::for_spec(spec) {
+            Some(target) => target,
+            None => {
+                let (found, _) =
+                    select_python(manifest.settings.python.as_deref(), &manifest.root, &discovery)
+                        .map_err(Error::HostPython)?;
+                let m = &found.info.markers;
+                let environment = manifest::environment_marker(
+                    &m.sys_platform,
+                    Some(&m.platform_machine),
+                    &m.implementation_name,
+                    found.info.minor(),
+                );
+                let target = Target::host(&found.info)
+                    .map_err(Error::Host)?
+                    .with_environment(environment);
+                host = Some(found.info);
+                target
+            }
+        };
+        targets.push(target);
+    }
+
+    let index_url = manifest
+        .settings
+        .index_url
+        .clone()
+        .unwrap_or_else(|| crate::index::DEFAULT_INDEX_URL.to_string());
+    let index = IndexClient::new(IndexConfig {
+        index_url: index_url.clone(),
+        find_links: manifest.settings.find_links.clone(),
+        cache: cache.clone(),
+        offline,
+        refresh: settings.refresh,
+        freshness: IndexConfig::default_freshness(),
+    });
+
+    // Stable locks: keep the existing pins unless asked to upgrade.
+    let mut preferences = HashMap::new();
+    if let Some(old) = existing.as_ref().filter(|_| !settings.upgrade) {
+        let upgrade: Vec<String> = settings.upgrade_packages.iter().map(|p| normalize(p)).collect();
+        for package in &old.packages {
+            if !upgrade.contains(&package.name)
+                && let Ok(version) = Version::from_str(&package.version)
+            {
+                preferences.insert(package.name.clone(), version);
+            }
+        }
+    }
+    let exclude_newer = manifest
+        .settings
+        .exclude_newer
+        .as_deref()
+        .map(|text| ExcludeNewer::parse(text).and_then(|value| value.cutoff()))
+        .transpose()
+        .map_err(Error::ExcludeNewer)?;
+    // The host may take an sdist whose PKG-INFO does not hold its
+    // dependencies: its metadata is built, as uv does, unless `--no-build`.
+    let OpenedStore { store, .. } = &WheelStore::open(cache)?;
+    let host = host.filter(|_| !settings.no_build);
+    let builder = host.as_ref().map(|python| crate::build::Builder {
+        store,
+        index: &index,
+        cache,
+        python,
+        printer,
+    });
+    let request = Request {
+        roots: resolve::roots(&manifest),
+        constraints: manifest.constraints.clone(),
+        requires_python: manifest.requires_python.clone(),
+        targets,
+        preferences,
+        exclude_newer,
+        prereleases: settings.prereleases,
+        index: &index,
+        sdist_metadata: builder.as_ref().map(|b| b as &dyn resolve::SdistMetadata),
+    };
+    let resolution = resolve::resolve(&request).map_err(Error::Resolve)?;
+
+    let tool = FenvTool {
+        targets: specs.iter().map(ToString::to_string).collect(),
+        inputs_hash,
+        inputs,
+    };
+    let lock = resolve::to_lock(&manifest, &request, &resolution, &index_url, tool);
+    let rendered = lock::render(&lock);
+    let changed =
+        existing.is_none() || fs_err::read_to_string(&lock_path).ok().as_deref() != Some(rendered.as_str());
+    if changed {
+        crate::fs::write_atomic(&lock_path, &rendered).map_err(|source| Error::Write {
+            path: lock_path.clone(),
+            source,
+        })?;
+    }
+    let names: Vec<&str> = request.targets.iter().map(|t| t.name.as_str()).collect();
+    let count = resolution.packages.len();
+    printer.info(format!(
+        "{} {count} package{} for {} in {} ms",
+        if changed { "Locked" } else { "Kept" },
+        if count == 1 { "" } else { "s" },
+        names.join(", "),
+        started.elapsed().as_millis()
+    ));
+    // The process ends here: freeing tens of thousands of cached index
+    // entries one by one would cost a fifth of a warm lock's time.
+    drop(names);
+    std::mem::forget(request);
+    std::mem::forget(resolution);
+    std::mem::forget(index);
+    Ok(())
+}
