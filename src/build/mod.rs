@@ -103,7 +103,7 @@ pub enum Error {
     #[error("failed to add the built wheel to the wheel store")]
     Store(#[source] crate::install::Error),
 
-    #[error("failed to {action} `{}`", path.display())]
+    #[error("failed to {action} `{}`", crate::fs::user_display(path))]
     Io {
         action: &'static str,
         path: PathBuf,

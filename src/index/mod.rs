@@ -144,10 +144,13 @@ pub enum Error {
     #[error("{what} is not in the cache, and `--offline` forbids the network")]
     Offline { what: String },
 
-    #[error("failed to list the find-links folder `{}`: {reason}", path.display())]
+    #[error(
+        "failed to list the find-links folder `{}`: {reason}",
+        crate::fs::user_display(path)
+    )]
     FindLinks { path: PathBuf, reason: String },
 
-    #[error("failed to {action} `{}`", path.display())]
+    #[error("failed to {action} `{}`", crate::fs::user_display(path))]
     Io {
         action: &'static str,
         path: PathBuf,

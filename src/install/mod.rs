@@ -52,13 +52,16 @@ pub enum Error {
         owner: String,
     },
 
-    #[error("`{}` has no RECORD, so fenv cannot tell which files are its own", dist_info.display())]
+    #[error(
+        "`{}` has no RECORD, so fenv cannot tell which files are its own",
+        crate::fs::user_display(dist_info)
+    )]
     NoRecord { dist_info: PathBuf },
 
-    #[error("`{name}` is not installed in `{}`", site_packages.display())]
+    #[error("`{name}` is not installed in `{}`", crate::fs::user_display(site_packages))]
     NotInstalled { name: String, site_packages: PathBuf },
 
-    #[error("failed to {action} `{}`", path.display())]
+    #[error("failed to {action} `{}`", crate::fs::user_display(path))]
     Io {
         action: &'static str,
         path: PathBuf,
@@ -73,7 +76,7 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    #[error("failed to {mode} `{}` into the environment", from.display())]
+    #[error("failed to {mode} `{}` into the environment", crate::fs::user_display(from))]
     Link {
         mode: &'static str,
         from: PathBuf,

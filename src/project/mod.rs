@@ -29,14 +29,14 @@ pub fn lock_path(root: &Path) -> PathBuf {
 /// What can be wrong with a project file.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("failed to read `{}`", path.display())]
+    #[error("failed to read `{}`", crate::fs::user_display(path))]
     Read {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
 
-    #[error("`{}` line {line}: {reason}", path.display())]
+    #[error("`{}` line {line}: {reason}", crate::fs::user_display(path))]
     Invalid {
         path: PathBuf,
         line: usize,

@@ -31,17 +31,20 @@ pub enum Error {
         found: Vec<String>,
     },
 
-    #[error("`{}` is not a Python interpreter: {reason}", path.display())]
+    #[error("`{}` is not a Python interpreter: {reason}", crate::fs::user_display(path))]
     NotAnInterpreter { path: PathBuf, reason: String },
 
-    #[error("failed to run `{}`", path.display())]
+    #[error("failed to run `{}`", crate::fs::user_display(path))]
     Spawn {
         path: PathBuf,
         #[source]
         source: std::io::Error,
     },
 
-    #[error("Python {version} at `{}` is too old: fenv creates environments for Python 3.7 and newer", path.display())]
+    #[error(
+        "Python {version} at `{}` is too old: fenv creates environments for Python 3.7 and newer",
+        crate::fs::user_display(path)
+    )]
     TooOld { path: PathBuf, version: String },
 }
 

@@ -68,17 +68,26 @@ pub enum Seed {
 /// What can go wrong while creating an environment.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("`{}` exists and is a file", path.display())]
+    #[error("`{}` exists and is a file", crate::fs::user_display(path))]
     IsFile { path: PathBuf },
 
-    #[error("`{}` is a folder with files in it, and not a virtual environment", path.display())]
+    #[error(
+        "`{}` is a folder with files in it, and not a virtual environment",
+        crate::fs::user_display(path)
+    )]
     NotAVenv { path: PathBuf, clear_requested: bool },
 
-    #[error("there is no virtual environment to upgrade at `{}`", path.display())]
+    #[error(
+        "there is no virtual environment to upgrade at `{}`",
+        crate::fs::user_display(path)
+    )]
     NothingToUpgrade { path: PathBuf },
 
     // `why`, not `source`: thiserror would print it twice as the cause.
-    #[error("the path `{}` cannot be used in activation scripts: {why}", path.display())]
+    #[error(
+        "the path `{}` cannot be used in activation scripts: {why}",
+        crate::fs::user_display(path)
+    )]
     UnsafePath {
         path: PathBuf,
         why: activate::UnsafeValue,
@@ -90,7 +99,7 @@ pub enum Error {
         why: activate::UnsafeValue,
     },
 
-    #[error("failed to {action} `{}`", path.display())]
+    #[error("failed to {action} `{}`", crate::fs::user_display(path))]
     Io {
         action: &'static str,
         path: PathBuf,
@@ -98,7 +107,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    #[error("`ensurepip` is not available in Python {version} at `{}`", python.display())]
+    #[error(
+        "`ensurepip` is not available in Python {version} at `{}`",
+        crate::fs::user_display(python)
+    )]
     NoEnsurepip { python: PathBuf, version: String },
 
     #[error("`{command}` failed ({status}){}", last_lines(.output))]
