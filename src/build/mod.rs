@@ -2,7 +2,7 @@
 //! locked only as an sdist for the host.
 //!
 //! The sdist, already verified against the lock, is unpacked safely
-//! ([`sdist`]); its `[build-system]` is read ([`system`]); an isolated
+//! ([`crate::dist::sdist`]); its `[build-system]` is read (`system.rs`); an isolated
 //! environment of the target's Python gets the build requirements,
 //! resolved and installed by fenv itself ([`env`]); the embedded
 //! `frontend.py` then calls the backend's hooks in that environment. The
@@ -10,7 +10,7 @@
 //! it, so the same sdist is never built twice.
 //!
 //! This module builds; when to build is the sync's choice
-//! ([`crate::sync::fetch`]). Nothing here touches the target environment.
+//! ([`mod@crate::sync::fetch`]). Nothing here touches the target environment.
 
 mod env;
 mod hooks;

@@ -136,7 +136,7 @@ pub struct LockArgs {
     #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER", value_parser = parse_timestamp)]
     pub exclude_newer: Option<String>,
 
-    /// The package index (the simple API's base URL) [default: the project's, else https://pypi.org/simple].
+    /// The package index (the simple API's base URL) [default: the project's, else <https://pypi.org/simple>].
     #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]
     pub index_url: Option<String>,
 

@@ -3,7 +3,7 @@
 //!
 //! [`discover`] lists them; [`handler`] finds each one's handler by
 //! reading its source, never importing it; [`route`] maps files to URL
-//! paths; [`closure`] follows the lock from a function's requirements.
+//! paths; [`closure()`] follows the lock from a function's requirements.
 //! `fenv serve`, `fenv bundle` and `fenv check` all start here.
 
 pub mod closure;

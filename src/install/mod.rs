@@ -5,7 +5,7 @@
 //!
 //! The small API: [`WheelStore::add`] a wheel file (verified and unpacked
 //! once), [`install`] it into a [`Target`], [`uninstall`] a distribution
-//! through its `RECORD`, [`installed`] lists what a site-packages holds.
+//! through its `RECORD`, [`installed()`] lists what a site-packages holds.
 
 pub mod installed;
 pub mod link;

@@ -1,11 +1,10 @@
 //! Syncing an environment to a lock: which locked packages apply to the
-//! environment's interpreter ([`select`]), what to install, replace and
-//! remove ([`plan`]), and getting every wheel into the store, verified,
-//! before the environment is touched ([`fetch`]).
-//!
-//! This module decides and fetches; changing the environment is the
-//! installer's job ([`crate::install`]) and the order of the steps the
-//! command's (`commands/sync.rs`).
+//! environment's interpreter ([`mod@select`]), what to install, replace and
+//! remove ([`mod@plan`]), getting every wheel into the store, verified,
+//! before the environment is touched ([`mod@fetch`]), the environment as a
+//! sync sees it ([`state`]), changing it ([`apply`]) and saying what
+//! changed ([`report`]). [`sync()`] runs those steps in order; the
+//! installer ([`crate::install`]) writes the files.
 
 pub mod apply;
 pub mod fetch;
