@@ -209,7 +209,7 @@ impl Builder<'_> {
         let started = Instant::now();
         let wheel = self.build_uncached(package, version, sdist).map_err(failed)?;
         if let Some(dir) = built_dir {
-            self.remember(&dir, sdist_sha256, &wheel);
+            Self::remember(&dir, sdist_sha256, &wheel);
         }
         self.printer.verbose(format!(
             "built {} in {} ms",
@@ -255,7 +255,7 @@ impl Builder<'_> {
             .map_err(failed)?;
         let (metadata, wheel) = built;
         if let (Some(dir), Some(wheel)) = (built_dir, wheel) {
-            self.remember(&dir, sdist_sha256, &wheel);
+            Self::remember(&dir, sdist_sha256, &wheel);
         }
         Ok(metadata)
     }
@@ -335,7 +335,7 @@ impl Builder<'_> {
 
     /// `built/<sdist sha256>`: which stored wheel the sdist became. Only a
     /// shortcut for the next time: a cache that cannot take it is skipped.
-    fn remember(&self, dir: &Path, sdist_sha256: &str, wheel: &UnpackedWheel) {
+    fn remember(dir: &Path, sdist_sha256: &str, wheel: &UnpackedWheel) {
         let _ = crate::fs::write_atomic(&dir.join(sdist_sha256), format!("{}\n", wheel.sha256));
     }
 

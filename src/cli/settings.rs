@@ -163,8 +163,8 @@ impl SyncSettings {
             python: None,
             link_mode: None,
             lock_settings: LockSettings {
-                index_url,
                 exclude_newer,
+                index_url,
                 ..LockSettings::default()
             },
             reinstall: Reinstall::Nothing,
@@ -198,8 +198,8 @@ impl SyncSettings {
             python,
             link_mode,
             lock_settings: LockSettings {
-                index_url,
                 exclude_newer,
+                index_url,
                 no_build,
                 ..LockSettings::default()
             },
@@ -242,8 +242,8 @@ impl CheckSettings {
             json,
             import_time,
             lock_settings: LockSettings {
-                index_url,
                 exclude_newer,
+                index_url,
                 ..LockSettings::default()
             },
         }
@@ -282,8 +282,8 @@ impl CiSettings {
                 link_mode,
                 python,
                 lock_settings: LockSettings {
-                    index_url,
                     exclude_newer,
+                    index_url,
                     ..LockSettings::default()
                 },
                 reinstall: Reinstall::Nothing,

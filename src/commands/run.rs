@@ -62,7 +62,7 @@ pub fn run(args: RunArgs, global: &GlobalSettings, printer: &Printer) -> Result<
     cmd.args(rest);
     let path = activate(&mut cmd, &env, std::env::var_os("PATH").as_deref());
     if find_program(program, &path).is_none() {
-        return not_found(program.clone(), env.join("bin"), printer);
+        return Ok(not_found(program.clone(), env.join("bin"), printer));
     }
     // Whatever fenv printed must be out before the process is replaced.
     let _ = std::io::stdout().flush();
@@ -70,7 +70,7 @@ pub fn run(args: RunArgs, global: &GlobalSettings, printer: &Printer) -> Result<
     // `exec` returns only when it failed.
     let source = cmd.exec();
     if source.kind() == std::io::ErrorKind::NotFound {
-        return not_found(program.clone(), env.join("bin"), printer);
+        return Ok(not_found(program.clone(), env.join("bin"), printer));
     }
     Err(Error::Exec {
         program: program.clone(),
@@ -80,7 +80,7 @@ pub fn run(args: RunArgs, global: &GlobalSettings, printer: &Printer) -> Result<
 }
 
 /// Reports a command that is not there, and exits 127 as shells do.
-fn not_found(program: OsString, bin: PathBuf, printer: &Printer) -> Result<ExitStatus> {
+fn not_found(program: OsString, bin: PathBuf, printer: &Printer) -> ExitStatus {
     diagnostics::report(&Error::CommandNotFound { program, bin }.into(), printer);
-    Ok(ExitStatus::CommandNotFound)
+    ExitStatus::CommandNotFound
 }

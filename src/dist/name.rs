@@ -63,6 +63,10 @@ pub struct WheelFilename {
 
 impl WheelFilename {
     /// Parses a file name; `None` when it is not a wheel's.
+    #[allow(
+        clippy::many_single_char_names,
+        reason = "the six parts of the file name, in order"
+    )]
     pub fn parse(file_name: &str) -> Option<Self> {
         let stem = file_name.strip_suffix(".whl")?;
         let parts: Vec<&str> = stem.split('-').collect();

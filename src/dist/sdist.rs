@@ -212,21 +212,18 @@ mod tests {
         let mut builder = tar::Builder::new(gz);
         for (name, contents) in entries {
             let mut header = tar::Header::new_gnu();
-            match contents {
-                Some(text) => {
-                    header.set_size(text.len() as u64);
-                    header.set_mode(0o644);
-                    header.set_entry_type(tar::EntryType::Regular);
-                    // `set_path` refuses `..`; write the raw name as a hostile tool would.
-                    header.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
-                    header.set_cksum();
-                    builder.append(&header, text.as_bytes()).unwrap();
-                }
-                None => {
-                    header.set_size(0);
-                    header.set_entry_type(tar::EntryType::Symlink);
-                    builder.append_link(&mut header, name, "/etc/passwd").unwrap();
-                }
+            if let Some(text) = contents {
+                header.set_size(text.len() as u64);
+                header.set_mode(0o644);
+                header.set_entry_type(tar::EntryType::Regular);
+                // `set_path` refuses `..`; write the raw name as a hostile tool would.
+                header.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+                header.set_cksum();
+                builder.append(&header, text.as_bytes()).unwrap();
+            } else {
+                header.set_size(0);
+                header.set_entry_type(tar::EntryType::Symlink);
+                builder.append_link(&mut header, name, "/etc/passwd").unwrap();
             }
         }
         builder.into_inner().unwrap().finish().unwrap();

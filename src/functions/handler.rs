@@ -124,8 +124,7 @@ fn class_header(statement: &str) -> Option<(String, String)> {
 fn def_name(statement: &str) -> Option<String> {
     let rest = statement
         .strip_prefix("async ")
-        .map(str::trim_start)
-        .unwrap_or(statement)
+        .map_or(statement, str::trim_start)
         .strip_prefix("def ")?
         .trim_start();
     let name: String = rest
@@ -209,7 +208,7 @@ pub fn imports(source: &str) -> Vec<(String, usize)> {
     let mut out = Vec::new();
     for (line, _, text) in logical_lines(source) {
         let modules: Vec<&str> = if let Some(rest) = text.strip_prefix("import ") {
-            rest.split(',').map(|item| item.trim()).collect()
+            rest.split(',').map(str::trim).collect()
         } else if let Some(rest) = text.strip_prefix("from ") {
             rest.split_whitespace().next().into_iter().collect()
         } else {

@@ -101,7 +101,7 @@ import time:       400 |       4000 | decimal\n";
         assert_eq!(
             heaviest(stderr),
             [
-                ("decimal".to_string(), Duration::from_micros(4000)),
+                ("decimal".to_string(), Duration::from_millis(4)),
                 ("json".to_string(), Duration::from_micros(1500)),
             ]
         );

@@ -146,10 +146,10 @@ mod tests {
         cache.write_page("demo", &page);
         let read = cache.read_page("demo").unwrap();
         assert_eq!(read.files.len(), 1);
-        assert!(read.is_fresh(Duration::from_secs(60)));
+        assert!(read.is_fresh(Duration::from_mins(1)));
         assert!(!read.is_fresh(Duration::ZERO));
         page.fetched_ms += 3_600_000;
-        assert!(!page.is_fresh(Duration::from_secs(3600)), "from the future");
+        assert!(!page.is_fresh(Duration::from_hours(1)), "from the future");
         // Another index does not see it; a corrupt entry is ignored.
         let other = IndexCache::new(Cache::resolve(Some(root.path())), "http://other/simple");
         assert!(other.read_page("demo").is_none());

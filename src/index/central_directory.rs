@@ -271,7 +271,7 @@ pub fn metadata_from_archive(reader: impl Read + Seek, wheel_filename: &str) -> 
     let names: Vec<String> = archive
         .file_names()
         .filter_map(Result::ok)
-        .map(|name| name.into_owned())
+        .map(std::borrow::Cow::into_owned)
         .collect();
     let name = choose_metadata(names.iter().map(String::as_str), wheel_filename)
         .map(str::to_string)
@@ -467,6 +467,7 @@ mod tests {
     /// the result and the ranges fetched.
     type Read = (Result<Vec<u8>, RangeError<String>>, Vec<(u64, u64)>);
 
+    #[allow(clippy::cast_possible_truncation, reason = "test archives are small")]
     fn read_ranges(bytes: &[u8], tail_len: usize) -> Read {
         let tail = &bytes[bytes.len().saturating_sub(tail_len)..];
         let mut fetched = Vec::new();

@@ -27,7 +27,7 @@ use crate::dist::name::normalize;
 pub const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple";
 
 /// How long a cached project page is used without asking the index.
-pub const DEFAULT_FRESHNESS: Duration = Duration::from_secs(600);
+pub const DEFAULT_FRESHNESS: Duration = Duration::from_mins(10);
 
 /// Background threads warming pages and metadata at once, per client.
 const MAX_PREFETCH_THREADS: usize = 12;

@@ -88,7 +88,7 @@ impl Netrc {
         let mut current: Option<(Option<String>, Credentials)> = None;
         let finish = |entry: Option<(Option<String>, Credentials)>, netrc: &mut Self| match entry {
             Some((Some(machine), credentials)) => {
-                netrc.machines.push((machine.to_ascii_lowercase(), credentials))
+                netrc.machines.push((machine.to_ascii_lowercase(), credentials));
             }
             Some((None, credentials)) => netrc.default = Some(credentials),
             None => {}

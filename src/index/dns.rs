@@ -45,7 +45,9 @@ impl Resolver for CachingResolver {
         let key = format!(
             "{}://{}",
             uri.scheme_str().unwrap_or_default(),
-            uri.authority().map(|a| a.as_str()).unwrap_or_default()
+            uri.authority()
+                .map(ureq::http::uri::Authority::as_str)
+                .unwrap_or_default()
         );
         let slot = {
             let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);

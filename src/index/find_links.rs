@@ -107,13 +107,12 @@ fn local_file(path: &Path, cache: &IndexCache) -> Result<File, Error> {
         .ok()
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos());
-    let sha256 = match cache.read_file_hash(&path, meta.len(), modified_ns) {
-        Some(hash) => hash,
-        None => {
-            let hash = crate::hash::sha256_file(&path).map_err(io)?;
-            cache.write_file_hash(&path, meta.len(), modified_ns, &hash);
-            hash
-        }
+    let sha256 = if let Some(hash) = cache.read_file_hash(&path, meta.len(), modified_ns) {
+        hash
+    } else {
+        let hash = crate::hash::sha256_file(&path).map_err(io)?;
+        cache.write_file_hash(&path, meta.len(), modified_ns, &hash);
+        hash
     };
     Ok(File {
         filename: path

@@ -90,18 +90,15 @@ fn parse_attributes(text: &str) -> Vec<(String, String)> {
         rest = rest[name_end..].trim_start();
         let value = if let Some(after) = rest.strip_prefix('=') {
             let after = after.trim_start();
-            let (value, remainder) = match after.chars().next() {
-                Some(q @ ('"' | '\'')) => {
-                    let body = &after[1..];
-                    let end = body.find(q).unwrap_or(body.len());
-                    (&body[..end], body.get(end + 1..).unwrap_or_default())
-                }
-                _ => {
-                    let end = after
-                        .find(|c: char| c.is_ascii_whitespace())
-                        .unwrap_or(after.len());
-                    (&after[..end], &after[end..])
-                }
+            let (value, remainder) = if let Some(q @ ('"' | '\'')) = after.chars().next() {
+                let body = &after[1..];
+                let end = body.find(q).unwrap_or(body.len());
+                (&body[..end], body.get(end + 1..).unwrap_or_default())
+            } else {
+                let end = after
+                    .find(|c: char| c.is_ascii_whitespace())
+                    .unwrap_or(after.len());
+                (&after[..end], &after[end..])
             };
             rest = remainder.trim_start();
             decode_entities(value)
@@ -157,15 +154,12 @@ fn decode_entities(text: &str) -> String {
                 })
                 .map(|c| (c, end))
         });
-        match decoded {
-            Some((c, end)) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
+        if let Some((c, end)) = decoded {
+            out.push(c);
+            rest = &rest[end + 1..];
+        } else {
+            out.push('&');
+            rest = &rest[1..];
         }
     }
     out.push_str(rest);
@@ -174,8 +168,7 @@ fn decode_entities(text: &str) -> String {
 
 fn percent_decoded(text: &str) -> String {
     super::url::to_path(&format!("file://{text}"))
-        .map(|path| path.to_string_lossy().into_owned())
-        .unwrap_or_else(|| text.to_string())
+        .map_or_else(|| text.to_string(), |path| path.to_string_lossy().into_owned())
 }
 
 #[cfg(test)]

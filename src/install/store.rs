@@ -337,7 +337,7 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
         wheel: file_name.to_string(),
         reason,
     };
-    let filename =
+    let named =
         WheelFilename::parse(file_name).ok_or_else(|| invalid("its file name is not a wheel's".into()))?;
     let file = File::open(archive).map_err(Error::io("open", archive))?;
     let mut zip =
@@ -345,7 +345,7 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
 
     // Hash every file while writing it; check against RECORD afterwards.
     // Count what is written against the size the archive may expand to.
-    let archive_size = std::fs::metadata(archive).map(|m| m.len()).unwrap_or(0);
+    let archive_size = std::fs::metadata(archive).map_or(0, |m| m.len());
     let unpacked_limit = crate::limits::max_unpacked(archive_size, MAX_EXPANSION, SMALL_UNPACKED);
     let mut total = 0u64;
     let mut written: Vec<(String, String, u64)> = Vec::new();
@@ -418,10 +418,10 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
         .strip_suffix(".dist-info")
         .and_then(|stem| stem.rsplit_once('-'))
         .ok_or_else(|| invalid(format!("`{dist_info}` is not named `<name>-<version>.dist-info`")))?;
-    if normalize(info_name) != filename.normalized_name() || info_version != filename.version {
+    if normalize(info_name) != named.normalized_name() || info_version != named.version {
         return Err(invalid(format!(
             "its `{dist_info}` does not match the file name ({} {})",
-            filename.name, filename.version
+            named.name, named.version
         )));
     }
 
@@ -467,18 +467,18 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
         .map_err(|e| invalid(format!("`{dist_info}/METADATA` is not valid: {e}")))?;
     let same_version = match (
         Version::from_str(&metadata.version),
-        Version::from_str(&filename.version),
+        Version::from_str(&named.version),
     ) {
         (Ok(declared), Ok(named)) => declared == named,
-        _ => metadata.version == filename.version,
+        _ => metadata.version == named.version,
     };
     if !crate::dist::name::is_valid(&metadata.name)
-        || normalize(&metadata.name) != filename.normalized_name()
+        || normalize(&metadata.name) != named.normalized_name()
         || !same_version
     {
         return Err(invalid(format!(
             "its METADATA says `{}` {}, but its file name says `{}` {}",
-            metadata.name, metadata.version, filename.name, filename.version
+            metadata.name, metadata.version, named.name, named.version
         )));
     }
     Ok(UnpackedWheel {

@@ -109,25 +109,23 @@ pub fn lock(
     let mut targets = Vec::new();
     let mut host = None;
     for spec in &specs {
-        let target = match resolve::target::for_spec(spec) {
-            Some(target) => target,
-            None => {
-                let (found, _) =
-                    select_python(manifest.settings.python.as_deref(), &manifest.root, &discovery)
-                        .map_err(Error::HostPython)?;
-                let m = &found.info.markers;
-                let environment = manifest::environment_marker(
-                    &m.sys_platform,
-                    Some(&m.platform_machine),
-                    &m.implementation_name,
-                    found.info.minor(),
-                );
-                let target = Target::host(&found.info)
-                    .map_err(Error::Host)?
-                    .with_environment(environment);
-                host = Some(found.info);
-                target
-            }
+        let target = if let Some(target) = resolve::target::for_spec(spec) {
+            target
+        } else {
+            let (found, _) = select_python(manifest.settings.python.as_deref(), &manifest.root, &discovery)
+                .map_err(Error::HostPython)?;
+            let m = &found.info.markers;
+            let environment = manifest::environment_marker(
+                &m.sys_platform,
+                Some(&m.platform_machine),
+                &m.implementation_name,
+                found.info.minor(),
+            );
+            let target = Target::host(&found.info)
+                .map_err(Error::Host)?
+                .with_environment(environment);
+            host = Some(found.info);
+            target
         };
         targets.push(target);
     }

@@ -112,7 +112,7 @@ impl<'a> Discovery<'a> {
                 self.resolve(candidate)
             }
             PythonRequest::Version(_) | PythonRequest::Implementation { .. } => {
-                let minor = request.version().and_then(|v| v.minor());
+                let minor = request.version().and_then(super::request::VersionRequest::minor);
                 // An interpreter that matches but is too old explains a
                 // miss better than the list of what exists.
                 let mut too_old = None;
@@ -229,7 +229,7 @@ impl<'a> Discovery<'a> {
         let candidate = self
             .resolve_shim(candidate)
             .ok_or_else(|| Error::NotAnInterpreter {
-                path: path_of_shim_error(&self.pyenv_root),
+                path: path_of_shim_error(self.pyenv_root.as_ref()),
                 reason: "the pyenv shim selects no installed version here".into(),
             })?;
         self.resolve(candidate)
@@ -427,8 +427,8 @@ impl<'a> Discovery<'a> {
 /// folder name, and its most specific interpreter.
 type PyenvInstall = (Option<(u32, u32, u32)>, String, PathBuf);
 
-fn path_of_shim_error(root: &Option<PathBuf>) -> PathBuf {
-    root.as_ref().map_or_else(PathBuf::new, |r| r.join("shims"))
+fn path_of_shim_error(root: Option<&PathBuf>) -> PathBuf {
+    root.map_or_else(PathBuf::new, |r| r.join("shims"))
 }
 
 /// The Python executable names in `dir`, most specific first.

@@ -165,19 +165,18 @@ impl<'a> Provider<'a> {
         }
         // A background guess may have worked them out already.
         let guessed = lock(&self.guess.computed).get(name).cloned();
-        let candidates = match guessed {
-            Some(candidates) => candidates,
-            None => {
-                let files = self.index.project_shared(name).map_err(|source| Error::Index {
-                    package: name.to_string(),
-                    source,
-                })?;
-                let versions = collect(self.target, self.request.exclude_newer.as_ref(), name, &files);
-                Arc::new(Candidates {
-                    versions,
-                    page: files,
-                })
-            }
+        let candidates = if let Some(candidates) = guessed {
+            candidates
+        } else {
+            let files = self.index.project_shared(name).map_err(|source| Error::Index {
+                package: name.to_string(),
+                source,
+            })?;
+            let versions = collect(self.target, self.request.exclude_newer.as_ref(), name, &files);
+            Arc::new(Candidates {
+                versions,
+                page: files,
+            })
         };
         self.candidates
             .borrow_mut()
@@ -362,6 +361,10 @@ impl<'a> Provider<'a> {
         Ok(())
     }
 
+    #[allow(
+        clippy::unnecessary_wraps,
+        reason = "the same shape as the other packages' dependencies"
+    )]
     fn root_dependencies(&self) -> Result<Dependencies<Package, Ranges<Version>, String>, Error> {
         let mut deps = Deps::new();
         for root in &self.request.roots {

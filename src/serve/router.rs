@@ -116,7 +116,7 @@ mod tests {
                 bad_handler_class: None,
             },
             form: Some(Form::App),
-            settings: Default::default(),
+            settings: crate::project::manifest::FunctionSettings::default(),
         }
     }
 

@@ -190,8 +190,8 @@ impl Pool {
                 reason: "the worker did not start".into(),
             };
         };
-        match exchange(worker, request, query) {
-            Ok(answer) => match answer.error {
+        if let Ok(answer) = exchange(worker, request, query) {
+            match answer.error {
                 Some(traceback) => Outcome::Raised {
                     traceback,
                     cold: worker.cold.take(),
@@ -207,11 +207,10 @@ impl Pool {
                         reason: format!("the worker's answer is not base64: {err}"),
                     },
                 },
-            },
-            Err(_) => {
-                let code = slot.take().and_then(|worker| self.stop(worker));
-                Outcome::Crashed { code }
             }
+        } else {
+            let code = slot.take().and_then(|worker| self.stop(worker));
+            Outcome::Crashed { code }
         }
     }
 

@@ -37,14 +37,14 @@ fn prompt(env: &Path) -> String {
     let cfg = std::fs::read_to_string(env.join("pyvenv.cfg"))
         .map(|text| PyvenvCfg::parse(&text))
         .ok();
-    cfg.as_ref()
-        .and_then(|cfg| cfg.get("prompt"))
-        .map(str::to_string)
-        .unwrap_or_else(|| {
+    cfg.as_ref().and_then(|cfg| cfg.get("prompt")).map_or_else(
+        || {
             env.file_name()
                 .map(|name| name.to_string_lossy().into_owned())
                 .unwrap_or_default()
-        })
+        },
+        str::to_string,
+    )
 }
 
 /// Where `program` runs from: itself when it names a path (holds `/`),

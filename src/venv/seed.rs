@@ -119,15 +119,14 @@ pub fn upgrade_deps(
             printer.verbose(format!("{project} {version} is already the newest"));
             continue;
         }
-        let wheel = match file.sha256.as_deref().and_then(|sha| seeder.store.cached(sha)) {
-            Some(cached) => cached,
-            None => {
-                let downloads = crate::fs::Scratch::new_in(seeder.store.scratch_dir(), "download-")
-                    .map_err(Error::io("create a folder in", seeder.store.scratch_dir()))?;
-                printer.verbose(format!("downloading {}", file.url));
-                let path = index.download(file, downloads.path())?;
-                seeder.store.add(&path)?
-            }
+        let wheel = if let Some(cached) = file.sha256.as_deref().and_then(|sha| seeder.store.cached(sha)) {
+            cached
+        } else {
+            let downloads = crate::fs::Scratch::new_in(seeder.store.scratch_dir(), "download-")
+                .map_err(Error::io("create a folder in", seeder.store.scratch_dir()))?;
+            printer.verbose(format!("downloading {}", file.url));
+            let path = index.download(file, downloads.path())?;
+            seeder.store.add(&path)?
         };
         let result = match installed {
             Some(old) => install::replace(&site_packages, real, &old.name, &wheel, &target, &options)?,

@@ -326,13 +326,16 @@ impl Scene {
     fn assert_contract(&self, shell: &str, output: &Output, prompts: bool) {
         let records = self.records();
         let get = |key: &str| {
-            records.get(key).map(String::as_str).unwrap_or_else(|| {
-                panic!(
-                    "{shell}: no `{key}` recorded\n{records:#?}\n--- stdout\n{}\n--- stderr\n{}",
-                    String::from_utf8_lossy(&output.stdout),
-                    String::from_utf8_lossy(&output.stderr)
-                )
-            })
+            records.get(key).map_or_else(
+                || {
+                    panic!(
+                        "{shell}: no `{key}` recorded\n{records:#?}\n--- stdout\n{}\n--- stderr\n{}",
+                        String::from_utf8_lossy(&output.stdout),
+                        String::from_utf8_lossy(&output.stderr)
+                    )
+                },
+                String::as_str,
+            )
         };
         let env = self.env.to_str().expect("UTF-8 path");
         let other = self.other.to_str().expect("UTF-8 path");

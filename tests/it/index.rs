@@ -39,6 +39,7 @@ impl Sandbox {
     }
 
     /// A client with quick retries and no netrc.
+    #[allow(clippy::unused_self, reason = "read as the sandbox's client")]
     fn client(&self, config: IndexConfig) -> IndexClient {
         IndexClient::with_options(config, options())
     }
@@ -755,7 +756,7 @@ fn live_pages_and_metadata_from_the_python_package_index() {
             "{label}: {} pages in {pages:?}, + {} metadata in {:?}",
             names.len(),
             newest.len(),
-            started.elapsed() - pages
+            started.elapsed().checked_sub(pages).unwrap()
         );
     };
     run("cold");

@@ -90,6 +90,7 @@ impl Project {
     }
 
     /// A pure wheel of `name` `version` requiring `requires`.
+    #[allow(clippy::unused_self, reason = "read as the project's wheel")]
     fn wheel(&self, name: &str, version: &str, requires: &[&str]) -> WheelBuilder {
         let module = name.replace('-', "_");
         let mut builder = WheelBuilder::new(name, version).file(&format!("{module}/__init__.py"), "");

@@ -1,5 +1,6 @@
 //! fenv's integration tests: one binary, a module per command.
-#![allow(clippy::unwrap_used)]
+// Tests say on stderr why they skip and what they measured.
+#![allow(clippy::unwrap_used, clippy::print_stderr, clippy::print_stdout)]
 
 mod activation;
 mod build;

@@ -312,9 +312,7 @@ fn a_silent_index_is_given_up_on_after_one_retry() {
     }
     project.pyproject(&["c", "d", "e", "f"]);
     // Every page takes a minute; fenv reads for a second at a time.
-    project
-        .index
-        .delay("/simple/", std::time::Duration::from_secs(60));
+    project.index.delay("/simple/", std::time::Duration::from_mins(1));
     let before = project.index.requests().len();
     let stderr = run_err(
         project.fenv(&["lock", "--refresh"]).env("FENV_HTTP_TIMEOUT", "1"),

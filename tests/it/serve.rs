@@ -138,7 +138,7 @@ impl Server {
             }
         });
         let first = received
-            .recv_timeout(Duration::from_secs(60))
+            .recv_timeout(Duration::from_mins(1))
             .expect("fenv serve prints its banner");
         let address = first
             .strip_prefix("fenv serve on http://")
@@ -163,7 +163,7 @@ impl Server {
     /// Sends a raw request and reads the whole answer (the server closes).
     fn send(&self, head: &str, body: &[u8]) -> Response {
         let mut stream = TcpStream::connect(&self.address).expect("connect to fenv serve");
-        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        stream.set_read_timeout(Some(Duration::from_mins(1))).unwrap();
         stream.write_all(head.as_bytes()).unwrap();
         stream.write_all(body).unwrap();
         let mut raw = Vec::new();

@@ -82,6 +82,11 @@ struct BudgetTable {
 }
 
 impl BudgetTable {
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "`as` saturates, as the comment says"
+    )]
     fn budget(self) -> Budget {
         // Negative or absurd values clamp to 0 (`as` saturates): a budget
         // nothing meets, which `fenv bundle` then reports.

@@ -313,15 +313,12 @@ fn render(template: &str, values: &[(&str, String)]) -> String {
             let value = values.iter().find(|(key, _)| *key == name)?;
             Some((&value.1, end))
         });
-        match value {
-            Some((value, end)) => {
-                out.push_str(value);
-                rest = &after[end + 3..];
-            }
-            None => {
-                out.push_str("{{ ");
-                rest = after;
-            }
+        if let Some((value, end)) = value {
+            out.push_str(value);
+            rest = &after[end + 3..];
+        } else {
+            out.push_str("{{ ");
+            rest = after;
         }
     }
     out.push_str(rest);

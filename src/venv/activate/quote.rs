@@ -221,7 +221,7 @@ fn is_powershell_single_quote(ch: char) -> bool {
 
 /// The length of the longest run of `ch` in `value`.
 fn longest_run(value: &str, ch: char) -> usize {
-    value.split(|c| c != ch).map(|run| run.len()).max().unwrap_or(0)
+    value.split(|c| c != ch).map(str::len).max().unwrap_or(0)
 }
 
 #[cfg(test)]
