@@ -1,7 +1,7 @@
 //! Bytes from the index's file host: a wheel's METADATA by the cheapest
 //! path that works, and whole files checked against their sha256.
 //!
-//! The metadata paths, in order (packaging-standards §4.2):
+//! The metadata paths, in order (PEP 658/714, then the wheel itself):
 //! 1. `{url}.metadata` (PEP 658/714), when the page advertises it; checked
 //!    against its sha256 when the page gives one. A 404 falls through.
 //! 2. Range reads: `Range: bytes=-65536` for the tail, then only what the

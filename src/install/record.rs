@@ -118,7 +118,8 @@ mod tests {
 
     #[test]
     fn reference_hashes() {
-        // Values from packaging-standards §3.4.
+        // The binary distribution format spec's `RECORD` hashes: urlsafe
+        // base64 of the sha256, without padding.
         assert_eq!(hash(b""), "sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU");
         assert_eq!(
             hash(b"print('hi')\n"),

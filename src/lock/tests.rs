@@ -183,7 +183,7 @@ fn upload_time_is_a_toml_datetime() {
     assert!(matches!(wheel["hashes"]["sha256"], toml::Value::String(_)));
 }
 
-/// The lock of packaging-standards.md §1.6, in the shape uv writes it:
+/// The example lock of PEP 751, in the shape uv writes it:
 /// inline wheel tables without `name`, offsets in upload times, keys fenv
 /// does not know.
 const UV_LOCK: &str = r#"

@@ -1,7 +1,7 @@
 //! `pyvenv.cfg`: the keys each CPython's venv writes, in its order and
 //! format, then fenv's own keys.
 //!
-//! Format (venv-spec §4): `key = value` lines, LF endings, the prompt as
+//! Format (PEP 405, and CPython's `venv` per version): `key = value` lines, LF endings, the prompt as
 //! Python's `repr()`. Key order: `home`, `include-system-site-packages`,
 //! `version`, `prompt` (3.8+, only when given), `executable` and `command`
 //! (3.11+). fenv then appends `fenv = <version>` and its optional keys,

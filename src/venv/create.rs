@@ -375,7 +375,7 @@ fn upgrade(
 fn pyvenv_cfg(info: &InterpreterInfo, options: &CreateOptions, env_str: &str, prompt: &Prompt) -> PyvenvCfg {
     let version = info.minor();
     let mut cfg = PyvenvCfg::default();
-    // `home` is the folder of the unresolved base executable (venv-spec §4).
+    // `home` is the folder of the unresolved base executable (PEP 405).
     let home = info.base_executable.parent().unwrap_or(Path::new(""));
     cfg.push("home", home.display().to_string());
     cfg.push(
@@ -410,7 +410,7 @@ fn pyvenv_cfg(info: &InterpreterInfo, options: &CreateOptions, env_str: &str, pr
 }
 
 /// `command =` as venv 3.11+ writes it: fixed flag order, the prompt in
-/// double quotes without escaping (venv-spec §4.2).
+/// double quotes without escaping (CPython 3.11's `venv`).
 fn command_line(info: &InterpreterInfo, options: &CreateOptions, env_str: &str, prompt: &Prompt) -> String {
     let mut parts = vec![info.executable.display().to_string(), "-m".into(), "venv".into()];
     if options.link == InterpreterLink::Copy {

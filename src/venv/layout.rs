@@ -1,9 +1,10 @@
 //! Where things go inside an environment, per platform and Python version.
 //!
-//! POSIX follows what each CPython's `venv` does (reference: venv-spec
-//! §3.3, §3.6, §5); Windows and macOS are computed from the same facts
-//! (venv-spec §12) and covered by unit tests only, since only Linux runs
-//! here.
+//! POSIX follows what each CPython's `venv` does (`Lib/venv/__init__.py`
+//! and `sysconfig`'s `venv` scheme, PEP 405); Windows and macOS are
+//! computed from the same facts and covered by unit tests only, since only
+//! Linux runs here. `tests/it/parity.rs` compares every pyenv CPython's
+//! own `venv` with fenv.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -103,7 +104,7 @@ impl Layout {
         };
         let primary = file_name(&info.base_executable).unwrap_or_else(|| format!("python{major}.{minor}"));
         let mut aliases = vec!["python".to_string(), "python3".to_string()];
-        // The `python3.X` alias came with 3.9 (venv-spec §1).
+        // The `python3.X` alias came with venv in CPython 3.9.
         if (major, minor) >= (3, 9) {
             aliases.push(format!("python{major}.{minor}"));
         }

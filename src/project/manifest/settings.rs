@@ -3,7 +3,7 @@
 //! `exclude-newer`, functions.
 //!
 //! Unknown keys are refused: a typo in a setting that changes the lock
-//! must not pass silently. Keys of functions.md §5.2 that only
+//! must not pass silently. Keys of docs/bundle.md that only
 //! `fenv bundle` will use are accepted and not kept.
 
 use std::collections::BTreeMap;
@@ -49,7 +49,7 @@ struct TargetTable {
     python: Option<Spanned<String>>,
     platform: Option<Spanned<String>>,
     glibc: Option<Spanned<toml::Value>>,
-    // Read by `fenv bundle`, not by locking (functions.md §5.2).
+    // Read by `fenv bundle` (docs/bundle.md), not by locking.
     #[allow(dead_code)]
     layout: Option<toml::Value>,
     #[allow(dead_code)]
