@@ -112,6 +112,19 @@ pub enum DebugCommand {
     },
 }
 
+/// The index a lock is made and checked with; both are inputs of the
+/// lock, so every command that may lock takes them.
+#[derive(Debug, Clone, Default, Args)]
+pub struct IndexArgs {
+    /// The package index (the simple API's base URL) [default: the project's, else <https://pypi.org/simple>]; part of the lock's inputs.
+    #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]
+    pub index_url: Option<String>,
+
+    /// Ignore files uploaded after this time (`2024-06-01` or RFC 3339), for reproducible locks; part of the lock's inputs.
+    #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER", value_parser = parse_timestamp)]
+    pub exclude_newer: Option<String>,
+}
+
 /// `fenv lock`
 #[derive(Debug, Args)]
 pub struct LockArgs {
@@ -132,13 +145,8 @@ pub struct LockArgs {
     #[arg(long, conflicts_with_all = ["upgrade", "upgrade_package"])]
     pub check: bool,
 
-    /// Ignore files uploaded after this time (`2024-06-01` or RFC 3339), for reproducible locks.
-    #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER", value_parser = parse_timestamp)]
-    pub exclude_newer: Option<String>,
-
-    /// The package index (the simple API's base URL) [default: the project's, else <https://pypi.org/simple>].
-    #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]
-    pub index_url: Option<String>,
+    #[command(flatten)]
+    pub index: IndexArgs,
 
     /// A folder of wheels to use beside the index; repeatable.
     #[arg(long, value_name = "DIR")]
@@ -188,13 +196,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub import_time: bool,
 
-    /// The package index, as for `fenv lock`; part of the lock's inputs.
-    #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]
-    pub index_url: Option<String>,
-
-    /// Ignore files uploaded after this time, as for `fenv lock`; part of the lock's inputs.
-    #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER", value_parser = parse_timestamp)]
-    pub exclude_newer: Option<String>,
+    #[command(flatten)]
+    pub index: IndexArgs,
 }
 
 /// `fenv ci`
@@ -224,13 +227,8 @@ pub struct CiArgs {
     #[arg(long, value_enum, env = "FENV_LINK_MODE", value_name = "MODE")]
     pub link_mode: Option<crate::install::LinkMode>,
 
-    /// The package index, as for `fenv lock`; part of the lock's inputs.
-    #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]
-    pub index_url: Option<String>,
-
-    /// Ignore files uploaded after this time, as for `fenv lock`; part of the lock's inputs.
-    #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER", value_parser = parse_timestamp)]
-    pub exclude_newer: Option<String>,
+    #[command(flatten)]
+    pub index: IndexArgs,
 }
 
 /// `fenv bundle`
@@ -252,13 +250,8 @@ pub struct BundleArgs {
     #[arg(long, value_name = "DIR", default_value = "dist")]
     pub out: PathBuf,
 
-    /// The package index, as for `fenv lock`; part of the lock's inputs.
-    #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]
-    pub index_url: Option<String>,
-
-    /// Ignore files uploaded after this time, as for `fenv lock`; part of the lock's inputs.
-    #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER", value_parser = parse_timestamp)]
-    pub exclude_newer: Option<String>,
+    #[command(flatten)]
+    pub index: IndexArgs,
 }
 
 /// `fenv freeze`
@@ -309,13 +302,8 @@ pub struct SyncArgs {
     #[arg(short, long, value_name = "REQUEST")]
     pub python: Option<String>,
 
-    /// The package index, as for `fenv lock`; part of the lock's inputs.
-    #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]
-    pub index_url: Option<String>,
-
-    /// Ignore files uploaded after this time, as for `fenv lock`; part of the lock's inputs.
-    #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER", value_parser = parse_timestamp)]
-    pub exclude_newer: Option<String>,
+    #[command(flatten)]
+    pub index: IndexArgs,
 
     /// How to put the packages' files in place from the cache [default:
     /// clone, else hardlink, else copy], as for `fenv create`. A mode given
@@ -350,13 +338,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_sync: bool,
 
-    /// The package index, as for `fenv sync`; part of the lock's inputs.
-    #[arg(long, value_name = "URL", env = "FENV_INDEX_URL")]
-    pub index_url: Option<String>,
-
-    /// Ignore files uploaded after this time, as for `fenv sync`; part of the lock's inputs.
-    #[arg(long, value_name = "TIMESTAMP", env = "FENV_EXCLUDE_NEWER", value_parser = parse_timestamp)]
-    pub exclude_newer: Option<String>,
+    #[command(flatten)]
+    pub index: IndexArgs,
 
     /// The command and its arguments, passed on as they are (after `--`).
     #[arg(

@@ -127,8 +127,11 @@ impl LockSettings {
             upgrade,
             upgrade_package,
             check,
-            exclude_newer,
-            index_url,
+            index:
+                crate::cli::IndexArgs {
+                    index_url,
+                    exclude_newer,
+                },
             find_links,
             refresh,
             prerelease,
@@ -152,7 +155,11 @@ impl LockSettings {
 impl SyncSettings {
     /// The sync `fenv run` makes first in a project with a lock: the host
     /// into `env`, locking again with `fenv run`'s index flags if stale.
-    pub fn before_run(env: PathBuf, index_url: Option<String>, exclude_newer: Option<String>) -> Self {
+    pub fn before_run(env: PathBuf, index: crate::cli::IndexArgs) -> Self {
+        let crate::cli::IndexArgs {
+            index_url,
+            exclude_newer,
+        } = index;
         Self {
             env: Some(env),
             lock: None,
@@ -181,8 +188,11 @@ impl SyncSettings {
             json,
             target,
             python,
-            index_url,
-            exclude_newer,
+            index:
+                crate::cli::IndexArgs {
+                    index_url,
+                    exclude_newer,
+                },
             link_mode,
             reinstall,
             verify,
@@ -233,8 +243,11 @@ impl CheckSettings {
             lock,
             json,
             import_time,
-            index_url,
-            exclude_newer,
+            index:
+                crate::cli::IndexArgs {
+                    index_url,
+                    exclude_newer,
+                },
         } = args;
         Self {
             env,
@@ -268,8 +281,11 @@ impl CiSettings {
             export,
             cache_key,
             link_mode,
-            index_url,
-            exclude_newer,
+            index:
+                crate::cli::IndexArgs {
+                    index_url,
+                    exclude_newer,
+                },
         } = args;
         Self {
             sync: SyncSettings {
@@ -314,8 +330,11 @@ impl BundleSettings {
             function,
             all: _,
             out,
-            index_url,
-            exclude_newer,
+            index:
+                crate::cli::IndexArgs {
+                    index_url,
+                    exclude_newer,
+                },
         } = args;
         Self {
             lock_settings: LockSettings {
