@@ -16,6 +16,18 @@ pub fn is_executable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
 }
 
+/// A filesystem operation that failed, with the path it failed on: the
+/// one I/O error every module wraps (`failed to read `a/b``), showing the
+/// path as the user gave it.
+#[derive(Debug, thiserror::Error)]
+#[error("failed to {action} `{}`", user_display(path))]
+pub struct PathError {
+    pub action: &'static str,
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
 /// Why a walk of a folder tree stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum WalkError {

@@ -103,22 +103,19 @@ pub enum Error {
     #[error("failed to add the built wheel to the wheel store")]
     Store(#[source] crate::install::Error),
 
-    #[error("failed to {action} `{}`", crate::fs::user_display(path))]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::fs::PathError),
 }
 
 impl Error {
     fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
-        move |source| Self::Io {
-            action,
-            path,
-            source: crate::fs::bare(source),
+        move |source| {
+            Self::Io(crate::fs::PathError {
+                action,
+                path,
+                source: crate::fs::bare(source),
+            })
         }
     }
 }
@@ -129,7 +126,7 @@ impl Hint for Error {
             // The chain shows the boxed source as a `Box`, which the hint
             // walk cannot downcast: ask it here.
             Self::Failed { source, .. } => source.hint(),
-            Self::Interpreter { .. } | Self::Io { .. } => None,
+            Self::Interpreter { .. } | Self::Io(_) => None,
             Self::InvalidSdist { .. } => {
                 Some("the file is damaged or hostile; ask the package's authors for a wheel".into())
             }

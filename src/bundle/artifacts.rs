@@ -60,16 +60,20 @@ pub fn write(out: &Path, lock_hash: &str, built: Vec<Artifact>) -> Result<(), Er
         lock_hash: lock_hash.to_string(),
         artifacts,
     };
-    let mut text = serde_json::to_string_pretty(&manifest).map_err(|err| Error::Io {
-        action: "render",
-        path: path.clone(),
-        source: std::io::Error::other(err),
+    let mut text = serde_json::to_string_pretty(&manifest).map_err(|err| {
+        Error::Io(crate::fs::PathError {
+            action: "render",
+            path: path.clone(),
+            source: std::io::Error::other(err),
+        })
     })?;
     text.push('\n');
-    crate::fs::write_atomic(&path, text).map_err(|source| Error::Io {
-        action: "write",
-        path,
-        source,
+    crate::fs::write_atomic(&path, text).map_err(|source| {
+        Error::Io(crate::fs::PathError {
+            action: "write",
+            path,
+            source,
+        })
     })
 }
 

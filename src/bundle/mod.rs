@@ -57,13 +57,8 @@ pub enum Error {
         reason: String,
     },
 
-    #[error("failed to {action} `{}`", user_display(path))]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::fs::PathError),
 
     #[error(transparent)]
     Walk(#[from] crate::fs::WalkError),
@@ -96,7 +91,7 @@ impl Hint for Error {
                     .into(),
             ),
             Self::Glob { .. } => Some("fix `include` or `exclude` in its `[tool.fenv.functions.NAME]` table".into()),
-            Self::Io { .. } => None,
+            Self::Io(_) => None,
             Self::Walk(source) => source.hint(),
             // A boxed source is not found by downcasting the chain.
             Self::ForTarget { source, .. } => source.hint(),

@@ -34,12 +34,8 @@ pub const DEFAULT_DIR: &str = "api";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("failed to read `{}`", user_display(path))]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::fs::PathError),
 
     #[error(transparent)]
     Walk(#[from] crate::fs::WalkError),
@@ -68,7 +64,7 @@ pub enum Error {
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
-            Self::Io { .. } => None,
+            Self::Io(_) => None,
             Self::Walk(source) => source.hint(),
             Self::MissingModule { .. } => Some("fix `path` in its `[tool.fenv.functions.NAME]` table".into()),
             Self::DuplicateName { .. } => {
@@ -145,9 +141,12 @@ pub fn discover(manifest: &Manifest) -> Result<Vec<Function>, Error> {
             .cloned()
             .unwrap_or_default();
         let relative = crate::install::relative_to(&module, root);
-        let source = std::fs::read_to_string(&module).map_err(|source| Error::Io {
-            path: module.clone(),
-            source,
+        let source = std::fs::read_to_string(&module).map_err(|source| {
+            Error::Io(crate::fs::PathError {
+                action: "read",
+                path: module.clone(),
+                source,
+            })
         })?;
         let scan = handler::scan(&source);
         let form = match settings.handler.as_deref() {

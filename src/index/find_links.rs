@@ -95,10 +95,12 @@ pub(crate) fn project_of(filename: &str) -> Option<String> {
 
 /// A local file as a [`File`], its sha256 from the cache or computed.
 fn local_file(path: &Path, cache: &IndexCache) -> Result<File, Error> {
-    let io = |source| Error::Io {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
+    let io = |source| {
+        Error::Io(crate::fs::PathError {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        })
     };
     let path = std::path::absolute(path).map_err(io)?;
     let meta = fs_err::metadata(&path).map_err(io)?;

@@ -150,13 +150,8 @@ pub enum Error {
     )]
     FindLinks { path: PathBuf, reason: String },
 
-    #[error("failed to {action} `{}`", crate::fs::user_display(path))]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::fs::PathError),
 }
 
 impl Hint for Error {
@@ -199,8 +194,8 @@ impl Hint for Error {
             | Self::NotAWheel { .. }
             | Self::InvalidSdist { .. }
             | Self::DynamicMetadata { .. } => None,
-            Self::Io { source, .. } => matches!(
-                source.kind(),
+            Self::Io(err) => matches!(
+                err.source.kind(),
                 std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
             )
             .then(|| "the disk is full: free some space on it (or point `FENV_CACHE_DIR` elsewhere), and run it again".into()),

@@ -61,13 +61,8 @@ pub enum Error {
     #[error("`{name}` is not installed in `{}`", crate::fs::user_display(site_packages))]
     NotInstalled { name: String, site_packages: PathBuf },
 
-    #[error("failed to {action} `{}`", crate::fs::user_display(path))]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::fs::PathError),
 
     #[error("failed to {what}")]
     Store {
@@ -91,7 +86,7 @@ impl Error {
         move |source| {
             // fs-err repeats the path in its message; keep the OS error only.
             let source = crate::fs::bare(source);
-            Self::Io { action, path, source }
+            Self::Io(crate::fs::PathError { action, path, source })
         }
     }
 }
@@ -125,10 +120,10 @@ impl Hint for Error {
                 // Copying is the last resort: nothing else to try.
                 _ => None,
             },
-            Self::Io { source, .. } if is_full(source) => {
+            Self::Io(err) if is_full(&err.source) => {
                 Some("the disk is full: free some space on it, and run it again".into())
             }
-            Self::Io { .. } => None,
+            Self::Io(_) => None,
         }
     }
 }
@@ -173,10 +168,10 @@ pub fn compile_bytecode(python: &std::path::Path, files: &[PathBuf]) -> Result<(
     if output.status.success() {
         Ok(())
     } else {
-        Err(Error::Io {
+        Err(Error::Io(crate::fs::PathError {
             action: "compile bytecode with",
             path: python.to_path_buf(),
             source: std::io::Error::other(String::from_utf8_lossy(&output.stdout).trim().to_string()),
-        })
+        }))
     }
 }

@@ -193,10 +193,12 @@ impl WheelStore {
                 .tempfile_in(&dir)
                 .map_err(Error::io("create a file in", &dir))?;
             fs_err::copy(wheel, temp.path()).map_err(Error::io("copy", wheel))?;
-            temp.persist(&archive).map_err(|e| Error::Io {
-                action: "store",
-                path: archive.clone(),
-                source: e.error,
+            temp.persist(&archive).map_err(|e| {
+                Error::Io(crate::fs::PathError {
+                    action: "store",
+                    path: archive.clone(),
+                    source: e.error,
+                })
             })?;
         }
         self.unpack(sha256, &archive, file_name)

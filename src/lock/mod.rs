@@ -27,13 +27,8 @@ use crate::fs::user_display;
 /// path, and fs-err would repeat it.)
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("failed to {action} `{}`", user_display(path))]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::fs::PathError),
 
     #[error("`{}` line {line}: {reason}", user_display(path))]
     Invalid {
@@ -60,7 +55,7 @@ pub enum Error {
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
-            Self::Io { .. } => None,
+            Self::Io(_) => None,
             Self::Manifest(source) => source.hint(),
             Self::Invalid { .. } => {
                 Some("fix the file, or delete it and run `fenv lock` to write it again".into())
@@ -74,10 +69,12 @@ impl Hint for Error {
 
 /// Reads and parses the lock at `path`.
 pub fn read(path: &Path) -> Result<Lock, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
+    let text = std::fs::read_to_string(path).map_err(|source| {
+        Error::Io(crate::fs::PathError {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        })
     })?;
     parse(&text, path)
 }
@@ -85,20 +82,24 @@ pub fn read(path: &Path) -> Result<Lock, Error> {
 /// Writes `lock` to `path` atomically, so an interrupted `fenv lock`
 /// leaves the previous lock in place.
 pub fn write(path: &Path, lock: &Lock) -> Result<(), Error> {
-    crate::fs::write_atomic(path, render(lock)).map_err(|source| Error::Io {
-        action: "write",
-        path: path.to_path_buf(),
-        source,
+    crate::fs::write_atomic(path, render(lock)).map_err(|source| {
+        Error::Io(crate::fs::PathError {
+            action: "write",
+            path: path.to_path_buf(),
+            source,
+        })
     })
 }
 
 /// `sha256:<hex>` of the file's bytes: what `pyvenv.cfg` records as
 /// `fenv.lock` to tell whether an env is in step with its lock.
 pub fn hash_file(path: &Path) -> Result<String, Error> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
+    let bytes = std::fs::read(path).map_err(|source| {
+        Error::Io(crate::fs::PathError {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        })
     })?;
     Ok(format!("sha256:{}", crate::hash::sha256_hex(&bytes)))
 }

@@ -181,13 +181,8 @@ pub enum Error {
     #[error(transparent)]
     Install(#[from] crate::install::Error),
 
-    #[error("failed to {action} `{}`", user_display(path))]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::fs::PathError),
 
     #[error(
         "`{package}` is not in `{}` for this environment; `--reinstall` takes locked packages",
@@ -233,7 +228,7 @@ impl Error {
     /// An [`Error::Io`] for `action` on `path`, for `map_err`.
     pub(crate) fn io(action: &'static str, path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.to_path_buf();
-        move |source| Self::Io { action, path, source }
+        move |source| Self::Io(crate::fs::PathError { action, path, source })
     }
 }
 
@@ -288,7 +283,7 @@ impl Hint for Error {
             Self::QueryPython { .. }
             | Self::UnsupportedHost { .. }
             | Self::NotFetched { .. }
-            | Self::Io { .. } => None,
+            | Self::Io(_) => None,
         }
     }
 }

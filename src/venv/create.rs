@@ -628,9 +628,9 @@ fn set_mode(path: &Path, mode: u32) -> Result<(), Error> {
 /// An [`Error::Io`] whose message names the path once: fs-err and
 /// tempfile add it to their messages, ours already has it.
 fn io_error(action: &'static str, path: &Path, err: io::Error) -> Error {
-    Error::Io {
+    Error::Io(crate::fs::PathError {
         action,
         path: path.to_path_buf(),
         source: crate::fs::bare(err),
-    }
+    })
 }

@@ -99,13 +99,8 @@ pub enum Error {
         why: activate::UnsafeValue,
     },
 
-    #[error("failed to {action} `{}`", crate::fs::user_display(path))]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::fs::PathError),
 
     #[error(
         "`ensurepip` is not available in Python {version} at `{}`",
@@ -141,7 +136,7 @@ fn last_lines(output: &str) -> String {
 impl Error {
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
-        move |source| Self::Io { action, path, source }
+        move |source| Self::Io(crate::fs::PathError { action, path, source })
     }
 }
 
@@ -160,14 +155,15 @@ impl Hint for Error {
                 "choose a folder whose path has no newline, NUL byte or `:` (the PATH separator)".into(),
             ),
             Self::UnsafePrompt { .. } => Some("choose a prompt without newlines".into()),
-            Self::Io { source, path, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+            Self::Io(err) if err.source.kind() == std::io::ErrorKind::PermissionDenied => {
+                let path = &err.path;
                 let folder = if path.is_dir() { path } else { path.parent().unwrap_or(path) };
                 Some(format!(
                     "check that you can write to `{}`, or create the environment somewhere else",
                     folder.display()
                 ))
             }
-            Self::Io { .. } => None,
+            Self::Io(_) => None,
             Self::NoEnsurepip { version, .. } => {
                 let minor = version.split('.').take(2).collect::<Vec<_>>().join(".");
                 Some(format!(
