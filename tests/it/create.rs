@@ -28,38 +28,9 @@ fn stderr_of(cmd: &mut Command) -> String {
     String::from_utf8(output.stderr).expect("UTF-8")
 }
 
-/// A folder's entries, recursively, with file contents: to prove a
-/// refused command changed nothing.
-fn fingerprint(dir: &Path) -> Vec<(PathBuf, Option<Vec<u8>>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.expect("entry").path();
-            let meta = std::fs::symlink_metadata(&path).expect("metadata");
-            if meta.is_dir() {
-                stack.push(path.clone());
-                out.push((path, None));
-            } else if meta.is_symlink() {
-                out.push((
-                    path.clone(),
-                    Some(
-                        std::fs::read_link(&path)
-                            .expect("link")
-                            .into_os_string()
-                            .into_encoded_bytes(),
-                    ),
-                ));
-            } else {
-                out.push((path.clone(), Some(std::fs::read(&path).expect("read"))));
-            }
-        }
-    }
-    out.sort();
-    out
+/// Every entry under `dir`, to prove a command changed nothing there.
+fn fingerprint(dir: &Path) -> crate::support::tree::Snapshot {
+    crate::support::tree::Snapshot::of(dir, &[])
 }
 
 #[test]

@@ -105,32 +105,9 @@ fn demo(version: &str) -> WheelBuilder {
         .entry_point("console_scripts", "demo", "demo_pkg:main")
 }
 
-/// Every file below `dir` with its contents (links as their targets).
-fn fingerprint(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read") {
-            let path = entry.expect("entry").path();
-            let meta = std::fs::symlink_metadata(&path).expect("meta");
-            if meta.is_dir() {
-                stack.push(path.clone());
-                out.push((path, b"<dir>".to_vec()));
-            } else if meta.is_symlink() {
-                out.push((
-                    path.clone(),
-                    std::fs::read_link(&path)
-                        .expect("link")
-                        .into_os_string()
-                        .into_encoded_bytes(),
-                ));
-            } else {
-                out.push((path.clone(), std::fs::read(&path).expect("read")));
-            }
-        }
-    }
-    out.sort();
-    out
+/// Every entry under `dir`, to prove a command changed nothing there.
+fn fingerprint(dir: &Path) -> crate::support::tree::Snapshot {
+    crate::support::tree::Snapshot::of(dir, &[])
 }
 
 #[test]

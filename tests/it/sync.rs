@@ -2,10 +2,8 @@
 //! the real `fenv lock`) from an index on 127.0.0.1 into a real
 //! environment of the pyenv CPython 3.12 that `.python-version` names.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::SystemTime;
 
 use crate::common::{TestContext, pyenv_python, require, run, run_err, run_ok};
 use crate::support::index::TestIndex;
@@ -131,25 +129,9 @@ impl Project {
     }
 }
 
-/// Every file and link under `dir` with its size and mtime: what "the
-/// environment is unchanged" means.
-pub(crate) fn fingerprint(dir: &Path) -> BTreeMap<PathBuf, (u64, SystemTime)> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        for entry in std::fs::read_dir(&current).unwrap().flatten() {
-            let path = entry.path();
-            let meta = std::fs::symlink_metadata(&path).unwrap();
-            if meta.is_dir() {
-                stack.push(path.clone());
-            }
-            if path.file_name().is_some_and(|n| n == ".fenv.lock") {
-                continue;
-            }
-            out.insert(path, (meta.len(), meta.modified().unwrap()));
-        }
-    }
-    out
+/// Every entry under `dir`, to prove a command changed nothing there.
+fn fingerprint(dir: &Path) -> crate::support::tree::Snapshot {
+    crate::support::tree::Snapshot::with_times(dir, &[])
 }
 
 #[test]

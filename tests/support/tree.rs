@@ -17,6 +17,17 @@ impl Snapshot {
     /// Walks `root`, leaving out the folders in `skip` (a cache that a
     /// refused command may fill, say) and fenv's per-environment lock file.
     pub fn of(root: &Path, skip: &[&Path]) -> Self {
+        Self::walk(root, skip, false)
+    }
+
+    /// [`Snapshot::of`], with each file's mtime too: "untouched", not only
+    /// "the same bytes" (a sync that rewrote a file with equal contents
+    /// still changed it).
+    pub fn with_times(root: &Path, skip: &[&Path]) -> Self {
+        Self::walk(root, skip, true)
+    }
+
+    fn walk(root: &Path, skip: &[&Path], times: bool) -> Self {
         let mut entries = BTreeMap::new();
         let mut stack = vec![root.to_path_buf()];
         while let Some(dir) = stack.pop() {
@@ -42,7 +53,11 @@ impl Snapshot {
                     format!("dir {mode:o}")
                 } else {
                     let bytes = std::fs::read(&path).expect("read");
-                    format!("file {mode:o} {:x}", Sha256::digest(&bytes))
+                    let mut what = format!("file {mode:o} {:x}", Sha256::digest(&bytes));
+                    if times {
+                        what.push_str(&format!(" {:?}", meta.modified().expect("mtime")));
+                    }
+                    what
                 };
                 let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
                 entries.insert(relative, what);
