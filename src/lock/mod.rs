@@ -79,18 +79,6 @@ pub fn read(path: &Path) -> Result<Lock, Error> {
     parse(&text, path)
 }
 
-/// Writes `lock` to `path` atomically, so an interrupted `fenv lock`
-/// leaves the previous lock in place.
-pub fn write(path: &Path, lock: &Lock) -> Result<(), Error> {
-    crate::fs::write_atomic(path, render(lock)).map_err(|source| {
-        Error::Io(crate::fs::PathError {
-            action: "write",
-            path: path.to_path_buf(),
-            source,
-        })
-    })
-}
-
 /// `sha256:<hex>` of the file's bytes: what `pyvenv.cfg` records as
 /// `fenv.lock` to tell whether an env is in step with its lock.
 pub fn hash_file(path: &Path) -> Result<String, Error> {

@@ -120,11 +120,6 @@ impl InterpreterInfo {
     pub fn minor(&self) -> (u32, u32) {
         (self.version[0], self.version[1])
     }
-
-    /// Whether the interpreter runs inside a virtual environment.
-    pub fn is_venv(&self) -> bool {
-        self.prefix != self.base_prefix
-    }
 }
 
 #[derive(Deserialize)]

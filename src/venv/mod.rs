@@ -108,13 +108,6 @@ pub enum Error {
     )]
     NoEnsurepip { python: PathBuf, version: String },
 
-    #[error("`{command}` failed ({status}){}", last_lines(.output))]
-    Subprocess {
-        command: String,
-        status: String,
-        output: String,
-    },
-
     #[error("`--upgrade-deps` needs the package index, but `--offline` was given")]
     OfflineUpgradeDeps,
 
@@ -123,14 +116,6 @@ pub enum Error {
 
     #[error(transparent)]
     Index(#[from] crate::index::Error),
-}
-
-fn last_lines(output: &str) -> String {
-    let lines: Vec<&str> = output.lines().filter(|l| !l.trim().is_empty()).collect();
-    match lines.len() {
-        0 => String::new(),
-        n => format!(": {}", lines[n.saturating_sub(3)..].join(" / ")),
-    }
 }
 
 impl Error {
@@ -170,7 +155,6 @@ impl Hint for Error {
                     "install it (on Debian and Ubuntu: `apt install python{minor}-venv`), or pass `--without-pip`"
                 ))
             }
-            Self::Subprocess { .. } => Some("run again with `-v` to see the full output".into()),
             Self::OfflineUpgradeDeps => Some("drop `--offline`, or drop `--upgrade-deps`".into()),
             Self::Install(err) => err.hint(),
             Self::Index(err) => err.hint(),

@@ -31,6 +31,7 @@ pub enum Shell {
 
 impl Shell {
     /// Every shell, in the order `--help` lists them.
+    #[cfg(test)]
     pub const ALL: [Self; 10] = [
         Self::Bash,
         Self::Zsh,
