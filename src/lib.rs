@@ -1,38 +1,39 @@
 //! fenv builds and manages Python virtual environments for serverless
 //! function projects.
 //!
-//! Data flows one way: [`cli`] parses, [`commands`] orchestrate, and the
-//! domain modules ([`python`], [`venv`], [`project`], [`cache`]) do the
-//! work without knowing about each other's internals or about the CLI.
-//! [`run`] is the only place that turns an error into an exit code.
+//! Data flows one way: `cli` parses, `commands` orchestrate, and the
+//! domain modules do the work, in layers that import only sideways or
+//! down (docs/architecture.md; `tests/it/layers.rs` keeps them). [`run`]
+//! is the only place that turns an error into an exit code. Modules are
+//! private unless the integration tests or the fuzz targets use them.
 
-pub mod build;
-pub mod bundle;
+mod build;
+mod bundle;
 pub mod cache;
-pub mod check;
-pub mod ci;
-pub mod cli;
-pub mod commands;
+mod check;
+mod ci;
+mod cli;
+mod commands;
 pub mod dist;
 pub mod error;
-pub mod fs;
-pub mod functions;
+mod fs;
+mod functions;
 #[doc(hidden)]
 pub mod fuzz;
-pub mod hash;
+mod hash;
 pub mod index;
 pub mod install;
-pub mod limits;
+mod limits;
 pub mod lock;
-pub mod locking;
-pub mod parallel;
-pub mod printer;
+mod locking;
+mod parallel;
+mod printer;
 pub mod project;
 pub mod python;
-pub mod resolve;
-pub mod serve;
-pub mod sync;
-pub mod timestamp;
+mod resolve;
+mod serve;
+mod sync;
+mod timestamp;
 pub mod venv;
 
 use std::ffi::OsString;

@@ -83,6 +83,10 @@ impl Printer {
 
     /// Data: always printed, on stdout; escaped as messages are only when
     /// stdout is a terminal (a pipe gets the bytes a script expects).
+    #[allow(
+        clippy::unused_self,
+        reason = "data goes through the printer like every other output"
+    )]
     pub fn data(&self, text: impl AsRef<str>) {
         let text = text.as_ref();
         let mut out = std::io::stdout().lock();

@@ -239,7 +239,7 @@ impl WheelStore {
     }
 
     /// A folder on the store's filesystem for work in progress (downloads,
-    /// builds): make [`crate::fs::Scratch`] folders in it, which the next
+    /// builds): make `fs::Scratch` folders in it, which the next
     /// store to open sweeps if their process was killed.
     pub fn scratch_dir(&self) -> &Path {
         &self.tmp

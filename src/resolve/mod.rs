@@ -20,7 +20,7 @@ use pep508_rs::Requirement;
 use pubgrub::PubGrubError;
 
 pub use package::Package;
-pub use target::{Arch, Target};
+pub use target::Target;
 pub use to_lock::{roots, to_lock};
 
 use crate::error::Hint;

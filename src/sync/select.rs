@@ -257,7 +257,8 @@ mod tests {
         }
     }
 
-    use crate::resolve::{Arch, Target};
+    use crate::resolve::Target;
+    use crate::resolve::target::Arch;
 
     fn wheel(name: &str) -> LockedFile {
         LockedFile {
