@@ -8,12 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{TestContext, pyenv_python, require, run, run_err, run_ok};
-use crate::support::index::TestIndex;
+use crate::common::{run, run_err, run_ok};
 use crate::support::sdist::SdistBuilder;
 use crate::support::wheel::WheelBuilder;
-
-const HOST_MINOR: &str = "3.12";
 
 /// An in-tree PEP 517 backend: builds a pure wheel of the tree's
 /// `src/` with the name, version and requirements of `PKG-INFO`.
@@ -104,32 +101,25 @@ fn build_system(requires: &[&str]) -> String {
 }
 
 /// A project with its own index, locked for the host's CPython 3.12.
-struct Project {
-    ctx: TestContext,
-    index: TestIndex,
+/// The shared project, with sdists that log their builds.
+struct Project(crate::common::project::Project);
+
+impl std::ops::Deref for Project {
+    type Target = crate::common::project::Project;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Project {
     /// `None` (a skip) without the pyenv CPython 3.12.
     fn new() -> Option<Self> {
-        require("pyenv CPython 3.12", pyenv_python(HOST_MINOR))?;
-        let ctx = TestContext::new();
-        ctx.write(".python-version", format!("{HOST_MINOR}\n"));
-        Some(Self {
-            ctx,
-            index: TestIndex::start(),
-        })
+        crate::common::project::Project::new().map(Self)
     }
 
     fn pyproject(&self, dependencies: &[&str]) {
-        let list: Vec<String> = dependencies.iter().map(|d| format!("{d:?}")).collect();
-        self.ctx.write(
-            "pyproject.toml",
-            format!(
-                "[project]\nname = \"app\"\nversion = \"0\"\ndependencies = [{}]\n",
-                list.join(", ")
-            ),
-        );
+        self.write_pyproject(dependencies, "");
     }
 
     /// Where the backends log their builds: outside every tree.
@@ -210,21 +200,6 @@ impl Project {
             .build(&self.ctx.root().join("dists"));
         self.index.publish(&path);
         path
-    }
-
-    fn fenv(&self, args: &[&str]) -> Command {
-        let mut cmd = self.ctx.fenv();
-        cmd.args(args).env("FENV_INDEX_URL", self.index.url());
-        cmd
-    }
-
-    /// Runs `fenv sync ARGS`, asserts success, returns stderr.
-    #[track_caller]
-    fn sync_ok(&self, args: &[&str]) -> String {
-        let output = run(self.fenv(&["sync"]).args(args));
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        assert!(output.status.success(), "fenv sync failed\n--- stderr\n{stderr}");
-        stderr
     }
 
     /// `python -c CODE` in the env at `env`; its stdout, trimmed.

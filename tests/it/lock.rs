@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use crate::common::{TestContext, live_tests, pyenv_python, require, run, run_err, run_ok, with_retries};
-use crate::support::index::{Publish, TestIndex};
+use crate::support::index::Publish;
 use crate::support::wheel::WheelBuilder;
 
 /// The `python_version` every non-host target below shares with the host.
@@ -53,69 +53,43 @@ impl Host {
 }
 
 /// A project in a sandbox, with its own index and a folder of wheels.
+/// The shared project, with what the host's markers are.
 struct Project {
-    ctx: TestContext,
-    index: TestIndex,
+    base: crate::common::project::Project,
     host: Host,
+}
+
+impl std::ops::Deref for Project {
+    type Target = crate::common::project::Project;
+
+    fn deref(&self) -> &Self::Target {
+        &self.base
+    }
 }
 
 impl Project {
     /// An empty project whose host is the pyenv CPython 3.12, or `None`
     /// (a skip) without one.
     fn new() -> Option<Self> {
-        let python = require("pyenv CPython 3.12", pyenv_python(HOST_MINOR))?;
-        let ctx = TestContext::new();
-        ctx.write(".python-version", format!("{HOST_MINOR}\n"));
-        Some(Self {
-            ctx,
-            index: TestIndex::start(),
-            host: Host::of(&python),
-        })
+        let base = crate::common::project::Project::new()?;
+        let host = Host::of(&base.host_python);
+        Some(Self { base, host })
     }
 
     /// Writes `pyproject.toml`: `dependencies` plus any further TOML.
     fn pyproject(&self, dependencies: &[&str], rest: &str) {
-        let list: Vec<String> = dependencies.iter().map(|d| format!("{d:?}")).collect();
-        self.ctx.write(
-            "pyproject.toml",
-            format!(
-                "[project]\nname = \"app\"\nversion = \"0\"\ndependencies = [{}]\n{rest}",
-                list.join(", ")
-            ),
-        );
-    }
-
-    fn wheels(&self) -> PathBuf {
-        self.ctx.root().join("wheels")
+        self.write_pyproject(dependencies, rest);
     }
 
     /// A pure wheel of `name` `version` requiring `requires`.
-    #[allow(clippy::unused_self, reason = "read as the project's wheel")]
     fn wheel(&self, name: &str, version: &str, requires: &[&str]) -> WheelBuilder {
-        let module = name.replace('-', "_");
-        let mut builder = WheelBuilder::new(name, version).file(&format!("{module}/__init__.py"), "");
-        for requirement in requires {
-            builder = builder.requires(requirement);
-        }
-        builder
-    }
-
-    /// Publishes a pure wheel of `name` `version` requiring `requires`.
-    fn publish(&self, name: &str, version: &str, requires: &[&str]) -> PathBuf {
-        self.publish_as(self.wheel(name, version, requires), Publish::new())
-    }
-
-    /// Builds and publishes `wheel` as `options` say.
-    fn publish_as(&self, wheel: WheelBuilder, options: Publish) -> PathBuf {
-        let path = wheel.build(&self.wheels());
-        self.index.publish_as(&path, options);
-        path
+        self.wheel_builder(name, version, requires)
     }
 
     /// `fenv lock ARGS` against the project's index.
     fn lock(&self, args: &[&str]) -> Command {
-        let mut cmd = self.ctx.fenv();
-        cmd.arg("lock").args(args).env("FENV_INDEX_URL", self.index.url());
+        let mut cmd = self.fenv(&["lock"]);
+        cmd.args(args);
         cmd
     }
 

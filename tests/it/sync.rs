@@ -5,28 +5,24 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{TestContext, pyenv_python, require, run, run_err, run_ok};
-use crate::support::index::TestIndex;
+use crate::common::{run, run_err, run_ok};
 use crate::support::wheel::WheelBuilder;
 
-const HOST_MINOR: &str = "3.12";
+/// The shared project, locked: `app` depends on `a`, which needs `b`.
+pub(crate) struct Project(crate::common::project::Project);
 
-/// A project with its own index: `app` depends on `a`, which needs `b`.
-pub(crate) struct Project {
-    pub(crate) ctx: TestContext,
-    pub(crate) index: TestIndex,
+impl std::ops::Deref for Project {
+    type Target = crate::common::project::Project;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl Project {
     /// The project, published and locked; `None` (a skip) without CPython 3.12.
     pub(crate) fn locked() -> Option<Self> {
-        require("pyenv CPython 3.12", pyenv_python(HOST_MINOR))?;
-        let ctx = TestContext::new();
-        ctx.write(".python-version", format!("{HOST_MINOR}\n"));
-        let project = Self {
-            ctx,
-            index: TestIndex::start(),
-        };
+        let project = Self(crate::common::project::Project::new()?);
         project.publish("a", "1.0", &["b>=1"]);
         project.publish("b", "1.0", &[]);
         project.pyproject(&["a"]);
@@ -35,46 +31,12 @@ impl Project {
     }
 
     pub(crate) fn pyproject(&self, dependencies: &[&str]) {
-        let list: Vec<String> = dependencies.iter().map(|d| format!("{d:?}")).collect();
-        self.ctx.write(
-            "pyproject.toml",
-            format!(
-                "[project]\nname = \"app\"\nversion = \"0\"\ndependencies = [{}]\n",
-                list.join(", ")
-            ),
-        );
-    }
-
-    /// Builds a pure wheel of `name` `version` and serves it.
-    pub(crate) fn publish(&self, name: &str, version: &str, requires: &[&str]) -> PathBuf {
-        let path = self.wheel(name, version, requires);
-        self.index.publish(&path);
-        path
+        self.write_pyproject(dependencies, "");
     }
 
     /// Builds a pure wheel without serving it.
     pub(crate) fn wheel(&self, name: &str, version: &str, requires: &[&str]) -> PathBuf {
-        let mut builder = WheelBuilder::new(name, version).file(&format!("{name}/__init__.py"), "");
-        for requirement in requires {
-            builder = builder.requires(requirement);
-        }
-        builder.build(&self.ctx.root().join("wheels"))
-    }
-
-    /// `fenv ARGS` against the project's index.
-    pub(crate) fn fenv(&self, args: &[&str]) -> Command {
-        let mut cmd = self.ctx.fenv();
-        cmd.args(args).env("FENV_INDEX_URL", self.index.url());
-        cmd
-    }
-
-    /// Runs `fenv sync ARGS`, asserts success, returns stderr.
-    #[track_caller]
-    pub(crate) fn sync_ok(&self, args: &[&str]) -> String {
-        let output = run(self.fenv(&["sync"]).args(args));
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        assert!(output.status.success(), "fenv sync failed\n--- stderr\n{stderr}");
-        stderr
+        self.wheel_builder(name, version, requires).build(&self.wheels())
     }
 
     pub(crate) fn env(&self) -> PathBuf {

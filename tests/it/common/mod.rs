@@ -8,6 +8,8 @@
 //! `FENV_REQUIRE_ALL=1` (CI) turns the skip into a failure.
 #![allow(dead_code)]
 
+pub mod project;
+
 use std::ffi::OsStr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
