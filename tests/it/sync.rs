@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{run, run_err, run_ok};
+use crate::common::{outcome, run, run_err, run_ok};
 use crate::support::wheel::WheelBuilder;
 
 /// The shared project, locked: `app` depends on `a`, which needs `b`.
@@ -196,19 +196,31 @@ fn a_tampered_wheel_is_refused_and_the_env_left_alone() {
 fn frozen_refuses_a_stale_or_missing_lock() {
     let Some(project) = Project::locked() else { return };
     project.pyproject(&["a", "b"]);
-    let stderr = run_err(&mut project.fenv(&["sync", "--frozen"]), 1);
-    assert!(stderr.contains("does not match the project's inputs"), "{stderr}");
-    assert!(stderr.contains("+ dependency b"), "{stderr}");
+    assert_eq!(
+        outcome(&project.ctx, &mut project.fenv(&["sync", "--frozen"])),
+        "exit: 1\n--- stdout\n--- stderr\n  + dependency b\n\
+         error: `pylock.toml` does not match the project's inputs, and `--frozen` forbids locking again\n\
+         hint: run `fenv lock` and commit the result, or drop `--frozen` to lock on the way\n"
+    );
     assert!(!project.env().exists());
 
     // Without `--frozen`, the lock is made again first, and the user told.
-    let stderr = project.sync_ok(&[]);
-    assert!(stderr.contains("locking again"), "{stderr}");
+    assert_eq!(
+        outcome(&project.ctx, &mut project.fenv(&["sync"])),
+        "exit: 0\n--- stdout\n--- stderr\n\
+         `pylock.toml` does not match the project's inputs; locking again\n\
+         Locked 2 packages for host in [N] ms\n\
+         Created virtual environment at `.venv`\n + a==1.0\n + b==1.0\n+2 ~0 -0 in [N] ms\n"
+    );
     assert_eq!(project.frozen(), ["a==1.0", "b==1.0"]);
 
     std::fs::remove_file(project.ctx.path("pylock.toml")).unwrap();
-    let stderr = run_err(&mut project.fenv(&["sync", "--frozen"]), 1);
-    assert!(stderr.contains("there is no lock"), "{stderr}");
+    assert_eq!(
+        outcome(&project.ctx, &mut project.fenv(&["sync", "--frozen"])),
+        "exit: 1\n--- stdout\n--- stderr\n\
+         error: there is no lock at `pylock.toml`\n\
+         hint: run `fenv lock` and commit `pylock.toml`\n"
+    );
 }
 
 #[test]
@@ -221,9 +233,10 @@ fn dry_run_exits_1_and_changes_nothing() {
     project.sync_ok(&[]);
     project.pip_install(&project.wheel("extra", "3.0", &[]));
     let before = fingerprint(&project.env());
-    let output = run(&mut project.fenv(&["sync", "--dry-run"]));
-    assert_eq!(output.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&output.stdout), " - extra==3.0\n");
+    assert_eq!(
+        outcome(&project.ctx, &mut project.fenv(&["sync", "--dry-run"])),
+        "exit: 1\n--- stdout\n - extra==3.0\n--- stderr\nWould change +0 ~0 -1 (dry run)\n"
+    );
     assert_eq!(fingerprint(&project.env()), before);
 
     project.sync_ok(&[]);

@@ -313,3 +313,38 @@ pub fn for_each_python(what: &str, check: impl Fn(&str, &Path) + Sync) {
     });
     assert!(failures.is_empty(), "{what} failures:\n{}", failures.join("\n\n"));
 }
+
+/// A command's whole outcome — exit code, stdout, stderr — as one text
+/// with what changes from run to run filtered out: the test's root
+/// (`[ROOT]`), durations (`[N] ms`) and fenv's version (`[VERSION]`). A
+/// test compares it whole, so a changed message shows as a diff.
+pub fn outcome(ctx: &TestContext, cmd: &mut Command) -> String {
+    let output = run(cmd);
+    let mut text = format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        output
+            .status
+            .code()
+            .map_or("signal".to_string(), |c| c.to_string()),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    for root in [
+        ctx.root(),
+        ctx.root().canonicalize().unwrap_or_else(|_| ctx.root()),
+    ] {
+        text = text.replace(&root.display().to_string(), "[ROOT]");
+    }
+    text = text.replace(env!("CARGO_PKG_VERSION"), "[VERSION]");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    // `123 ms` → `[N] ms`.
+    while let Some(at) = rest.find(" ms") {
+        let digits = rest[..at].bytes().rev().take_while(u8::is_ascii_digit).count();
+        out.push_str(&rest[..at - digits]);
+        out.push_str(if digits > 0 { "[N] ms" } else { " ms" });
+        rest = &rest[at + 3..];
+    }
+    out.push_str(rest);
+    out
+}
