@@ -10,16 +10,20 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::common::{TestContext, pyenv_python, require, run, run_err, run_ok};
-use crate::support::index::TestIndex;
+use crate::common::{run, run_err, run_ok};
 use crate::support::wheel::WheelBuilder;
 
 const MANYLINUX: &str = "cp312-cp312-manylinux_2_17_x86_64";
 
-struct Project {
-    ctx: TestContext,
-    index: TestIndex,
-    python: PathBuf,
+/// The shared project, with functions under `api/` and three packages.
+struct Project(crate::common::project::Project);
+
+impl std::ops::Deref for Project {
+    type Target = crate::common::project::Project;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 const PYPROJECT: &str = r#"[project]
@@ -111,10 +115,9 @@ def handler(event, context):
 impl Project {
     /// The project, published and locked; `None` (a skip) without CPython 3.12.
     fn locked() -> Option<Self> {
-        let python = require("pyenv CPython 3.12", pyenv_python("3.12"))?;
-        let ctx = TestContext::new();
-        let index = TestIndex::start();
-        let wheels = ctx.root().join("wheels");
+        let project = Self(crate::common::project::Project::new()?);
+        let (ctx, index) = (&project.ctx, &project.index);
+        let wheels = project.wheels();
         for wheel in [
             WheelBuilder::new("shared", "1.0")
                 .tag(MANYLINUX)
@@ -130,7 +133,6 @@ impl Project {
         ] {
             index.publish(&wheel);
         }
-        ctx.write(".python-version", "3.12\n");
         ctx.write("pyproject.toml", PYPROJECT);
         ctx.write("api/hello.py", HELLO);
         ctx.write("api/wsgi.py", WSGI);
@@ -138,16 +140,15 @@ impl Project {
         ctx.write("api/_helper.py", "def greet(name):\n    return 'hi ' + name\n");
         ctx.write("lib/util.py", "X = 1\n");
         ctx.write("lib/test_util.py", "def test_x():\n    pass\n");
-        let project = Self { ctx, index, python };
         run_ok(&mut project.fenv(&["lock"]));
         Some(project)
     }
 
+    /// `fenv ARGS` against the project's index, with zip times left to
+    /// each test.
     fn fenv(&self, args: &[&str]) -> Command {
-        let mut cmd = self.ctx.fenv();
-        cmd.args(args)
-            .env("FENV_INDEX_URL", self.index.url())
-            .env_remove("SOURCE_DATE_EPOCH");
+        let mut cmd = self.0.fenv(args);
+        cmd.env_remove("SOURCE_DATE_EPOCH");
         cmd
     }
 
@@ -171,7 +172,7 @@ impl Project {
     fn unzip(&self, function: &str) -> PathBuf {
         let dir = self.ctx.root().join(format!("unzipped-{function}"));
         run_ok(
-            Command::new(&self.python)
+            Command::new(&self.host_python)
                 .args([
                     "-I",
                     "-c",
@@ -187,7 +188,7 @@ impl Project {
     /// `sys.argv[1]`; returns what it prints, parsed.
     fn invoke(&self, dir: &Path, code: &str, event: &Value) -> Value {
         let out = run_ok(
-            Command::new(&self.python)
+            Command::new(&self.host_python)
                 .current_dir(dir)
                 .env_remove("PYTHONPATH")
                 .args(["-B", "-c", code])
