@@ -17,12 +17,8 @@ pub enum Error {
     #[error("`{}` cannot be exported: {reason}", user_display(path))]
     Unexportable { path: PathBuf, reason: &'static str },
 
-    #[error("failed to write `{}`", user_display(path))]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Write(#[from] crate::fs::PathError),
 }
 
 impl Hint for Error {
@@ -31,7 +27,7 @@ impl Hint for Error {
             Self::Unexportable { .. } => {
                 Some("put the environment at a path without newlines (`--env`, or `[tool.fenv] env`)".into())
             }
-            Self::Write { .. } => None,
+            Self::Write(_) => None,
         }
     }
 }
@@ -161,9 +157,12 @@ fn append(path: &Path, text: &str) -> Result<(), Error> {
         let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
         file.write_all(text.as_bytes())
     };
-    write().map_err(|source| Error::Write {
-        path: path.to_path_buf(),
-        source,
+    write().map_err(|source| {
+        Error::Write(crate::fs::PathError {
+            action: "write",
+            path: path.to_path_buf(),
+            source,
+        })
     })
 }
 

@@ -15,7 +15,6 @@ use pep440_rs::Version;
 use crate::cache::Cache;
 use crate::dist::name::normalize;
 use crate::error::Hint;
-use crate::fs::user_display;
 use crate::index::{IndexClient, IndexConfig};
 use crate::install::WheelStore;
 use crate::install::store::OpenedStore;
@@ -62,12 +61,8 @@ pub enum Error {
     #[error("failed to lock the project")]
     Resolve(#[source] resolve::Error),
 
-    #[error("failed to write `{}`", user_display(path))]
-    Write {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Write(#[from] crate::fs::PathError),
 }
 
 impl Hint for Error {
@@ -79,7 +74,7 @@ impl Hint for Error {
             | Self::Host(_)
             | Self::ExcludeNewer(_)
             | Self::Resolve(_)
-            | Self::Write { .. } => None,
+            | Self::Write(_) => None,
         }
     }
 }
@@ -197,7 +192,8 @@ pub fn lock(
     let changed =
         existing.is_none() || fs_err::read_to_string(&lock_path).ok().as_deref() != Some(rendered.as_str());
     if changed {
-        crate::fs::write_atomic(&lock_path, &rendered).map_err(|source| Error::Write {
+        crate::fs::write_atomic(&lock_path, &rendered).map_err(|source| crate::fs::PathError {
+            action: "write",
             path: lock_path.clone(),
             source,
         })?;
