@@ -13,7 +13,7 @@ pub const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 /// execute: what `PATH` lookup, interpreter discovery and bundles ask.
 pub fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+    fs_err::metadata(path).is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
 }
 
 /// A filesystem operation that failed, with the path it failed on: the
@@ -22,10 +22,39 @@ pub fn is_executable(path: &Path) -> bool {
 #[derive(Debug, thiserror::Error)]
 #[error("failed to {action} `{}`", user_display(path))]
 pub struct PathError {
-    pub action: &'static str,
-    pub path: PathBuf,
+    action: &'static str,
+    path: PathBuf,
     #[source]
-    pub source: io::Error,
+    source: io::Error,
+}
+
+impl PathError {
+    /// `action` (`read`, `create`, …) failed on `path` with `source`. The
+    /// path fs-err adds to its messages is dropped again: this error names
+    /// it once, the way the user gave it.
+    pub fn new(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Self {
+            action,
+            path: path.into(),
+            source: bare(source),
+        }
+    }
+
+    /// The OS error, for hints that depend on its kind.
+    pub fn io(&self) -> &io::Error {
+        &self.source
+    }
+
+    /// The path as it was given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// [`PathError::new`] as a closure for `map_err`.
+    pub fn with(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> Self {
+        let path = path.into();
+        move |source| Self::new(action, path, source)
+    }
 }
 
 /// Why a walk of a folder tree stopped.
@@ -38,19 +67,15 @@ pub enum WalkError {
     )]
     Loop { link: PathBuf, ancestor: PathBuf },
 
-    #[error("failed to read `{}`", user_display(path))]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::fs::PathError),
 }
 
 impl crate::error::Hint for WalkError {
     fn hint(&self) -> Option<String> {
         match self {
             Self::Loop { .. } => Some("remove the link, or point it at a folder outside the tree".into()),
-            Self::Io { .. } => None,
+            Self::Io(_) => None,
         }
     }
 }
@@ -86,7 +111,7 @@ where
                 let source = err
                     .into_io_error()
                     .unwrap_or_else(|| io::Error::other("unreadable entry"));
-                (!dangling).then_some(Err(WalkError::Io { path, source }))
+                (!dangling).then_some(Err(WalkError::Io(PathError::new("read", path, source))))
             }
         })
 }
@@ -114,7 +139,7 @@ pub fn write_atomic(path: &Path, contents: impl AsRef<[u8]>) -> io::Result<()> {
 #[derive(Debug)]
 pub struct Scratch {
     // Dropped after the lock is released: field order.
-    _lock: std::fs::File,
+    _lock: fs_err::File,
     dir: tempfile::TempDir,
 }
 
@@ -126,9 +151,9 @@ impl Scratch {
         // unlocked (created, not yet locked) would take a folder in use
         // for one left behind.
         let unnamed = dir.path().join(".lock-new");
-        let lock = std::fs::File::create(&unnamed)?;
+        let lock = fs_err::File::create(&unnamed)?;
         lock.lock()?;
-        std::fs::rename(&unnamed, dir.path().join(".lock"))?;
+        fs_err::rename(&unnamed, dir.path().join(".lock"))?;
         Ok(Self { _lock: lock, dir })
     }
 
@@ -138,7 +163,7 @@ impl Scratch {
 
     /// Keeps the folder, without its lock file, for a rename into place.
     pub fn keep(self) -> io::Result<PathBuf> {
-        std::fs::remove_file(self.dir.path().join(".lock"))?;
+        fs_err::remove_file(self.dir.path().join(".lock"))?;
         Ok(self.dir.keep())
     }
 }
@@ -147,13 +172,13 @@ impl Scratch {
 /// folder whose lock nobody holds, and anything else there not touched
 /// for a day. Best effort: what cannot be removed stays.
 pub fn sweep(parent: &Path) {
-    let Ok(entries) = std::fs::read_dir(parent) else {
+    let Ok(entries) = fs_err::read_dir(parent) else {
         return;
     };
     for entry in entries.flatten() {
         let path = entry.path();
         let lock = path.join(".lock");
-        let stale = match std::fs::File::open(&lock) {
+        let stale = match fs_err::File::open(&lock) {
             // Taken: the folder is in use; released: it was left behind.
             Ok(file) => file.try_lock().is_ok(),
             Err(_) => entry
@@ -162,7 +187,7 @@ pub fn sweep(parent: &Path) {
                 .is_ok_and(|t| t.elapsed().is_ok_and(|age| age.as_secs() > 24 * 3600)),
         };
         if stale {
-            let _ = std::fs::remove_dir_all(&path).or_else(|_| std::fs::remove_file(&path));
+            let _ = fs_err::remove_dir_all(&path).or_else(|_| fs_err::remove_file(&path));
         }
     }
 }
@@ -173,7 +198,7 @@ pub fn read_to_string_within(path: &Path, limit: crate::limits::Limit) -> io::Re
     use std::io::Read;
     let max = limit.bytes();
     let mut text = String::new();
-    std::fs::File::open(path)?
+    fs_err::File::open(path)?
         .take(max.saturating_add(1))
         .read_to_string(&mut text)?;
     if text.len() as u64 > max {
@@ -257,8 +282,18 @@ pub fn user_display(path: &Path) -> String {
 
 /// The operating system's error without the path that fs-err and
 /// tempfile add to their messages: fenv's own errors name the path once.
+/// fs-err keeps the OS error only as the end of its message (`failed to
+/// open file `p`: No such file or directory (os error 2)`), so the code is
+/// read back from there; any other error is kept whole.
 pub fn bare(err: io::Error) -> io::Error {
-    match err.raw_os_error() {
+    if err.raw_os_error().is_some() {
+        return err;
+    }
+    let code = err.get_ref().map(ToString::to_string).and_then(|text| {
+        let (_, code) = text.strip_suffix(')')?.rsplit_once("(os error ")?;
+        code.parse().ok()
+    });
+    match code {
         Some(code) => io::Error::from_raw_os_error(code),
         None => err,
     }
@@ -266,7 +301,7 @@ pub fn bare(err: io::Error) -> io::Error {
 
 /// Whether `dir` holds no entries at all (a missing dir counts as empty).
 pub fn is_empty_dir(dir: &Path) -> io::Result<bool> {
-    match std::fs::read_dir(dir) {
+    match fs_err::read_dir(dir) {
         Ok(mut entries) => Ok(entries.next().is_none()),
         Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(true),
         Err(err) => Err(err),
@@ -283,6 +318,28 @@ mod tests {
         for bad in ["/etc/passwd", "../evil.py", "pkg/../../evil", "a\\b", ""] {
             assert_eq!(safe_relative(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_path_error_names_its_path_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.txt");
+        let err = fs_err::read(&missing).unwrap_err();
+        assert!(
+            err.to_string().contains("missing.txt"),
+            "fs-err names the path: {err}"
+        );
+        let err = PathError::new("read", &missing, err);
+        let shown = format!("{err}: {}", std::error::Error::source(&err).unwrap());
+        assert_eq!(
+            shown,
+            format!(
+                "failed to read `{}`: No such file or directory (os error 2)",
+                missing.display()
+            )
+        );
+        let other = bare(io::Error::other("not from the OS"));
+        assert_eq!(other.to_string(), "not from the OS");
     }
 
     #[test]

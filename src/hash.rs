@@ -95,7 +95,7 @@ mod tests {
         assert_eq!(hex(&sha256_reader(&mut &b"abc"[..]).unwrap()), abc);
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("abc");
-        std::fs::write(&file, "abc").unwrap();
+        fs_err::write(&file, "abc").unwrap();
         assert_eq!(sha256_file(&file).unwrap(), abc);
         assert_eq!(hex(&[0x00, 0x0f, 0xff]), "000fff");
         let mut writer = HashingWriter::new(Vec::new());

@@ -99,7 +99,7 @@ impl<'a> Hooks<'a> {
             return Err(wrong(format!("`{name}` is not a `.dist-info` folder name")));
         }
         let metadata = out.join(name).join("METADATA");
-        let is_file = std::fs::symlink_metadata(&metadata).is_ok_and(|m| m.is_file());
+        let is_file = fs_err::symlink_metadata(&metadata).is_ok_and(|m| m.is_file());
         if !is_file {
             return Err(wrong(format!(
                 "it names `{name}`, which holds no METADATA it wrote"
@@ -121,7 +121,7 @@ impl<'a> Hooks<'a> {
         if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
             return Err(wrong(format!("`{name}` is not a plain file name")));
         }
-        let is_file = std::fs::symlink_metadata(out.join(name)).is_ok_and(|m| m.is_file());
+        let is_file = fs_err::symlink_metadata(out.join(name)).is_ok_and(|m| m.is_file());
         if !is_file {
             return Err(wrong(format!("it names `{name}`, which it did not write")));
         }
@@ -162,7 +162,7 @@ impl<'a> Hooks<'a> {
         }
         let status = command.status().map_err(Error::io("run", &python))?;
         if !status.success() {
-            let output = std::fs::read(&log_path).unwrap_or_default();
+            let output = fs_err::read(&log_path).unwrap_or_default();
             return Err(Error::Backend {
                 hook,
                 status: status.to_string(),

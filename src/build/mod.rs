@@ -110,13 +110,7 @@ pub enum Error {
 impl Error {
     fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
-        move |source| {
-            Self::Io(crate::fs::PathError {
-                action,
-                path,
-                source: crate::fs::bare(source),
-            })
-        }
+        move |source| Self::Io(crate::fs::PathError::new(action, path, source))
     }
 }
 
@@ -167,7 +161,7 @@ impl Builder<'_> {
     /// store still holds it.
     pub fn built(&self, sdist_sha256: &str) -> Option<UnpackedWheel> {
         let pointer = self.cache.bucket("built").ok()?.join(sdist_sha256);
-        let text = std::fs::read_to_string(pointer).ok()?;
+        let text = fs_err::read_to_string(pointer).ok()?;
         let wheel_sha256 = text.trim();
         if wheel_sha256.len() != 64 || !wheel_sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
@@ -178,7 +172,7 @@ impl Builder<'_> {
     /// `built/` and a lock on this sdist's entry in it: one build of an
     /// sdist at a time; the others wait, then find its wheel. Best effort,
     /// as all of `built/` is: a read-only cache still builds, unlocked.
-    fn claim(&self, sdist_sha256: &str) -> (Option<PathBuf>, Option<std::fs::File>) {
+    fn claim(&self, sdist_sha256: &str) -> (Option<PathBuf>, Option<fs_err::File>) {
         let dir = self.cache.bucket("built").ok();
         let lock = dir
             .as_ref()
@@ -385,8 +379,8 @@ fn failed<'a>(package: &'a str, version: &'a str) -> impl Fn(Error) -> Error + '
 }
 
 /// An exclusive lock on `path`, held until the file is dropped.
-fn lock_file(path: &Path) -> Result<std::fs::File, Error> {
-    let file = std::fs::File::create(path).map_err(Error::io("create", path))?;
+fn lock_file(path: &Path) -> Result<fs_err::File, Error> {
+    let file = fs_err::File::create(path).map_err(Error::io("create", path))?;
     file.lock().map_err(Error::io("lock", path))?;
     Ok(file)
 }

@@ -44,7 +44,7 @@ impl BuildSystem {
     /// The build system of the tree at `source`; `Err` is a sentence.
     pub fn read(source: &Path) -> Result<Self, String> {
         let path = source.join("pyproject.toml");
-        let table = match std::fs::read_to_string(&path) {
+        let table = match fs_err::read_to_string(&path) {
             Ok(text) => {
                 toml::from_str::<Pyproject>(&text)
                     .map_err(|e| format!("its `pyproject.toml` is not valid: {}", e.message()))?
@@ -98,7 +98,7 @@ mod tests {
     fn read(pyproject: Option<&str>) -> Result<BuildSystem, String> {
         let dir = tempfile::tempdir().unwrap();
         if let Some(text) = pyproject {
-            std::fs::write(dir.path().join("pyproject.toml"), text).unwrap();
+            fs_err::write(dir.path().join("pyproject.toml"), text).unwrap();
         }
         BuildSystem::read(dir.path())
     }

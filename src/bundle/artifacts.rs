@@ -61,24 +61,19 @@ pub fn write(out: &Path, lock_hash: &str, built: Vec<Artifact>) -> Result<(), Er
         artifacts,
     };
     let mut text = serde_json::to_string_pretty(&manifest).map_err(|err| {
-        Error::Io(crate::fs::PathError {
-            action: "render",
-            path: path.clone(),
-            source: std::io::Error::other(err),
-        })
+        Error::Io(crate::fs::PathError::new(
+            "render",
+            path.clone(),
+            std::io::Error::other(err),
+        ))
     })?;
     text.push('\n');
-    crate::fs::write_atomic(&path, text).map_err(|source| {
-        Error::Io(crate::fs::PathError {
-            action: "write",
-            path,
-            source,
-        })
-    })
+    crate::fs::write_atomic(&path, text)
+        .map_err(|source| Error::Io(crate::fs::PathError::new("write", path, source)))
 }
 
 /// The manifest at `path`, when there is a readable one.
 fn read(path: &Path) -> Option<Manifest> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = fs_err::read_to_string(path).ok()?;
     serde_json::from_str(&text).ok()
 }

@@ -167,7 +167,7 @@ mod tests {
     fn the_same_entries_in_any_order_give_the_same_bytes() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a.py");
-        std::fs::write(&file, "print('a')\n").unwrap();
+        fs_err::write(&file, "print('a')\n").unwrap();
         let entries = vec![
             Entry {
                 path: "pkg".into(),
@@ -190,8 +190,8 @@ mod tests {
         let (one, two) = (dir.path().join("1.zip"), dir.path().join("2.zip"));
         write(&one, &entries, mtime(None)).unwrap();
         write(&two, &reversed, mtime(None)).unwrap();
-        assert_eq!(std::fs::read(&one).unwrap(), std::fs::read(&two).unwrap());
-        let mut archive = zip::ZipArchive::new(std::fs::File::open(&one).unwrap()).unwrap();
+        assert_eq!(fs_err::read(&one).unwrap(), fs_err::read(&two).unwrap());
+        let mut archive = zip::ZipArchive::new(fs_err::File::open(&one).unwrap()).unwrap();
         let names: Vec<String> = archive.file_names().map(|n| n.unwrap().into_owned()).collect();
         assert_eq!(names, ["b.txt", "pkg/", "pkg/a.py"]);
         let dir_entry = archive.by_name("pkg/").unwrap();

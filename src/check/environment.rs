@@ -240,9 +240,8 @@ fn functions(
         .collect();
     let python = state.env.join("bin").join("python");
     for function in &functions {
-        let source = std::fs::read_to_string(&function.module).map_err(|source| Error::Read {
-            path: function.module.clone(),
-            source,
+        let source = fs_err::read_to_string(&function.module).map_err(|source| {
+            Error::Read(crate::fs::PathError::new("read", function.module.clone(), source))
         })?;
         let imports: Vec<(String, usize)> = crate::functions::handler::imports(&source)
             .into_iter()

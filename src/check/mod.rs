@@ -26,12 +26,8 @@ pub enum Error {
     #[error(transparent)]
     Functions(#[from] crate::functions::Error),
 
-    #[error("failed to read `{}`", user_display(path))]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Read(#[from] crate::fs::PathError),
 
     #[error("failed to measure the import time of `{}`", user_display(path))]
     ImportTime {
@@ -53,7 +49,7 @@ impl Hint for Error {
             Self::Lock(source) => source.hint(),
             Self::Sync(source) => source.hint(),
             Self::Functions(source) => source.hint(),
-            Self::Read { .. } | Self::ImportTime { .. } => None,
+            Self::Read(_) | Self::ImportTime { .. } => None,
         }
     }
 }

@@ -154,16 +154,10 @@ impl Exports {
 
 fn append(path: &Path, text: &str) -> Result<(), Error> {
     let write = || -> std::io::Result<()> {
-        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let mut file = fs_err::OpenOptions::new().create(true).append(true).open(path)?;
         file.write_all(text.as_bytes())
     };
-    write().map_err(|source| {
-        Error::Write(crate::fs::PathError {
-            action: "write",
-            path: path.to_path_buf(),
-            source,
-        })
-    })
+    write().map_err(|source| Error::Write(crate::fs::PathError::new("write", path.to_path_buf(), source)))
 }
 
 /// `fenv-linux-x86_64-cpython3.12-<16 hex of the lock's sha256>`: what

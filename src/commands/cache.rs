@@ -44,7 +44,7 @@ pub fn clean(package: Option<&str>, global: &GlobalSettings, printer: &Printer) 
         );
     }
     let size = folder_size(root);
-    std::fs::remove_dir_all(root).with_context(|| format!("failed to remove `{}`", root.display()))?;
+    fs_err::remove_dir_all(root).with_context(|| format!("failed to remove `{}`", root.display()))?;
     printer.info(format!("Removed `{}` ({})", root.display(), human(size)));
     Ok(ExitStatus::Success)
 }

@@ -92,7 +92,7 @@ fn python_minor(target: InitTarget, global: &GlobalSettings, printer: &Printer) 
 }
 
 fn write_new(path: &PathBuf, contents: &str) -> Result<()> {
-    let mut file = std::fs::OpenOptions::new()
+    let mut file = fs_err::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(path)
@@ -104,7 +104,7 @@ fn write_new(path: &PathBuf, contents: &str) -> Result<()> {
 /// Adds the entries `.gitignore` lacks, at its end; creates it when
 /// missing. Returns the entries added (`None` if none were needed).
 fn add_to_gitignore(path: &Path) -> Result<Option<Vec<&'static str>>> {
-    let existing = match std::fs::read_to_string(path) {
+    let existing = match fs_err::read_to_string(path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(err) => return Err(err).with_context(|| format!("failed to read `{}`", user_display(path))),
@@ -126,7 +126,7 @@ fn add_to_gitignore(path: &Path) -> Result<Option<Vec<&'static str>>> {
         text.push_str(entry);
         text.push('\n');
     }
-    let mut file = std::fs::OpenOptions::new()
+    let mut file = fs_err::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)

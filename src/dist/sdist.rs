@@ -8,7 +8,7 @@
 //! climb out with `..`, or be a link, device or fifo; only plain files
 //! and folders are written.
 
-use std::fs::File;
+use fs_err::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
@@ -58,7 +58,7 @@ pub fn top_level_file(archive: &Path, name: &str) -> Result<Option<Vec<u8>>, Rea
             (Some(_), Some(found), None) if found == name
         )
     };
-    let file = File::open(archive).map_err(|e| format!("it cannot be opened: {e}"))?;
+    let file = File::open(archive).map_err(|e| format!("it cannot be opened: {}", crate::fs::bare(e)))?;
     match Format::of(archive).ok_or("it is neither a `.tar.gz` nor a `.zip` file")? {
         Format::TarGz => {
             let mut tar = tar::Archive::new(GzDecoder::new(file));
@@ -104,12 +104,12 @@ fn not_a_tar(err: io::Error) -> Reason {
 /// tree: the archive's single top folder (or `into` itself when the
 /// files are not under one).
 pub fn unpack(archive: &Path, into: &Path) -> Result<PathBuf, Reason> {
-    let file = File::open(archive).map_err(|e| format!("it cannot be opened: {e}"))?;
+    let file = File::open(archive).map_err(|e| format!("it cannot be opened: {}", crate::fs::bare(e)))?;
     match Format::of(archive).ok_or("it is neither a `.tar.gz` nor a `.zip` file")? {
         Format::TarGz => unpack_tar(file, into)?,
         Format::Zip => unpack_zip(file, into)?,
     }
-    let mut tops = std::fs::read_dir(into)
+    let mut tops = fs_err::read_dir(into)
         .map_err(|e| format!("the unpacked files cannot be listed: {e}"))?
         .filter_map(Result::ok)
         .map(|entry| entry.path());
@@ -196,7 +196,7 @@ fn write_file(path: &Path, contents: &mut impl Read, executable: bool) -> Result
     let mut out = File::create(path).map_err(fail)?;
     io::copy(contents, &mut out).map_err(fail)?;
     let mode = if executable { 0o755 } else { 0o644 };
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(fail)?;
+    fs_err::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(fail)?;
     Ok(())
 }
 
@@ -247,10 +247,10 @@ mod tests {
         let pkg_info = pkg_info(&archive).unwrap();
         assert!(pkg_info.starts_with(b"Metadata-Version: 2.2"));
         let into = dir.path().join("out");
-        std::fs::create_dir(&into).unwrap();
+        fs_err::create_dir(&into).unwrap();
         let tree = unpack(&archive, &into).unwrap();
         assert_eq!(tree, into.join("demo-1.0"));
-        assert_eq!(std::fs::read_to_string(tree.join("demo.py")).unwrap(), "x = 1\n");
+        assert_eq!(fs_err::read_to_string(tree.join("demo.py")).unwrap(), "x = 1\n");
     }
 
     #[test]
@@ -272,7 +272,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let archive = tarball(dir.path(), &entries);
             let into = dir.path().join("out");
-            std::fs::create_dir(&into).unwrap();
+            fs_err::create_dir(&into).unwrap();
             assert_eq!(unpack(&archive, &into).unwrap_err(), expected);
             assert!(!dir.path().join("evil.py").exists());
         }
@@ -282,7 +282,7 @@ mod tests {
     fn a_file_that_is_not_an_archive_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("demo-1.0.tar.gz");
-        std::fs::write(&path, "sdist of demo").unwrap();
+        fs_err::write(&path, "sdist of demo").unwrap();
         assert!(
             pkg_info(&path)
                 .unwrap_err()

@@ -141,13 +141,8 @@ pub fn discover(manifest: &Manifest) -> Result<Vec<Function>, Error> {
             .cloned()
             .unwrap_or_default();
         let relative = crate::install::relative_to(&module, root);
-        let source = std::fs::read_to_string(&module).map_err(|source| {
-            Error::Io(crate::fs::PathError {
-                action: "read",
-                path: module.clone(),
-                source,
-            })
-        })?;
+        let source = fs_err::read_to_string(&module)
+            .map_err(|source| Error::Io(crate::fs::PathError::new("read", module.clone(), source)))?;
         let scan = handler::scan(&source);
         let form = match settings.handler.as_deref() {
             None | Some("auto") => scan.handler.as_ref().map(|(form, _)| form.clone()),

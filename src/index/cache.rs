@@ -52,7 +52,7 @@ impl IndexCache {
 
     /// The text of the cached page of `project` (normalized), if any.
     pub fn read_page_text(&self, project: &str) -> Option<String> {
-        std::fs::read_to_string(self.page_path(project)?).ok()
+        fs_err::read_to_string(self.page_path(project)?).ok()
     }
 
     /// Stores the page of `project`.
@@ -74,7 +74,7 @@ impl IndexCache {
 
     /// Cached METADATA bytes under `key` (see [`metadata_key`]).
     pub fn read_metadata(&self, key: &str) -> Option<Vec<u8>> {
-        std::fs::read(self.metadata_path(key)?).ok()
+        fs_err::read(self.metadata_path(key)?).ok()
     }
 
     /// Stores METADATA bytes under `key`.
@@ -92,7 +92,7 @@ impl IndexCache {
     /// The cached sha256 of the local file at `path` with this size and
     /// modification time.
     pub fn read_file_hash(&self, path: &Path, size: u64, modified_ns: u128) -> Option<String> {
-        let text = std::fs::read_to_string(self.hash_path(path, size, modified_ns)?).ok()?;
+        let text = fs_err::read_to_string(self.hash_path(path, size, modified_ns)?).ok()?;
         let hash = text.trim();
         (hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit())).then(|| hash.to_string())
     }
@@ -153,7 +153,7 @@ mod tests {
         // Another index does not see it; a corrupt entry is ignored.
         let other = IndexCache::new(Cache::resolve(Some(root.path())), "http://other/simple");
         assert!(other.read_page("demo").is_none());
-        std::fs::write(cache.page_path("demo").unwrap(), "{").unwrap();
+        fs_err::write(cache.page_path("demo").unwrap(), "{").unwrap();
         assert!(cache.read_page("demo").is_none());
     }
 

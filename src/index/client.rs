@@ -404,13 +404,7 @@ impl IndexClient {
         let dir = tempfile::Builder::new()
             .prefix("fenv-sdist-")
             .tempdir()
-            .map_err(|source| {
-                Error::Io(crate::fs::PathError {
-                    action: "create",
-                    path: std::env::temp_dir(),
-                    source,
-                })
-            })?;
+            .map_err(|source| Error::Io(crate::fs::PathError::new("create", std::env::temp_dir(), source)))?;
         let path = self.download(file, dir.path())?;
         let invalid = |reason| Error::InvalidSdist {
             url: file.url.clone(),

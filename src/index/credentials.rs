@@ -53,7 +53,7 @@ impl Auth {
         self.netrc.get_or_init(|| {
             self.netrc_path
                 .as_deref()
-                .and_then(|path| std::fs::read_to_string(path).ok())
+                .and_then(|path| fs_err::read_to_string(path).ok())
                 .map(|text| Netrc::parse(&text))
                 .unwrap_or_default()
         })

@@ -62,7 +62,7 @@ impl FindLinks {
 fn list(dirs: &[PathBuf]) -> Result<Listing, (PathBuf, String)> {
     let mut listing = Listing::new();
     for dir in dirs {
-        let entries = fs_err::read_dir(dir).map_err(|e| (dir.clone(), e.to_string()))?;
+        let entries = fs_err::read_dir(dir).map_err(|e| (dir.clone(), crate::fs::bare(e).to_string()))?;
         let mut paths: Vec<PathBuf> = entries
             .filter_map(Result::ok)
             .map(|entry| entry.path())
@@ -95,13 +95,7 @@ pub(crate) fn project_of(filename: &str) -> Option<String> {
 
 /// A local file as a [`File`], its sha256 from the cache or computed.
 fn local_file(path: &Path, cache: &IndexCache) -> Result<File, Error> {
-    let io = |source| {
-        Error::Io(crate::fs::PathError {
-            action: "read",
-            path: path.to_path_buf(),
-            source,
-        })
-    };
+    let io = |source| Error::Io(crate::fs::PathError::new("read", path.to_path_buf(), source));
     let path = std::path::absolute(path).map_err(io)?;
     let meta = fs_err::metadata(&path).map_err(io)?;
     let modified_ns = meta

@@ -195,7 +195,7 @@ impl Hint for Error {
             | Self::InvalidSdist { .. }
             | Self::DynamicMetadata { .. } => None,
             Self::Io(err) => matches!(
-                err.source.kind(),
+                err.io().kind(),
                 std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
             )
             .then(|| "the disk is full: free some space on it (or point `FENV_CACHE_DIR` elsewhere), and run it again".into()),

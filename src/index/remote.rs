@@ -178,11 +178,7 @@ fn copy_hashed(
     copy_bounded(reader, out, limit).map_err(|e| match e.kind() {
         // A full disk is not the network's fault: no retry.
         std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
-            Failure::Fatal(Error::Io(crate::fs::PathError {
-                action: "write",
-                path: to.to_path_buf(),
-                source: e,
-            }))
+            Failure::Fatal(Error::Io(crate::fs::PathError::new("write", to.to_path_buf(), e)))
         }
         _ => Failure::Transient(e.to_string()),
     })
@@ -216,7 +212,7 @@ fn check_hash(file: &File, actual: &str) -> Result<(), Error> {
 pub(crate) fn download(http: &Http, file: &File, expected: &str, dir: &Path) -> Result<PathBuf, Error> {
     let io = |action: &'static str, path: &Path| {
         let path = path.to_path_buf();
-        move |source| Error::Io(crate::fs::PathError { action, path, source })
+        move |source| Error::Io(crate::fs::PathError::new(action, path, source))
     };
     if file.filename.is_empty() || file.filename.contains(['/', '\\']) || file.filename.starts_with('.') {
         return Err(Error::InvalidWheel {
@@ -275,13 +271,8 @@ pub(crate) fn download(http: &Http, file: &File, expected: &str, dir: &Path) -> 
         });
     }
     let path = dir.join(&file.filename);
-    temp.persist(&path).map_err(|e| {
-        Error::Io(crate::fs::PathError {
-            action: "write",
-            path: path.clone(),
-            source: e.error,
-        })
-    })?;
+    temp.persist(&path)
+        .map_err(|e| Error::Io(crate::fs::PathError::new("write", path.clone(), e.error)))?;
     Ok(path)
 }
 

@@ -35,7 +35,7 @@ impl Distribution {
 
 /// Every distribution in `site_packages`, sorted by normalized name.
 pub fn installed(site_packages: &Path) -> Result<Vec<Distribution>, Error> {
-    let entries = match std::fs::read_dir(site_packages) {
+    let entries = match fs_err::read_dir(site_packages) {
         Ok(entries) => entries,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(err) => return Err(Error::io("read", site_packages)(err)),
@@ -50,7 +50,7 @@ pub fn installed(site_packages: &Path) -> Result<Vec<Distribution>, Error> {
         if !dist_info.is_dir() {
             continue;
         }
-        let metadata = std::fs::read(dist_info.join("METADATA"))
+        let metadata = fs_err::read(dist_info.join("METADATA"))
             .ok()
             .and_then(|bytes| CoreMetadata::parse(&bytes).ok());
         let (dir_name, dir_version) = stem.rsplit_once('-').unwrap_or((stem, ""));
@@ -59,12 +59,12 @@ pub fn installed(site_packages: &Path) -> Result<Vec<Distribution>, Error> {
                 .as_ref()
                 .map_or_else(|| dir_name.to_string(), |m| m.name.clone()),
             version: metadata.map_or_else(|| dir_version.to_string(), |m| m.version),
-            installer: std::fs::read_to_string(dist_info.join("INSTALLER"))
+            installer: fs_err::read_to_string(dist_info.join("INSTALLER"))
                 .ok()
                 .map(|s| s.trim().to_string())
                 .filter(|s| !s.is_empty()),
             requested: dist_info.join("REQUESTED").exists(),
-            direct_url: std::fs::read_to_string(dist_info.join("direct_url.json"))
+            direct_url: fs_err::read_to_string(dist_info.join("direct_url.json"))
                 .ok()
                 .and_then(|text| direct_reference(&text)),
             dist_info,
@@ -116,7 +116,7 @@ pub fn find(site_packages: &Path, name: &str) -> Result<Option<Distribution>, Er
 /// else the first component of every path its `RECORD` lists inside
 /// site-packages (`pkg/…` → `pkg`, `mod.py` → `mod`, `_ext.cpython-312-x86_64-linux-gnu.so` → `_ext`).
 pub fn top_level_modules(dist: &Distribution) -> Vec<String> {
-    if let Ok(text) = std::fs::read_to_string(dist.dist_info.join("top_level.txt")) {
+    if let Ok(text) = fs_err::read_to_string(dist.dist_info.join("top_level.txt")) {
         let names: Vec<String> = text
             .lines()
             .map(|l| l.trim().replace('/', "."))
@@ -127,7 +127,7 @@ pub fn top_level_modules(dist: &Distribution) -> Vec<String> {
             return dedup(names);
         }
     }
-    let Ok(text) = std::fs::read_to_string(dist.dist_info.join("RECORD")) else {
+    let Ok(text) = fs_err::read_to_string(dist.dist_info.join("RECORD")) else {
         return Vec::new();
     };
     let Ok(entries) = crate::install::record::parse(&text) else {

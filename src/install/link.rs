@@ -65,7 +65,7 @@ impl Linker {
                 // Chosen, not asked for: a source on another filesystem (a
                 // read-only cache's, mounted apart) is copied instead.
                 Err(err) if self.forced.is_none() && err.kind() == io::ErrorKind::CrossesDevices => {
-                    let _ = std::fs::remove_file(to);
+                    let _ = fs_err::remove_file(to);
                     copy(from, to)
                 }
                 other => other,
@@ -86,7 +86,7 @@ impl Linker {
                     return Ok(());
                 }
                 Err(err) => {
-                    let _ = std::fs::remove_file(to);
+                    let _ = fs_err::remove_file(to);
                     last = Some(err);
                 }
             }
@@ -103,15 +103,15 @@ impl Linker {
 fn link_with(mode: LinkMode, from: &Path, to: &Path) -> io::Result<()> {
     match mode {
         LinkMode::Clone => clone(from, to),
-        LinkMode::Hardlink => std::fs::hard_link(from, to),
+        LinkMode::Hardlink => fs_err::hard_link(from, to),
         LinkMode::Copy => copy(from, to),
-        LinkMode::Symlink => std::os::unix::fs::symlink(from, to),
+        LinkMode::Symlink => fs_err::os::unix::fs::symlink(from, to),
     }
 }
 
 /// A full copy to a new file (never over an existing one).
 fn copy(from: &Path, to: &Path) -> io::Result<()> {
-    let mut source = std::fs::File::open(from)?;
+    let mut source = fs_err::File::open(from)?;
     let mut target = create_like(&source, to)?;
     io::copy(&mut source, &mut target)?;
     Ok(())
@@ -120,10 +120,11 @@ fn copy(from: &Path, to: &Path) -> io::Result<()> {
 /// The new file a copy or clone writes: 0666, or 0777 for an executable,
 /// before the umask, as pip extracts wheels. Unlike the store's file it
 /// comes from, it is writable: a copy shares nothing with the store.
-fn create_like(source: &std::fs::File, to: &Path) -> io::Result<std::fs::File> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+fn create_like(source: &fs_err::File, to: &Path) -> io::Result<fs_err::File> {
+    use fs_err::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::fs::PermissionsExt;
     let executable = source.metadata()?.permissions().mode() & 0o111 != 0;
-    std::fs::OpenOptions::new()
+    fs_err::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(if executable { 0o777 } else { 0o666 })
@@ -132,11 +133,11 @@ fn create_like(source: &std::fs::File, to: &Path) -> io::Result<std::fs::File> {
 
 /// A reflink: Linux `ioctl(FICLONE)`; fails where the filesystem cannot.
 fn clone(from: &Path, to: &Path) -> io::Result<()> {
-    let source = std::fs::File::open(from)?;
+    let source = fs_err::File::open(from)?;
     let target = create_like(&source, to)?;
     if let Err(err) = rustix::fs::ioctl_ficlone(&target, &source) {
         drop(target);
-        let _ = std::fs::remove_file(to);
+        let _ = fs_err::remove_file(to);
         return Err(err.into());
     }
     Ok(())

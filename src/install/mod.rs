@@ -83,11 +83,7 @@ pub enum Error {
 impl Error {
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
-        move |source| {
-            // fs-err repeats the path in its message; keep the OS error only.
-            let source = crate::fs::bare(source);
-            Self::Io(crate::fs::PathError { action, path, source })
-        }
+        move |source| Self::Io(crate::fs::PathError::new(action, path, source))
     }
 }
 
@@ -120,7 +116,7 @@ impl Hint for Error {
                 // Copying is the last resort: nothing else to try.
                 _ => None,
             },
-            Self::Io(err) if is_full(&err.source) => {
+            Self::Io(err) if is_full(err.io()) => {
                 Some("the disk is full: free some space on it, and run it again".into())
             }
             Self::Io(_) => None,
@@ -168,10 +164,10 @@ pub fn compile_bytecode(python: &std::path::Path, files: &[PathBuf]) -> Result<(
     if output.status.success() {
         Ok(())
     } else {
-        Err(Error::Io(crate::fs::PathError {
-            action: "compile bytecode with",
-            path: python.to_path_buf(),
-            source: std::io::Error::other(String::from_utf8_lossy(&output.stdout).trim().to_string()),
-        }))
+        Err(Error::Io(crate::fs::PathError::new(
+            "compile bytecode with",
+            python.to_path_buf(),
+            std::io::Error::other(String::from_utf8_lossy(&output.stdout).trim().to_string()),
+        )))
     }
 }

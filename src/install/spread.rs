@@ -68,7 +68,7 @@ impl Target {
     pub fn with_owners(mut self, site_packages: &Path, distributions: &[super::Distribution]) -> Self {
         for dist in distributions {
             let owner = dist.normalized_name();
-            let Ok(text) = std::fs::read_to_string(dist.dist_info.join("RECORD")) else {
+            let Ok(text) = fs_err::read_to_string(dist.dist_info.join("RECORD")) else {
                 continue;
             };
             for entry in record::parse(&text).unwrap_or_default() {
@@ -455,10 +455,10 @@ fn write_all(
 /// Writes a new file; an existing one is an `AlreadyExists` error, which
 /// [`Journal::put`] answers by moving it aside.
 fn write_file(path: &Path, contents: &[u8], executable: bool) -> Result<(), Error> {
+    use fs_err::os::unix::fs::OpenOptionsExt;
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
     // 0666, or 0777, before the umask, as pip writes them.
-    let mut file = std::fs::OpenOptions::new()
+    let mut file = fs_err::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(if executable { 0o777 } else { 0o666 })
@@ -530,7 +530,7 @@ impl Journal {
     /// One `mkdir`; a folder already there (made by another install into
     /// the same target, say) is fine.
     fn mkdir(&mut self, dir: &Path) -> std::io::Result<()> {
-        match std::fs::create_dir(dir) {
+        match fs_err::create_dir(dir) {
             Ok(()) => self.dirs.push(dir.to_path_buf()),
             Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {}
             Err(err) => return Err(err),
@@ -544,7 +544,7 @@ impl Journal {
     fn put(&mut self, path: &Path, mut put: impl FnMut() -> Result<(), Error>) -> Result<(), Error> {
         self.prepare(path)?;
         match put() {
-            Err(err) if std::fs::symlink_metadata(path).is_ok() => {
+            Err(err) if fs_err::symlink_metadata(path).is_ok() => {
                 let aside = path.with_file_name(format!(
                     ".fenv-replaced-{}-{}",
                     std::process::id(),
@@ -565,19 +565,19 @@ impl Journal {
 
     fn commit(self) {
         for (_, aside) in self.replaced {
-            let _ = std::fs::remove_file(aside);
+            let _ = fs_err::remove_file(aside);
         }
     }
 
     fn roll_back(self) {
         for path in self.created.iter().rev() {
-            let _ = std::fs::remove_file(path);
+            let _ = fs_err::remove_file(path);
         }
         for (original, aside) in self.replaced.iter().rev() {
-            let _ = std::fs::rename(aside, original);
+            let _ = fs_err::rename(aside, original);
         }
         for dir in self.dirs.iter().rev() {
-            let _ = std::fs::remove_dir(dir);
+            let _ = fs_err::remove_dir(dir);
         }
     }
 }
@@ -601,7 +601,7 @@ mod tests {
     fn the_journal_makes_missing_folders_once_and_removes_them_on_roll_back() {
         let root = tempfile::tempdir().unwrap();
         let lib = root.path().join("lib");
-        std::fs::create_dir(&lib).unwrap();
+        fs_err::create_dir(&lib).unwrap();
         let mut journal = Journal::default();
         // Deep first (no folder known yet: bottom up), then beside it
         // (below a known folder: top down), then an existing one.
@@ -617,12 +617,12 @@ mod tests {
         assert!(lib.join("pkg/data/y/z").is_dir());
 
         // A file where a folder should be is an error, not a silent pass.
-        std::fs::write(lib.join("pkg/blocker"), "").unwrap();
+        fs_err::write(lib.join("pkg/blocker"), "").unwrap();
         assert!(journal.prepare(&lib.join("pkg/blocker/file")).is_err());
-        std::fs::remove_file(lib.join("pkg/blocker")).unwrap();
+        fs_err::remove_file(lib.join("pkg/blocker")).unwrap();
 
         journal.roll_back();
-        assert_eq!(std::fs::read_dir(&lib).unwrap().count(), 0);
+        assert_eq!(fs_err::read_dir(&lib).unwrap().count(), 0);
     }
 
     #[test]

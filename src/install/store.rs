@@ -16,7 +16,7 @@
 //! an entry with a file changed or resized since (root ignores the
 //! read-only bit) is discarded and unpacked again.
 
-use std::fs::File;
+use fs_err::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
@@ -75,7 +75,7 @@ impl UnpackedWheel {
     /// file; the hashes were checked when it was unpacked.
     pub fn is_intact(&self) -> bool {
         self.files.iter().all(|entry| {
-            let Ok(meta) = std::fs::symlink_metadata(self.root.join(&entry.path)) else {
+            let Ok(meta) = fs_err::symlink_metadata(self.root.join(&entry.path)) else {
                 return false;
             };
             let modified = meta
@@ -193,13 +193,8 @@ impl WheelStore {
                 .tempfile_in(&dir)
                 .map_err(Error::io("create a file in", &dir))?;
             fs_err::copy(wheel, temp.path()).map_err(Error::io("copy", wheel))?;
-            temp.persist(&archive).map_err(|e| {
-                Error::Io(crate::fs::PathError {
-                    action: "store",
-                    path: archive.clone(),
-                    source: e.error,
-                })
-            })?;
+            temp.persist(&archive)
+                .map_err(|e| Error::Io(crate::fs::PathError::new("store", archive.clone(), e.error)))?;
         }
         self.unpack(sha256, &archive, file_name)
     }
@@ -209,7 +204,7 @@ impl WheelStore {
     /// every `fenv create`) is not hashed again; a changed file is.
     fn source_hash(&self, wheel: &Path) -> Result<String, Error> {
         use std::os::unix::fs::MetadataExt;
-        let metadata = std::fs::metadata(wheel).map_err(Error::io("read", wheel))?;
+        let metadata = fs_err::metadata(wheel).map_err(Error::io("read", wheel))?;
         let stamp = format!(
             "{}\n{}\n{}.{}\n{}.{}\n",
             wheel.display(),
@@ -221,7 +216,7 @@ impl WheelStore {
         );
         let key = crate::hash::sha256_hex(wheel.as_os_str().as_encoded_bytes());
         let memo = self.archives.join(".sources").join(key);
-        if let Ok(text) = std::fs::read_to_string(&memo)
+        if let Ok(text) = fs_err::read_to_string(&memo)
             && let Some(sha256) = text.strip_prefix(&stamp)
             && sha256.len() == 64
             && sha256.bytes().all(|b| b.is_ascii_hexdigit())
@@ -230,7 +225,7 @@ impl WheelStore {
         }
         let sha256 = crate::hash::sha256_file(wheel).map_err(Error::io("read", wheel))?;
         if let Some(dir) = memo.parent()
-            && std::fs::create_dir_all(dir).is_ok()
+            && fs_err::create_dir_all(dir).is_ok()
         {
             // Only a speed-up: a memo that cannot be written is skipped.
             let _ = crate::fs::write_atomic(&memo, format!("{stamp}{sha256}"));
@@ -289,22 +284,22 @@ impl WheelStore {
     pub fn clean(&self, name: Option<&str>) -> io::Result<usize> {
         let wanted = name.map(normalize);
         let mut removed = 0;
-        for entry in std::fs::read_dir(&self.archives)?.filter_map(Result::ok) {
+        for entry in fs_err::read_dir(&self.archives)?.filter_map(Result::ok) {
             let sha256 = entry.file_name().to_string_lossy().into_owned();
             let matches = match &wanted {
                 None => true,
-                Some(wanted) => std::fs::read_dir(entry.path())?
+                Some(wanted) => fs_err::read_dir(entry.path())?
                     .filter_map(Result::ok)
                     .filter_map(|f| WheelFilename::parse(&f.file_name().to_string_lossy()))
                     .any(|f| f.normalized_name() == *wanted),
             };
             if matches {
-                std::fs::remove_dir_all(entry.path())?;
+                fs_err::remove_dir_all(entry.path())?;
                 let unpacked = self.unpacked.join(&sha256);
                 if unpacked.exists() {
-                    std::fs::remove_dir_all(unpacked)?;
+                    fs_err::remove_dir_all(unpacked)?;
                 }
-                let _ = std::fs::remove_file(self.unpacked.join(format!("{sha256}.lock")));
+                let _ = fs_err::remove_file(self.unpacked.join(format!("{sha256}.lock")));
                 removed += 1;
             }
         }
@@ -325,7 +320,7 @@ fn file_name_of(wheel: &Path) -> Result<String, Error> {
 }
 
 fn read_marker(dir: &Path) -> Option<UnpackedWheel> {
-    let bytes = std::fs::read(dir.join(MARKER)).ok()?;
+    let bytes = fs_err::read(dir.join(MARKER)).ok()?;
     let mut wheel: UnpackedWheel = serde_json::from_slice(&bytes).ok()?;
     (wheel.layout == LAYOUT_VERSION).then(|| {
         wheel.root = dir.to_path_buf();
@@ -347,7 +342,7 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
 
     // Hash every file while writing it; check against RECORD afterwards.
     // Count what is written against the size the archive may expand to.
-    let archive_size = std::fs::metadata(archive).map_or(0, |m| m.len());
+    let archive_size = fs_err::metadata(archive).map_or(0, |m| m.len());
     let unpacked_limit = crate::limits::max_unpacked(archive_size, MAX_EXPANSION, SMALL_UNPACKED);
     let mut total = 0u64;
     let mut written: Vec<(String, String, u64)> = Vec::new();
@@ -428,7 +423,7 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
     }
 
     // WHEEL: a version this installer understands.
-    let wheel_meta = std::fs::read(into.join(&dist_info).join("WHEEL"))
+    let wheel_meta = fs_err::read(into.join(&dist_info).join("WHEEL"))
         .map_err(|_| invalid(format!("`{dist_info}/WHEEL` is missing")))?;
     let wheel_meta =
         WheelInfo::parse(&wheel_meta).map_err(|e| invalid(format!("`{dist_info}/WHEEL`: {e}")))?;
@@ -464,7 +459,7 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
     // so it must be one the name specification allows, too.
     let metadata_path = into.join(&dist_info).join("METADATA");
     let bytes =
-        std::fs::read(&metadata_path).map_err(|_| invalid(format!("`{dist_info}/METADATA` is missing")))?;
+        fs_err::read(&metadata_path).map_err(|_| invalid(format!("`{dist_info}/METADATA` is missing")))?;
     let metadata = CoreMetadata::parse(&bytes)
         .map_err(|e| invalid(format!("`{dist_info}/METADATA` is not valid: {e}")))?;
     let same_version = match (
@@ -498,7 +493,7 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
 }
 
 fn read_text(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path).ok()
+    fs_err::read_to_string(path).ok()
 }
 
 /// Removes a tree whose files are read-only (the unpacked entries'):
@@ -522,10 +517,10 @@ fn create_file(path: &Path, executable: bool) -> Result<fs_err::File, Error> {
 /// hardlink in some environment fails instead of changing the store.
 fn seal(path: &Path) -> Result<(), Error> {
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
+    let mode = fs_err::metadata(path)
         .map_err(Error::io("read the mode of", path))?
         .permissions()
         .mode();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & !0o222))
+    fs_err::set_permissions(path, std::fs::Permissions::from_mode(mode & !0o222))
         .map_err(Error::io("set the mode of", path))
 }

@@ -70,11 +70,11 @@ pub fn replace(
     let mut all = files;
     all.push(dist.dist_info.clone());
     for (index, path) in all.iter().enumerate() {
-        if std::fs::symlink_metadata(path).is_err() {
+        if fs_err::symlink_metadata(path).is_err() {
             continue;
         }
         let aside = backup.path().join(index.to_string());
-        if let Err(err) = std::fs::rename(path, &aside) {
+        if let Err(err) = fs_err::rename(path, &aside) {
             restore(&moved);
             return Err(Error::io("move aside", path)(err));
         }
@@ -98,9 +98,9 @@ pub fn replace(
 fn restore(moved: &[(PathBuf, PathBuf)]) {
     for (original, aside) in moved.iter().rev() {
         if let Some(parent) = original.parent() {
-            let _ = std::fs::create_dir_all(parent);
+            let _ = fs_err::create_dir_all(parent);
         }
-        let _ = std::fs::rename(aside, original);
+        let _ = fs_err::rename(aside, original);
     }
 }
 
@@ -108,7 +108,7 @@ fn restore(moved: &[(PathBuf, PathBuf)]) {
 /// bytecode its `.py` files imply.
 fn owned_files(site_packages: &Path, root: &Path, dist: &Distribution) -> Result<Vec<PathBuf>, Error> {
     let record_path = dist.dist_info.join("RECORD");
-    let text = std::fs::read_to_string(&record_path).map_err(|_| Error::NoRecord {
+    let text = fs_err::read_to_string(&record_path).map_err(|_| Error::NoRecord {
         dist_info: dist.dist_info.clone(),
     })?;
     let entries = record::parse(&text).map_err(|reason| Error::InvalidWheel {
@@ -135,7 +135,7 @@ fn bytecode_of(py: &Path) -> Vec<PathBuf> {
         return Vec::new();
     };
     let prefix = format!("{}.", stem.to_string_lossy());
-    let mut out: Vec<PathBuf> = std::fs::read_dir(parent.join("__pycache__"))
+    let mut out: Vec<PathBuf> = fs_err::read_dir(parent.join("__pycache__"))
         .into_iter()
         .flatten()
         .filter_map(Result::ok)
@@ -150,7 +150,7 @@ fn bytecode_of(py: &Path) -> Vec<PathBuf> {
 }
 
 fn remove_file(path: &Path) -> Result<(), Error> {
-    match std::fs::remove_file(path) {
+    match fs_err::remove_file(path) {
         Ok(()) => Ok(()),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(err) => Err(Error::io("remove", path)(err)),
@@ -183,6 +183,6 @@ fn prune_empty(dirs: BTreeSet<PathBuf>, site_packages: &Path, root: &Path) {
         {
             continue;
         }
-        let _ = std::fs::remove_dir(&dir);
+        let _ = fs_err::remove_dir(&dir);
     }
 }

@@ -39,7 +39,7 @@ pub struct Verified {
 /// its `RECORD`.
 pub fn verify(site_packages: &Path, root: &Path, dist: &Distribution) -> Verified {
     let record_path = dist.dist_info.join("RECORD");
-    let Some(entries) = std::fs::read_to_string(&record_path)
+    let Some(entries) = fs_err::read_to_string(&record_path)
         .ok()
         .and_then(|text| record::parse(&text).ok())
     else {
@@ -70,7 +70,7 @@ pub fn verify(site_packages: &Path, root: &Path, dist: &Distribution) -> Verifie
 /// The RECORD-style sha256 of the file, or `None` when its size already
 /// differs from `size`.
 fn digest(path: &Path, size: Option<u64>) -> std::io::Result<Option<String>> {
-    let mut file = std::fs::File::open(path)?;
+    let mut file = fs_err::File::open(path)?;
     if let Some(size) = size
         && file.metadata()?.len() != size
     {
@@ -88,10 +88,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let site = dir.path().join("site");
         let dist_info = site.join("a-1.dist-info");
-        std::fs::create_dir_all(site.join("a")).expect("mkdir");
-        std::fs::create_dir_all(&dist_info).expect("mkdir");
-        std::fs::write(site.join("a/ok.py"), "ok").expect("write");
-        std::fs::write(site.join("a/edited.py"), "edited").expect("write");
+        fs_err::create_dir_all(site.join("a")).expect("mkdir");
+        fs_err::create_dir_all(&dist_info).expect("mkdir");
+        fs_err::write(site.join("a/ok.py"), "ok").expect("write");
+        fs_err::write(site.join("a/edited.py"), "edited").expect("write");
         let rows = [
             record::RecordEntry::for_contents("a/ok.py", b"ok"),
             record::RecordEntry::for_contents("a/edited.py", b"origin"),
@@ -103,7 +103,7 @@ mod tests {
                 size: None,
             },
         ];
-        std::fs::write(dist_info.join("RECORD"), record::render(&rows)).expect("write");
+        fs_err::write(dist_info.join("RECORD"), record::render(&rows)).expect("write");
         let dist = Distribution {
             name: "a".into(),
             version: "1".into(),
@@ -125,7 +125,7 @@ mod tests {
                 },
             ]
         );
-        std::fs::remove_file(dist_info.join("RECORD")).expect("rm");
+        fs_err::remove_file(dist_info.join("RECORD")).expect("rm");
         assert_eq!(
             verify(&site, dir.path(), &dist).problems,
             [Problem::NoRecord {

@@ -22,9 +22,6 @@ use crate::error::Hint;
 use crate::fs::user_display;
 
 /// What can be wrong reading or writing a lock file.
-///
-/// (`std::fs` rather than `fs_err` below: the variants already name the
-/// path, and fs-err would repeat it.)
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error(transparent)]
@@ -69,26 +66,16 @@ impl Hint for Error {
 
 /// Reads and parses the lock at `path`.
 pub fn read(path: &Path) -> Result<Lock, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| {
-        Error::Io(crate::fs::PathError {
-            action: "read",
-            path: path.to_path_buf(),
-            source,
-        })
-    })?;
+    let text = fs_err::read_to_string(path)
+        .map_err(|source| Error::Io(crate::fs::PathError::new("read", path.to_path_buf(), source)))?;
     parse(&text, path)
 }
 
 /// `sha256:<hex>` of the file's bytes: what `pyvenv.cfg` records as
 /// `fenv.lock` to tell whether an env is in step with its lock.
 pub fn hash_file(path: &Path) -> Result<String, Error> {
-    let bytes = std::fs::read(path).map_err(|source| {
-        Error::Io(crate::fs::PathError {
-            action: "read",
-            path: path.to_path_buf(),
-            source,
-        })
-    })?;
+    let bytes = fs_err::read(path)
+        .map_err(|source| Error::Io(crate::fs::PathError::new("read", path.to_path_buf(), source)))?;
     Ok(format!("sha256:{}", crate::hash::sha256_hex(&bytes)))
 }
 

@@ -333,7 +333,7 @@ fn errors_name_the_line() {
 fn hash_file_hashes_the_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pylock.toml");
-    std::fs::write(&path, "abc").unwrap();
+    fs_err::write(&path, "abc").unwrap();
     assert_eq!(
         hash_file(&path).unwrap(),
         "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

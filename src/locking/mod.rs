@@ -192,11 +192,8 @@ pub fn lock(
     let changed =
         existing.is_none() || fs_err::read_to_string(&lock_path).ok().as_deref() != Some(rendered.as_str());
     if changed {
-        crate::fs::write_atomic(&lock_path, &rendered).map_err(|source| crate::fs::PathError {
-            action: "write",
-            path: lock_path.clone(),
-            source,
-        })?;
+        crate::fs::write_atomic(&lock_path, &rendered)
+            .map_err(|source| crate::fs::PathError::new("write", lock_path.clone(), source))?;
     }
     let names: Vec<&str> = request.targets.iter().map(|t| t.name.as_str()).collect();
     let count = resolution.packages.len();

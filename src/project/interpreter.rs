@@ -26,10 +26,8 @@ pub fn select_python(
         let request = PythonRequest::parse(request)?;
         return Ok((discovery.find(&request)?, Chosen::Requested));
     }
-    let start = crate::fs::absolute(start).map_err(|source| Error::Read {
-        path: start.to_path_buf(),
-        source,
-    })?;
+    let start = crate::fs::absolute(start)
+        .map_err(|source| Error::Read(crate::fs::PathError::new("read", start.to_path_buf(), source)))?;
     if let Some(project) = super::python_request(&start)? {
         let found = discovery
             .find(&project.request)

@@ -43,12 +43,8 @@ pub const MANIFEST_FILES: [&str; 4] = [
 /// What can be wrong with the project's inputs.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("failed to read `{}`", user_display(path))]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Read(#[from] crate::fs::PathError),
 
     #[error(
         "no pyproject.toml, fenv.toml, requirements.in or requirements.txt in `{}` or above",
@@ -93,7 +89,7 @@ impl Error {
     /// The OS error of a `Read`, for a message that names the path itself.
     fn source_message(&self) -> String {
         match self {
-            Self::Read { source, .. } => source.to_string(),
+            Self::Read(err) => err.io().to_string(),
             other => other.to_string(),
         }
     }
@@ -102,7 +98,7 @@ impl Error {
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
-            Self::Read { .. } => None,
+            Self::Read(_) => None,
             Self::NotFound { .. } => Some(
                 "run fenv inside a project, or create a pyproject.toml with `[project] dependencies`".into(),
             ),
@@ -225,10 +221,8 @@ pub struct Budget {
 
 /// The manifest of the project around `start`.
 pub fn load(start: &Path) -> Result<Manifest, Error> {
-    let start = crate::fs::absolute(start).map_err(|source| Error::Read {
-        path: start.to_path_buf(),
-        source,
-    })?;
+    let start = crate::fs::absolute(start)
+        .map_err(|source| Error::Read(crate::fs::PathError::new("read", start.to_path_buf(), source)))?;
     for dir in start.ancestors() {
         let Some(name) = MANIFEST_FILES.iter().find(|name| dir.join(name).is_file()) else {
             continue;
@@ -501,11 +495,8 @@ fn python_version_file(root: &Path) -> Result<Option<(u32, u32)>, Error> {
 
 /// The file's text; a read error names the file.
 fn read_text(path: &Path) -> Result<String, Error> {
-    // std::fs rather than fs_err: `Error::Read` names the path already.
-    crate::fs::read_to_string_within(path, crate::limits::REQUIREMENTS).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })
+    crate::fs::read_to_string_within(path, crate::limits::REQUIREMENTS)
+        .map_err(|source| Error::Read(crate::fs::PathError::new("read", path.to_path_buf(), source)))
 }
 
 /// `requirement`, unless it is something fenv cannot resolve yet.

@@ -29,12 +29,8 @@ pub fn lock_path(root: &Path) -> PathBuf {
 /// What can be wrong with a project file.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("failed to read `{}`", crate::fs::user_display(path))]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Read(#[from] crate::fs::PathError),
 
     #[error("`{}` line {line}: {reason}", crate::fs::user_display(path))]
     Invalid {
@@ -58,7 +54,7 @@ pub enum Error {
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
-            Self::Read { .. } | Self::AskedFor { .. } => None,
+            Self::Read(_) | Self::AskedFor { .. } => None,
             Self::Python(source) => source.hint(),
             Self::Invalid { path, .. } if path.ends_with(".python-version") => Some(
                 "write a version such as `3.12` into `.python-version`, or pass `-p` to override it".into(),
@@ -90,10 +86,8 @@ fn python_version_file(start: &Path) -> Result<Option<ProjectPython>, Error> {
     let Some(file) = find_up(start, ".python-version") else {
         return Ok(None);
     };
-    let text = fs_err::read_to_string(&file).map_err(|source| Error::Read {
-        path: file.clone(),
-        source,
-    })?;
+    let text = fs_err::read_to_string(&file)
+        .map_err(|source| Error::Read(crate::fs::PathError::new("read", file.clone(), source)))?;
     let Some((index, line)) = text
         .lines()
         .enumerate()
@@ -125,10 +119,8 @@ fn requires_python(start: &Path) -> Result<Option<ProjectPython>, Error> {
     let Some(file) = find_up(start, "pyproject.toml") else {
         return Ok(None);
     };
-    let text = fs_err::read_to_string(&file).map_err(|source| Error::Read {
-        path: file.clone(),
-        source,
-    })?;
+    let text = fs_err::read_to_string(&file)
+        .map_err(|source| Error::Read(crate::fs::PathError::new("read", file.clone(), source)))?;
     let pyproject: Pyproject = toml::from_str(&text).map_err(|err| Error::Invalid {
         path: file.clone(),
         line: err.span().map_or(0, |span| line_of(&text, span.start)),

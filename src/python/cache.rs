@@ -84,8 +84,8 @@ fn read_entry(entry_path: &Path, stamp: &Stamp) -> Option<InterpreterInfo> {
 
 fn stamp(path: &Path) -> Option<Stamp> {
     use std::os::unix::fs::MetadataExt;
-    let metadata = std::fs::metadata(path).ok()?;
-    let canonical = std::fs::canonicalize(path).ok()?;
+    let metadata = fs_err::metadata(path).ok()?;
+    let canonical = fs_err::canonicalize(path).ok()?;
     Some(Stamp {
         probe: probe_digest(),
         path: path.to_path_buf(),

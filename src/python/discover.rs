@@ -287,7 +287,7 @@ impl<'a> Discovery<'a> {
         let mut seen = HashSet::new();
         out.retain(|c| {
             let key = venv_base(&c.path).unwrap_or_else(|| c.path.clone());
-            seen.insert(std::fs::canonicalize(&key).unwrap_or(key))
+            seen.insert(fs_err::canonicalize(&key).unwrap_or(key))
         });
         out
     }
@@ -301,7 +301,7 @@ impl<'a> Discovery<'a> {
             .into_iter()
             .flatten()
             .filter(|dir| !dir.as_os_str().is_empty())
-            .filter(|dir| seen.insert(std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone())))
+            .filter(|dir| seen.insert(fs_err::canonicalize(dir).unwrap_or_else(|_| dir.clone())))
             .collect()
     }
 
@@ -371,7 +371,7 @@ impl<'a> Discovery<'a> {
             return versions.split(':').map(str::to_string).collect();
         }
         let from_file = |file: &Path| -> Option<Vec<String>> {
-            let text = std::fs::read_to_string(file).ok()?;
+            let text = fs_err::read_to_string(file).ok()?;
             let versions: Vec<String> = text
                 .lines()
                 .map(str::trim)
@@ -394,7 +394,7 @@ impl<'a> Discovery<'a> {
         let Some(root) = &self.pyenv_root else {
             return Vec::new();
         };
-        let Ok(entries) = std::fs::read_dir(root.join("versions")) else {
+        let Ok(entries) = fs_err::read_dir(root.join("versions")) else {
             return Vec::new();
         };
         let mut installs: Vec<PyenvInstall> = entries
@@ -433,7 +433,7 @@ fn path_of_shim_error(root: Option<&PathBuf>) -> PathBuf {
 
 /// The Python executable names in `dir`, most specific first.
 fn python_names(dir: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
+    let Ok(entries) = fs_err::read_dir(dir) else {
         return Vec::new();
     };
     let mut versioned: Vec<(u32, u32, String)> = Vec::new();
@@ -511,9 +511,9 @@ pub fn venv_base(path: &Path) -> Option<PathBuf> {
         .into_iter()
         .find(|cfg| cfg.is_file())?;
     if path.is_symlink() {
-        return std::fs::canonicalize(path).ok();
+        return fs_err::canonicalize(path).ok();
     }
-    let text = std::fs::read_to_string(cfg).ok()?;
+    let text = fs_err::read_to_string(cfg).ok()?;
     let home = text.lines().find_map(|line| {
         let (key, value) = line.split_once('=')?;
         (key.trim().eq_ignore_ascii_case("home")).then(|| PathBuf::from(value.trim()))
@@ -524,7 +524,7 @@ pub fn venv_base(path: &Path) -> Option<PathBuf> {
 fn same_dir(a: &Path, b: &Path) -> bool {
     a == b
         || matches!(
-            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (fs_err::canonicalize(a), fs_err::canonicalize(b)),
             (Ok(x), Ok(y)) if x == y
         )
 }

@@ -12,12 +12,8 @@ use crate::fs::user_display;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("failed to read `{}`", user_display(path))]
-    Read {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Read(#[from] crate::fs::PathError),
     #[error("`{}` line {line}: {reason}", user_display(path))]
     Syntax {
         path: PathBuf,
@@ -29,7 +25,7 @@ pub enum Error {
 impl crate::error::Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
-            Self::Read { .. } => None,
+            Self::Read(_) => None,
             Self::Syntax { .. } => Some("write `KEY=value`, quoting a value that holds spaces or `#`".into()),
         }
     }
@@ -51,10 +47,10 @@ pub fn load(root: &Path, files: &[String]) -> Result<Loaded, Error> {
     let mut found = Vec::new();
     for file in files {
         let path = root.join(file);
-        let text = match std::fs::read_to_string(&path) {
+        let text = match fs_err::read_to_string(&path) {
             Ok(text) => text,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(source) => return Err(Error::Read { path, source }),
+            Err(source) => return Err(Error::Read(crate::fs::PathError::new("read", path, source))),
         };
         for (key, value) in parse(&text).map_err(|(line, reason)| Error::Syntax {
             path: path.clone(),
@@ -169,8 +165,8 @@ mod tests {
     #[test]
     fn later_files_win_and_missing_ones_are_skipped() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(".env"), "A=1\nB=2\n").unwrap();
-        std::fs::write(dir.path().join(".env.local"), "A=3\n").unwrap();
+        fs_err::write(dir.path().join(".env"), "A=1\nB=2\n").unwrap();
+        fs_err::write(dir.path().join(".env.local"), "A=3\n").unwrap();
         let files = [
             ".env".to_string(),
             ".env.missing".to_string(),

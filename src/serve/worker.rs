@@ -148,8 +148,8 @@ impl Pool {
     /// scripts to a temporary folder that lives as long as the pool.
     pub fn new(options: Options, functions: usize) -> std::io::Result<Self> {
         let scripts = tempfile::Builder::new().prefix("fenv-serve").tempdir()?;
-        std::fs::write(scripts.path().join("worker.py"), WORKER_PY)?;
-        std::fs::write(
+        fs_err::write(scripts.path().join("worker.py"), WORKER_PY)?;
+        fs_err::write(
             scripts.path().join("fenv_runtime.py"),
             crate::functions::RUNTIME_PY,
         )?;
@@ -378,7 +378,7 @@ fn stamp(dir: &Path, module: &Path) -> Stamp {
         }
     }
     fn add(path: &Path, stamp: &mut Stamp) {
-        if let Ok(modified) = std::fs::metadata(path).and_then(|m| m.modified()) {
+        if let Ok(modified) = fs_err::metadata(path).and_then(|m| m.modified()) {
             stamp.0 = stamp.0.max(Some(modified));
             stamp.1 += 1;
         }
@@ -413,15 +413,15 @@ mod tests {
     fn stamp_sees_edits_and_new_files() {
         let dir = tempfile::tempdir().unwrap();
         let module = dir.path().join("a.py");
-        std::fs::write(&module, "x = 1").unwrap();
+        fs_err::write(&module, "x = 1").unwrap();
         let first = stamp(dir.path(), &module);
         assert_eq!(first.1, 1);
-        std::fs::create_dir(dir.path().join("sub")).unwrap();
-        std::fs::write(dir.path().join("sub/_helper.py"), "").unwrap();
-        std::fs::write(dir.path().join("notes.txt"), "").unwrap();
+        fs_err::create_dir(dir.path().join("sub")).unwrap();
+        fs_err::write(dir.path().join("sub/_helper.py"), "").unwrap();
+        fs_err::write(dir.path().join("notes.txt"), "").unwrap();
         assert_eq!(stamp(dir.path(), &module).1, 2);
         let later = SystemTime::now() + Duration::from_secs(5);
-        std::fs::File::options()
+        fs_err::File::options()
             .write(true)
             .open(&module)
             .unwrap()

@@ -12,9 +12,9 @@ use crate::printer::Printer;
 
 /// An exclusive lock on `<env>/.fenv.lock`, held until dropped, so that
 /// two syncs of one environment run one after the other.
-pub fn lock_env(env: &Path) -> Result<std::fs::File, Error> {
+pub fn lock_env(env: &Path) -> Result<fs_err::File, Error> {
     let path = env.join(".fenv.lock");
-    let file = std::fs::OpenOptions::new()
+    let file = fs_err::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
@@ -22,9 +22,9 @@ pub fn lock_env(env: &Path) -> Result<std::fs::File, Error> {
         .map_err(Error::io("open", &path))?;
     file.lock().map_err(Error::io("lock", &path))?;
     // Old versions a killed replace moved aside; nothing refers to them.
-    for entry in std::fs::read_dir(env).into_iter().flatten().flatten() {
+    for entry in fs_err::read_dir(env).into_iter().flatten().flatten() {
         if entry.file_name().to_string_lossy().starts_with(".fenv-replace-") {
-            let _ = std::fs::remove_dir_all(entry.path());
+            let _ = fs_err::remove_dir_all(entry.path());
         }
     }
     Ok(file)

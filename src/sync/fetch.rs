@@ -100,11 +100,11 @@ fn fetch_one(
     };
     let scratch = store.scratch_dir();
     let dir = crate::fs::Scratch::new_in(scratch, "download-").map_err(|source| {
-        download_error(index::Error::Io(crate::fs::PathError {
-            action: "create a folder in",
-            path: scratch.to_path_buf(),
+        download_error(index::Error::Io(crate::fs::PathError::new(
+            "create a folder in",
+            scratch.to_path_buf(),
             source,
-        }))
+        )))
     })?;
     let file = index::File {
         filename: wheel.name.clone(),

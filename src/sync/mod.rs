@@ -228,7 +228,7 @@ impl Error {
     /// An [`Error::Io`] for `action` on `path`, for `map_err`.
     pub(crate) fn io(action: &'static str, path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.to_path_buf();
-        move |source| Self::Io(crate::fs::PathError { action, path, source })
+        move |source| Self::Io(crate::fs::PathError::new(action, path, source))
     }
 }
 

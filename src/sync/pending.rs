@@ -20,7 +20,7 @@ pub fn path(env: &Path) -> PathBuf {
 
 /// The packages a stopped sync was changing, if one stopped.
 pub fn read(env: &Path) -> io::Result<Option<Vec<String>>> {
-    match std::fs::read_to_string(path(env)) {
+    match fs_err::read_to_string(path(env)) {
         Ok(text) => Ok(Some(
             text.lines()
                 .map(str::trim)
@@ -46,7 +46,7 @@ pub fn write<'a>(env: &Path, names: impl IntoIterator<Item = &'a str>) -> io::Re
 
 /// Records that the sync finished.
 pub fn clear(env: &Path) -> io::Result<()> {
-    match std::fs::remove_file(path(env)) {
+    match fs_err::remove_file(path(env)) {
         Err(err) if err.kind() != io::ErrorKind::NotFound => Err(err),
         _ => Ok(()),
     }

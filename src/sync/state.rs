@@ -44,8 +44,7 @@ impl EnvState {
             })?;
         let selected = select_for(locked, &info, env, no_build)?;
         let cfg_path = env.join("pyvenv.cfg");
-        let cfg =
-            PyvenvCfg::parse(&std::fs::read_to_string(&cfg_path).map_err(Error::io("read", &cfg_path))?);
+        let cfg = PyvenvCfg::parse(&fs_err::read_to_string(&cfg_path).map_err(Error::io("read", &cfg_path))?);
         let layout = Layout::for_interpreter(&info);
         let installed = install::installed(&env.join(&layout.site_packages))?;
         let seeds: Vec<String> = cfg

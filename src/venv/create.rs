@@ -145,7 +145,7 @@ const STAGING_PREFIX: &str = ".fenv-staging-";
 /// Removes staging folders left in `parent` by fenv processes that were
 /// killed: their pid no longer runs.
 fn remove_abandoned_staging(parent: &Path) {
-    let Ok(entries) = std::fs::read_dir(parent) else {
+    let Ok(entries) = fs_err::read_dir(parent) else {
         return;
     };
     for entry in entries.filter_map(Result::ok) {
@@ -162,7 +162,7 @@ fn remove_abandoned_staging(parent: &Path) {
             && pid.bytes().all(|b| b.is_ascii_digit())
             && !Path::new("/proc").join(pid).exists()
         {
-            let _ = std::fs::remove_dir_all(entry.path());
+            let _ = fs_err::remove_dir_all(entry.path());
         }
     }
 }
@@ -216,13 +216,13 @@ impl Prompt {
 }
 
 fn inspect(env: &Path) -> Result<(PathBuf, State), Error> {
-    let metadata = match std::fs::symlink_metadata(env) {
+    let metadata = match fs_err::symlink_metadata(env) {
         Ok(metadata) => metadata,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok((env.to_path_buf(), State::Missing)),
         Err(err) => return Err(io_error("inspect", env, err)),
     };
     if metadata.is_symlink() {
-        return match std::fs::canonicalize(env) {
+        return match fs_err::canonicalize(env) {
             Ok(target) => inspect(&target),
             // A dangling link: create the environment where it points.
             Err(_) => {
@@ -337,7 +337,7 @@ fn upgrade(
         let path = real.join(dir);
         fs::create_dir_all(&path).map_err(|e| io_error("create", &path, e))?;
     }
-    if layout.lib64 && std::fs::symlink_metadata(real.join("lib64")).is_err() {
+    if layout.lib64 && fs_err::symlink_metadata(real.join("lib64")).is_err() {
         symlink(Path::new("lib"), &real.join("lib64"))?;
     }
     if options.scm_ignore_files {
@@ -460,7 +460,7 @@ fn link_interpreter(
             .map(|alias| (bin.join(alias), PathBuf::from(&layout.primary))),
     );
     for (path, target) in names {
-        let existing = std::fs::symlink_metadata(&path).ok();
+        let existing = fs_err::symlink_metadata(&path).ok();
         if keep_existing
             && existing
                 .as_ref()
@@ -470,7 +470,7 @@ fn link_interpreter(
         }
         match link {
             InterpreterLink::Symlink if existing.is_none() => {
-                if let Err(err) = std::os::unix::fs::symlink(&target, &path) {
+                if let Err(err) = fs_err::os::unix::fs::symlink(&target, &path) {
                     // Filesystems without symlinks (CIFS, some FUSE) get a copy.
                     if err.kind() != io::ErrorKind::Unsupported && err.raw_os_error() != Some(1) {
                         return Err(io_error("link", &path, err));
@@ -513,7 +513,7 @@ struct Placed {
 
 fn place(staging: PathBuf, real: &Path, placement: Placement) -> Result<Placed, Error> {
     let cleanup = |err: Error| {
-        let _ = std::fs::remove_dir_all(&staging);
+        let _ = fs_err::remove_dir_all(&staging);
         err
     };
     match placement {
@@ -525,13 +525,13 @@ fn place(staging: PathBuf, real: &Path, placement: Placement) -> Result<Placed, 
         }
         Placement::New | Placement::IntoEmpty => {
             move_entries(&staging, real).map_err(cleanup)?;
-            let _ = std::fs::remove_dir(&staging);
+            let _ = fs_err::remove_dir(&staging);
             Ok(Placed { old: None })
         }
         Placement::Replace if is_current_dir(real) => {
             clear_dir(real).map_err(cleanup)?;
             move_entries(&staging, real).map_err(cleanup)?;
-            let _ = std::fs::remove_dir(&staging);
+            let _ = fs_err::remove_dir(&staging);
             Ok(Placed { old: None })
         }
         Placement::Replace => {
@@ -545,7 +545,7 @@ impl Placed {
     /// Removes what was replaced.
     fn finish(self, printer: &Printer) {
         if let Some(old) = self.old
-            && let Err(err) = std::fs::remove_dir_all(&old)
+            && let Err(err) = fs_err::remove_dir_all(&old)
         {
             printer.warn(format!(
                 "could not remove the old environment at `{}`: {err}",
@@ -563,12 +563,12 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
         Ok(()) => Ok(()),
         Err(err) if err == rustix::io::Errno::INVAL || err == rustix::io::Errno::NOSYS => {
             let aside = a.with_extension("fenv-swap");
-            std::fs::rename(b, &aside)?;
-            if let Err(err) = std::fs::rename(a, b) {
-                let _ = std::fs::rename(&aside, b);
+            fs_err::rename(b, &aside)?;
+            if let Err(err) = fs_err::rename(a, b) {
+                let _ = fs_err::rename(&aside, b);
                 return Err(err);
             }
-            std::fs::rename(&aside, a)
+            fs_err::rename(&aside, a)
         }
         Err(err) => Err(err.into()),
     }
@@ -590,7 +590,7 @@ fn move_entries(from: &Path, to: &Path) -> Result<(), Error> {
 fn clear_dir(dir: &Path) -> Result<(), Error> {
     for entry in fs::read_dir(dir).map_err(|e| io_error("read", dir, e))? {
         let path = entry.map_err(|e| io_error("read", dir, e))?.path();
-        let is_dir = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
+        let is_dir = fs_err::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
         let result = if is_dir {
             fs::remove_dir_all(&path)
         } else {
@@ -602,18 +602,18 @@ fn clear_dir(dir: &Path) -> Result<(), Error> {
 }
 
 fn is_current_dir(path: &Path) -> bool {
-    match (std::env::current_dir(), std::fs::canonicalize(path)) {
+    match (std::env::current_dir(), fs_err::canonicalize(path)) {
         (Ok(cwd), Ok(path)) => cwd.starts_with(path),
         _ => false,
     }
 }
 
 fn symlink(target: &Path, link: &Path) -> Result<(), Error> {
-    std::os::unix::fs::symlink(target, link).map_err(|e| io_error("link", link, e))
+    fs_err::os::unix::fs::symlink(target, link).map_err(|e| io_error("link", link, e))
 }
 
 fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), Error> {
-    std::fs::write(path, contents).map_err(|e| io_error("write", path, e))
+    fs_err::write(path, contents).map_err(|e| io_error("write", path, e))
 }
 
 fn write_atomic(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), Error> {
@@ -621,16 +621,12 @@ fn write_atomic(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), Error> {
 }
 
 fn set_mode(path: &Path, mode: u32) -> Result<(), Error> {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+    fs_err::set_permissions(path, std::fs::Permissions::from_mode(mode))
         .map_err(|e| io_error("set the mode of", path, e))
 }
 
 /// An [`Error::Io`] whose message names the path once: fs-err and
 /// tempfile add it to their messages, ours already has it.
 fn io_error(action: &'static str, path: &Path, err: io::Error) -> Error {
-    Error::Io(crate::fs::PathError {
-        action,
-        path: path.to_path_buf(),
-        source: crate::fs::bare(err),
-    })
+    Error::Io(crate::fs::PathError::new(action, path.to_path_buf(), err))
 }

@@ -121,7 +121,7 @@ pub enum Error {
 impl Error {
     pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
-        move |source| Self::Io(crate::fs::PathError { action, path, source })
+        move |source| Self::Io(crate::fs::PathError::new(action, path, source))
     }
 }
 
@@ -140,8 +140,8 @@ impl Hint for Error {
                 "choose a folder whose path has no newline, NUL byte or `:` (the PATH separator)".into(),
             ),
             Self::UnsafePrompt { .. } => Some("choose a prompt without newlines".into()),
-            Self::Io(err) if err.source.kind() == std::io::ErrorKind::PermissionDenied => {
-                let path = &err.path;
+            Self::Io(err) if err.io().kind() == std::io::ErrorKind::PermissionDenied => {
+                let path = err.path();
                 let folder = if path.is_dir() { path } else { path.parent().unwrap_or(path) };
                 Some(format!(
                     "check that you can write to `{}`, or create the environment somewhere else",
@@ -187,7 +187,7 @@ pub fn site_packages_of(env: &std::path::Path) -> Option<PathBuf> {
 /// `(major, minor)` from an environment's `pyvenv.cfg` (`version` or
 /// virtualenv's and uv's `version_info`).
 pub fn python_version_of(env: &std::path::Path) -> Option<(u32, u32)> {
-    let text = std::fs::read_to_string(env.join("pyvenv.cfg")).ok()?;
+    let text = fs_err::read_to_string(env.join("pyvenv.cfg")).ok()?;
     let cfg = cfg::PyvenvCfg::parse(&text);
     let version = cfg.get("version").or_else(|| cfg.get("version_info"))?;
     let mut parts = version.split('.');

@@ -34,7 +34,7 @@ pub fn activate(cmd: &mut Command, env: &Path, path: Option<&OsStr>) -> OsString
 
 /// The environment's prompt: `pyvenv.cfg`'s, else its folder's name.
 fn prompt(env: &Path) -> String {
-    let cfg = std::fs::read_to_string(env.join("pyvenv.cfg"))
+    let cfg = fs_err::read_to_string(env.join("pyvenv.cfg"))
         .map(|text| PyvenvCfg::parse(&text))
         .ok();
     cfg.as_ref().and_then(|cfg| cfg.get("prompt")).map_or_else(
@@ -112,12 +112,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (first, second) = (dir.path().join("a"), dir.path().join("b"));
         for d in [&first, &second] {
-            std::fs::create_dir(d).unwrap();
+            fs_err::create_dir(d).unwrap();
         }
         // Not executable in `a`: skipped.
-        std::fs::write(first.join("tool"), "").unwrap();
-        std::fs::write(second.join("tool"), "").unwrap();
-        std::fs::set_permissions(
+        fs_err::write(first.join("tool"), "").unwrap();
+        fs_err::write(second.join("tool"), "").unwrap();
+        fs_err::set_permissions(
             second.join("tool"),
             std::os::unix::fs::PermissionsExt::from_mode(0o755),
         )

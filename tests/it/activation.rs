@@ -241,7 +241,7 @@ impl Scene {
         let other = ctx.path("other env");
         create(&ctx, python, &env, case.prompt, false);
         create(&ctx, python, &other, None, false);
-        std::fs::write(ctx.root().join("report.sh"), REPORT).expect("write the report script");
+        fs_err::write(ctx.root().join("report.sh"), REPORT).expect("write the report script");
         // Without `--prompt`, the prompt is the env folder's name.
         let prompt = case.prompt.unwrap_or(case.folder).to_owned();
         Self {
@@ -285,8 +285,8 @@ impl Scene {
     /// [`Scene::run_file`] with more variables set.
     fn run_file_with(&self, program: &Path, args: &[&str], script: &str, vars: &[(&str, &str)]) -> Output {
         let file = self.ctx.root().join("scenario");
-        std::fs::write(&file, script).expect("write the scenario");
-        let _ = std::fs::remove_file(self.out());
+        fs_err::write(&file, script).expect("write the scenario");
+        let _ = fs_err::remove_file(self.out());
         run(self
             .command(program)
             .args(args)
@@ -313,7 +313,7 @@ impl Scene {
 
     /// The `label.key=value` lines the scenario recorded.
     fn records(&self) -> HashMap<String, String> {
-        let text = std::fs::read_to_string(self.out()).unwrap_or_default();
+        let text = fs_err::read_to_string(self.out()).unwrap_or_default();
         text.lines()
             .filter_map(|line| line.split_once('='))
             .map(|(key, value)| (key.to_owned(), value.to_owned()))
@@ -374,7 +374,7 @@ impl Scene {
     /// No `pwned*` file: no path or prompt ran as code.
     #[track_caller]
     fn assert_nothing_ran(&self, shell: &str) {
-        let ran: Vec<_> = std::fs::read_dir(self.ctx.work())
+        let ran: Vec<_> = fs_err::read_dir(self.ctx.work())
             .expect("read the work folder")
             .filter_map(Result::ok)
             .map(|entry| entry.file_name().to_string_lossy().into_owned())
@@ -654,7 +654,7 @@ fn relocatable_env_activates_where_it_is_now() {
     create(&ctx, &python, &made, Some("reloc"), true);
     assert!(!made.join("bin/activate.csh").exists(), "csh cannot relocate");
     let moved = ctx.path(format!("moved {HOSTILE}"));
-    std::fs::rename(&made, &moved).expect("move the env");
+    fs_err::rename(&made, &moved).expect("move the env");
     let moved_str = moved.to_str().expect("UTF-8 path");
     // From a relative path too: the scripts must make it absolute.
     let posix = ". \"$ENV_NAME/bin/activate\"; printf '%s\\n' \"$VIRTUAL_ENV\"";
@@ -772,7 +772,7 @@ fn powershell_script_is_static_with_bom_and_crlf() {
     let ctx = TestContext::new();
     let env = ctx.path(HOSTILE);
     create(&ctx, &python, &env, Some("it's ‘quoted’ $(x)"), false);
-    let bytes = std::fs::read(env.join("bin/Activate.ps1")).expect("read Activate.ps1");
+    let bytes = fs_err::read(env.join("bin/Activate.ps1")).expect("read Activate.ps1");
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").expect("a UTF-8 BOM")).expect("UTF-8");
     assert!(
         !text.replace("\r\n", "").contains('\n'),
@@ -801,7 +801,7 @@ fn posix_scripts_have_lf_line_endings() {
         "activate.nu",
         "activate.xsh",
     ] {
-        let text = std::fs::read_to_string(env.join("bin").join(name)).expect("read the script");
+        let text = fs_err::read_to_string(env.join("bin").join(name)).expect("read the script");
         assert!(!text.contains('\r'), "{name} has CR");
         assert!(!text.contains("{{ "), "{name} keeps a marker");
     }

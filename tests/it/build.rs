@@ -128,7 +128,7 @@ impl Project {
     }
 
     fn builds(&self) -> usize {
-        std::fs::read_to_string(self.build_log()).map_or(0, |text| text.lines().count())
+        fs_err::read_to_string(self.build_log()).map_or(0, |text| text.lines().count())
     }
 
     /// Publishes an sdist of `name` `version` whose module `module` has
@@ -186,7 +186,7 @@ impl Project {
 
     /// The lines of the backends' log.
     fn build_log_lines(&self) -> Vec<String> {
-        std::fs::read_to_string(self.build_log())
+        fs_err::read_to_string(self.build_log())
             .unwrap_or_default()
             .lines()
             .map(|line| line.split(" in ").next().unwrap_or_default().to_string())
@@ -224,7 +224,7 @@ fn an_sdist_only_package_is_built_once_and_installed_like_a_wheel() {
     p.pyproject(&["from-source"]);
 
     run_ok(&mut p.fenv(&["lock"]));
-    let lock = std::fs::read_to_string(p.ctx.path("pylock.toml")).unwrap();
+    let lock = fs_err::read_to_string(p.ctx.path("pylock.toml")).unwrap();
     assert!(lock.contains("[packages.sdist]"), "{lock}");
     assert!(lock.contains(&sdist.file_name().unwrap().to_string_lossy().into_owned()));
 
@@ -274,7 +274,7 @@ fn dynamic_metadata_is_read_from_the_backend_when_locking() {
         stderr.contains("Reading the metadata of dynamic==1.0 from its source distribution"),
         "{stderr}"
     );
-    let lock = std::fs::read_to_string(p.ctx.path("pylock.toml")).unwrap();
+    let lock = fs_err::read_to_string(p.ctx.path("pylock.toml")).unwrap();
     assert!(lock.contains("name = \"needed\""), "{lock}");
     assert_eq!(p.build_log_lines(), ["prepared"]);
 
@@ -312,7 +312,7 @@ fn a_static_project_table_is_read_without_building() {
 
     let stderr = stderr_of_success(&mut p.fenv(&["lock"]));
     assert!(!stderr.contains("Reading the metadata"), "{stderr}");
-    let lock = std::fs::read_to_string(p.ctx.path("pylock.toml")).unwrap();
+    let lock = fs_err::read_to_string(p.ctx.path("pylock.toml")).unwrap();
     for name in ["needed", "for-extra", "static-table"] {
         assert!(lock.contains(&format!("name = \"{name}\"")), "{name}:\n{lock}");
     }
@@ -327,7 +327,7 @@ fn without_a_metadata_hook_the_wheel_is_built_once_for_lock_and_sync() {
     p.pyproject(&["dynamic"]);
 
     run_ok(&mut p.fenv(&["lock"]));
-    let lock = std::fs::read_to_string(p.ctx.path("pylock.toml")).unwrap();
+    let lock = fs_err::read_to_string(p.ctx.path("pylock.toml")).unwrap();
     assert!(lock.contains("name = \"needed\""), "{lock}");
     assert_eq!(p.build_log_lines(), ["built"]);
 
@@ -352,7 +352,7 @@ fn a_failed_build_names_the_package_shows_the_backend_and_changes_nothing() {
     );
     p.pyproject(&["plain"]);
     p.sync_ok(&[]);
-    let cfg = std::fs::read_to_string(p.ctx.path(".venv/pyvenv.cfg")).unwrap();
+    let cfg = fs_err::read_to_string(p.ctx.path(".venv/pyvenv.cfg")).unwrap();
 
     p.pyproject(&["plain", "broken"]);
     let stderr = run_err(&mut p.fenv(&["sync"]), 1);
@@ -377,7 +377,7 @@ fn a_failed_build_names_the_package_shows_the_backend_and_changes_nothing() {
     assert_eq!(p.builds(), 1);
     assert_eq!(p.freeze(".venv"), ["plain==1.0"]);
     assert_eq!(
-        std::fs::read_to_string(p.ctx.path(".venv/pyvenv.cfg")).unwrap(),
+        fs_err::read_to_string(p.ctx.path(".venv/pyvenv.cfg")).unwrap(),
         cfg
     );
 }
@@ -424,7 +424,7 @@ fn a_tampered_sdist_is_refused_before_it_is_built() {
 
     // Same size, one byte changed: only the sha256 can tell.
     let name = sdist.file_name().unwrap().to_string_lossy().into_owned();
-    let mut bytes = std::fs::read(&sdist).unwrap();
+    let mut bytes = fs_err::read(&sdist).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 0xff;
     p.index.tamper(&name, bytes);
@@ -454,7 +454,7 @@ fn a_tampered_sdist_is_refused_before_it_is_built() {
 fn an_sdist_that_escapes_its_tree_is_not_unpacked() {
     let Some(p) = Project::new() else { return };
     let dists = p.ctx.root().join("dists");
-    std::fs::create_dir_all(&dists).unwrap();
+    fs_err::create_dir_all(&dists).unwrap();
     let path = dists.join("escape-1.0.tar.gz");
     write_hostile_tarball(&path);
     p.index.publish(&path);
@@ -479,7 +479,7 @@ fn stderr_of_success(cmd: &mut Command) -> String {
 
 /// `escape-1.0/PKG-INFO` (static metadata) and `escape-1.0/../../evil.py`.
 fn write_hostile_tarball(path: &Path) {
-    let gz = flate2::write::GzEncoder::new(std::fs::File::create(path).unwrap(), flate2::Compression::fast());
+    let gz = flate2::write::GzEncoder::new(fs_err::File::create(path).unwrap(), flate2::Compression::fast());
     let mut tar = tar::Builder::new(gz);
     let pkg_info = b"Metadata-Version: 2.2\nName: escape\nVersion: 1.0\n";
     let mut header = tar::Header::new_gnu();

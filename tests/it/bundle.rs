@@ -206,7 +206,7 @@ impl Project {
 
 /// The zip's entries in archive order, with mode and DOS time.
 fn entries(zip: &Path) -> Vec<(String, u32, String)> {
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
+    let mut archive = zip::ZipArchive::new(fs_err::File::open(zip).unwrap()).unwrap();
     (0..archive.len())
         .map(|i| {
             let file = archive.by_index(i).unwrap();
@@ -233,14 +233,14 @@ fn names(zip: &Path) -> Vec<String> {
 }
 
 fn read_entry(zip: &Path, name: &str) -> String {
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
+    let mut archive = zip::ZipArchive::new(fs_err::File::open(zip).unwrap()).unwrap();
     let mut text = String::new();
     archive.by_name(name).unwrap().read_to_string(&mut text).unwrap();
     text
 }
 
 fn sha256(path: &Path) -> String {
-    crate::support::sha256_hex(&std::fs::read(path).unwrap())
+    crate::support::sha256_hex(&fs_err::read(path).unwrap())
 }
 
 #[test]
@@ -318,14 +318,14 @@ fn bundles_are_byte_identical_for_the_same_inputs() {
     let Some(project) = Project::locked() else { return };
     project.bundle_ok(&[]);
     let first = sha256(&project.zip("hello"));
-    let manifest = std::fs::read_to_string(project.ctx.path("dist/manifest.json")).unwrap();
-    std::fs::remove_dir_all(project.ctx.path("dist")).unwrap();
+    let manifest = fs_err::read_to_string(project.ctx.path("dist/manifest.json")).unwrap();
+    fs_err::remove_dir_all(project.ctx.path("dist")).unwrap();
     // The sources' mtimes change; the bytes do not.
     project.ctx.write("api/hello.py", HELLO);
     project.bundle_ok(&["--target", "lambda", "--all"]);
     assert_eq!(sha256(&project.zip("hello")), first);
     assert_eq!(
-        std::fs::read_to_string(project.ctx.path("dist/manifest.json")).unwrap(),
+        fs_err::read_to_string(project.ctx.path("dist/manifest.json")).unwrap(),
         manifest
     );
 
@@ -351,9 +351,9 @@ fn manifest_lists_every_artifact() {
     let Some(project) = Project::locked() else { return };
     project.bundle_ok(&[]);
     let manifest: Value =
-        serde_json::from_str(&std::fs::read_to_string(project.ctx.path("dist/manifest.json")).unwrap())
+        serde_json::from_str(&fs_err::read_to_string(project.ctx.path("dist/manifest.json")).unwrap())
             .unwrap();
-    let lock = std::fs::read(project.ctx.path("pylock.toml")).unwrap();
+    let lock = fs_err::read(project.ctx.path("pylock.toml")).unwrap();
     let lock_hash = format!("sha256:{}", crate::support::sha256_hex(&lock));
     assert_eq!(manifest["lock_hash"], json!(lock_hash));
     assert_eq!(manifest["fenv"], json!(env!("CARGO_PKG_VERSION")));
@@ -405,7 +405,7 @@ fn manifest_lists_every_artifact() {
         assert_eq!(artifact["sha256"], json!(sha256(&zip)));
         assert_eq!(
             artifact["zipped_bytes"],
-            json!(std::fs::metadata(&zip).unwrap().len())
+            json!(fs_err::metadata(&zip).unwrap().len())
         );
         assert!(artifact["unzipped_bytes"].as_u64().unwrap() > 0);
     }
@@ -631,7 +631,7 @@ fn an_over_budget_function_fails_the_command() {
     // Written all the same, and marked.
     assert!(project.zip("hello").is_file());
     let manifest: Value =
-        serde_json::from_str(&std::fs::read_to_string(project.ctx.path("dist/manifest.json")).unwrap())
+        serde_json::from_str(&fs_err::read_to_string(project.ctx.path("dist/manifest.json")).unwrap())
             .unwrap();
     assert_eq!(manifest["artifacts"][0]["over"], json!(["budget"]));
 }

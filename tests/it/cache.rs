@@ -59,7 +59,7 @@ fn cache_dir_size_and_clean() {
 
 fn walk_names(dir: &std::path::Path) -> Vec<String> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+    for entry in fs_err::read_dir(dir).into_iter().flatten().flatten() {
         out.push(entry.file_name().to_string_lossy().into_owned());
         if entry.path().is_dir() {
             out.extend(walk_names(&entry.path()));
@@ -75,7 +75,7 @@ fn freeze_finds_the_environment_and_speaks_json() {
     };
     let ctx = TestContext::new();
     run_ok(ctx.fenv().args(["create", "-q", "-p"]).arg(&python));
-    std::fs::create_dir_all(ctx.path("sub/dir")).unwrap();
+    fs_err::create_dir_all(ctx.path("sub/dir")).unwrap();
     // pip and (before 3.12) setuptools are hidden, as pip freeze hides them.
     assert_eq!(
         run_ok(ctx.fenv().current_dir(ctx.path("sub/dir")).arg("freeze")),

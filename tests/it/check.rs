@@ -43,8 +43,8 @@ fn a_synced_env_passes_and_each_change_is_one_finding() {
     // Another version, an edited file, a deleted file, a stale lock.
     project.pip_install(&project.wheel("b", "2.0", &[]));
     let site = project.env().join("lib/python3.12/site-packages");
-    std::fs::write(site.join("a/__init__.py"), "edited = True\n").unwrap();
-    std::fs::remove_file(site.join("a-1.0.dist-info/METADATA")).unwrap();
+    fs_err::write(site.join("a/__init__.py"), "edited = True\n").unwrap();
+    fs_err::remove_file(site.join("a-1.0.dist-info/METADATA")).unwrap();
     project.pyproject(&["a", "b"]);
     let (code, stdout) = check(&project, &[]);
     assert_eq!(code, 1);
@@ -108,7 +108,7 @@ fn a_synced_env_passes_and_each_change_is_one_finding() {
     assert!(stderr.contains(" ~ a==1.0 (repaired)"), "{stderr}");
     assert_eq!(check(&project, &[]).0, 0);
     // The wheel's module is empty; the edit is gone.
-    assert_eq!(std::fs::read_to_string(site.join("a/__init__.py")).unwrap(), "");
+    assert_eq!(fs_err::read_to_string(site.join("a/__init__.py")).unwrap(), "");
 
     // `--reinstall` takes only locked packages.
     let output = run(&mut project.fenv(&["sync", "--reinstall", "nope"]));
@@ -140,7 +140,7 @@ fn a_missing_package_a_missing_lock_and_a_python_the_lock_refuses() {
     );
 
     // A lock whose requires-python the environment's 3.12 does not meet.
-    let lock = std::fs::read_to_string(project.ctx.path("pylock.toml")).unwrap();
+    let lock = fs_err::read_to_string(project.ctx.path("pylock.toml")).unwrap();
     assert!(!lock.contains("requires-python"), "{lock}");
     let header = "lock-version = \"1.0\"\n";
     assert!(lock.contains(header), "{lock}");
@@ -164,7 +164,7 @@ fn a_missing_package_a_missing_lock_and_a_python_the_lock_refuses() {
         )
     );
 
-    std::fs::remove_file(project.ctx.path("pylock.toml")).unwrap();
+    fs_err::remove_file(project.ctx.path("pylock.toml")).unwrap();
     assert_eq!(
         check(&project, &[]),
         (
@@ -180,7 +180,7 @@ fn a_lock_without_a_recorded_dependency_is_a_warning() {
     // naming numpy, and no numpy.
     let Some(project) = Project::locked() else { return };
     project.sync_ok(&[]);
-    let lock = std::fs::read_to_string(project.ctx.path("pylock.toml")).unwrap();
+    let lock = fs_err::read_to_string(project.ctx.path("pylock.toml")).unwrap();
     let start = lock.find("[[packages]]\nname = \"b\"").expect("b is locked");
     let end = lock[start + 1..]
         .find("[[packages]]")

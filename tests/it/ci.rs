@@ -27,11 +27,11 @@ fn on_github_actions_it_groups_annotates_and_exports_to_later_steps() {
     );
     let env = project.env();
     assert_eq!(
-        std::fs::read_to_string(&env_file).unwrap(),
+        fs_err::read_to_string(&env_file).unwrap(),
         format!("EARLIER=1\nVIRTUAL_ENV={}\n", env.display())
     );
     assert_eq!(
-        std::fs::read_to_string(&path_file).unwrap(),
+        fs_err::read_to_string(&path_file).unwrap(),
         format!("{}\n", env.join("bin").display())
     );
     assert_eq!(project.frozen(), ["a==1.0", "b==1.0"]);
@@ -86,7 +86,7 @@ fn elsewhere_it_prints_export_lines_and_writes_a_dotenv_a_shell_sources() {
     assert_eq!(evaluated, expected);
 
     run_ok(&mut project.fenv(&["ci", "-q", "--export", "ci.env"]));
-    let dotenv = std::fs::read_to_string(project.ctx.path("ci.env")).unwrap();
+    let dotenv = fs_err::read_to_string(project.ctx.path("ci.env")).unwrap();
     assert!(
         dotenv.starts_with(&format!("VIRTUAL_ENV={0}\nPATH={0}/bin:", env.display())),
         "{dotenv}"

@@ -48,11 +48,11 @@ fn defaults_to_dot_venv_and_says_how_to_activate() {
     assert_eq!(lines[2], "Activate with: source .venv/bin/activate", "{stderr}");
     // CPython 3.13's venv writes the same `.gitignore`.
     assert_eq!(
-        std::fs::read_to_string(ctx.path(".venv/.gitignore")).expect(".gitignore"),
+        fs_err::read_to_string(ctx.path(".venv/.gitignore")).expect(".gitignore"),
         "# Created by venv; see https://docs.python.org/3/library/venv.html\n*\n"
     );
     assert!(
-        std::fs::read_to_string(ctx.path(".venv/CACHEDIR.TAG"))
+        fs_err::read_to_string(ctx.path(".venv/CACHEDIR.TAG"))
             .expect("tag")
             .starts_with("Signature: 8a477f597d28d172789f06886806bc55")
     );
@@ -82,7 +82,7 @@ fn several_dirs_and_the_options_land_in_pyvenv_cfg() {
         "--without-scm-ignore-files",
     ]));
     for dir in ["a", "b"] {
-        let cfg = std::fs::read_to_string(ctx.path(dir).join("pyvenv.cfg")).expect("cfg");
+        let cfg = fs_err::read_to_string(ctx.path(dir).join("pyvenv.cfg")).expect("cfg");
         assert!(cfg.contains("include-system-site-packages = true\n"), "{cfg}");
         // `--prompt .` is the current folder's name.
         assert!(cfg.contains("prompt = 'work'\n"), "{cfg}");
@@ -110,7 +110,7 @@ fn copies_are_real_executables() {
     run_ok(create(&ctx, &python).arg("--copies"));
     use std::os::unix::fs::PermissionsExt;
     for name in ["python", "python3", "python3.12"] {
-        let meta = std::fs::symlink_metadata(ctx.path(".venv/bin").join(name)).expect("exists");
+        let meta = fs_err::symlink_metadata(ctx.path(".venv/bin").join(name)).expect("exists");
         assert!(meta.is_file(), "{name} is a copy");
         assert_eq!(meta.permissions().mode() & 0o777, 0o755);
     }
@@ -138,7 +138,7 @@ fn a_file_in_the_way_is_refused() {
         )
     );
     assert_eq!(
-        std::fs::read_to_string(ctx.path("taken")).expect("kept"),
+        fs_err::read_to_string(ctx.path("taken")).expect("kept"),
         "precious\n"
     );
 }
@@ -181,7 +181,7 @@ fn an_existing_venv_is_refreshed_as_venv_does_cleared_or_upgraded() {
 
     // Run again, as `python -m venv .venv` may be in a Makefile: the
     // environment is refreshed in place, its packages kept, exit 0.
-    std::fs::remove_file(ctx.path(".venv/bin/activate")).unwrap();
+    fs_err::remove_file(ctx.path(".venv/bin/activate")).unwrap();
     let stderr = stderr_of(&mut create(&ctx, &python));
     assert!(
         stderr.contains("Refreshed virtual environment at `.venv`; its packages are kept"),
@@ -203,12 +203,12 @@ fn an_existing_venv_is_refreshed_as_venv_does_cleared_or_upgraded() {
             .args(["-m", "venv", "--without-pip", "twice"]),
     );
     assert!(ctx.path("twice/lib/python3.12/site-packages/marker.py").is_file());
-    std::fs::remove_dir_all(ctx.path("twice")).unwrap();
+    fs_err::remove_dir_all(ctx.path("twice")).unwrap();
 
     // --upgrade keeps packages and rewrites pyvenv.cfg from the flags.
     run_ok(create(&ctx, &python).args(["--upgrade", "--prompt", "up"]));
     assert!(marker.is_file());
-    let cfg = std::fs::read_to_string(ctx.path(".venv/pyvenv.cfg")).expect("cfg");
+    let cfg = fs_err::read_to_string(ctx.path(".venv/pyvenv.cfg")).expect("cfg");
     assert!(
         cfg.contains("prompt = 'up'\n") && cfg.contains(" --upgrade --prompt=\"up\" "),
         "{cfg}"
@@ -223,7 +223,7 @@ fn an_existing_venv_is_refreshed_as_venv_does_cleared_or_upgraded() {
     assert!(!marker.exists());
     assert!(ctx.path(".venv/bin/python").exists());
     // Nothing is left beside it.
-    let leftovers: Vec<_> = std::fs::read_dir(ctx.work())
+    let leftovers: Vec<_> = fs_err::read_dir(ctx.work())
         .expect("read")
         .map(|e| e.expect("e").file_name())
         .collect();
@@ -244,12 +244,12 @@ fn upgrade_needs_an_environment() {
 #[test]
 fn a_symlinked_venv_stays_a_symlink() {
     let Some((ctx, python)) = setup() else { return };
-    std::fs::create_dir(ctx.path("real")).expect("mkdir");
-    std::os::unix::fs::symlink("real", ctx.path(".venv")).expect("symlink");
+    fs_err::create_dir(ctx.path("real")).expect("mkdir");
+    fs_err::os::unix::fs::symlink("real", ctx.path(".venv")).expect("symlink");
     run_ok(&mut create(&ctx, &python));
     run_ok(create(&ctx, &python).arg("--clear"));
     assert!(
-        std::fs::symlink_metadata(ctx.path(".venv"))
+        fs_err::symlink_metadata(ctx.path(".venv"))
             .expect("meta")
             .is_symlink()
     );
@@ -285,12 +285,12 @@ fn an_unwritable_parent_is_an_error_that_names_it() {
     };
     // Root may write anywhere, so run fenv as `nobody` in a root-owned folder.
     let locked = ctx.root().join("locked");
-    std::fs::create_dir(&locked).expect("mkdir");
+    fs_err::create_dir(&locked).expect("mkdir");
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    fs_err::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     for dir in [ctx.root(), ctx.root().parent().expect("tmp").to_path_buf()] {
-        let mode = std::fs::metadata(&dir).expect("meta").permissions().mode();
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode | 0o711)).expect("chmod");
+        let mode = fs_err::metadata(&dir).expect("meta").permissions().mode();
+        fs_err::set_permissions(&dir, std::fs::Permissions::from_mode(mode | 0o711)).expect("chmod");
     }
     let fenv = crate::common::fenv_binary();
     let mut cmd = ctx.command(setpriv);
@@ -376,7 +376,7 @@ fn a_warm_cache_starts_no_python() {
         .arg(&python)
         .arg("cold");
     run_ok(&mut cmd);
-    let execs: Vec<String> = std::fs::read_to_string(&trace)
+    let execs: Vec<String> = fs_err::read_to_string(&trace)
         .expect("trace")
         .lines()
         .filter(|l| l.contains("execve(") && !l.contains("ENOENT"))
@@ -397,7 +397,7 @@ fn with_pip_by_default_and_killed_creation_leaves_the_old_env() {
             .args(["-m", "pip", "--version"]),
     );
     assert!(pip.starts_with("pip "), "{pip}");
-    let cfg = std::fs::read_to_string(ctx.path(".venv/pyvenv.cfg")).expect("cfg");
+    let cfg = fs_err::read_to_string(ctx.path(".venv/pyvenv.cfg")).expect("cfg");
     assert!(cfg.ends_with("seed = pip\n"), "{cfg}");
 
     // Kill `--clear` runs at many moments: each time the destination holds
@@ -440,7 +440,7 @@ fn with_pip_by_default_and_killed_creation_leaves_the_old_env() {
 
     // The next run clears what killed runs left beside it.
     run_ok(create(&ctx, &python).arg("next"));
-    let mut names: Vec<_> = std::fs::read_dir(ctx.work())
+    let mut names: Vec<_> = fs_err::read_dir(ctx.work())
         .expect("read")
         .map(|e| e.expect("e").file_name())
         .collect();

@@ -25,7 +25,7 @@ impl Sandbox {
         let python = require("pyenv CPython 3.12", pyenv_python("3.12"))?;
         let ctx = TestContext::new();
         run_ok(ctx.fenv().args(["create", "-q", "-p"]).arg(&python).arg(".venv"));
-        std::fs::write(ctx.home().join(".bashrc"), "# the user's own\n").unwrap();
+        fs_err::write(ctx.home().join(".bashrc"), "# the user's own\n").unwrap();
         Some(Self {
             ctx,
             index: TestIndex::start(),
@@ -40,7 +40,7 @@ impl Sandbox {
     fn lock_only(&self, name: &str, version: &str, wheel: WheelBuilder) {
         let path = wheel.build(&self.wheels());
         self.index.publish(&path);
-        let bytes = std::fs::read(&path).unwrap();
+        let bytes = fs_err::read(&path).unwrap();
         let file_name = path.file_name().unwrap().to_string_lossy().into_owned();
         let url = format!(
             "{}/files/{file_name}",
@@ -121,7 +121,7 @@ fn a_wheel_whose_name_climbs_out_of_the_environment_writes_nothing() {
         "{error}"
     );
     assert_eq!(
-        std::fs::read_to_string(s.ctx.home().join(".bashrc")).unwrap(),
+        fs_err::read_to_string(s.ctx.home().join(".bashrc")).unwrap(),
         "# the user's own\n"
     );
 }
@@ -265,7 +265,7 @@ fn scripts_named_like_the_environments_own_files_install() {
 /// The sha256 the lock in `project` records for `package`'s wheel.
 fn locked_sha256(project: &crate::sync::Project, package: &str) -> String {
     let lock: toml::Value =
-        toml::from_str(&std::fs::read_to_string(project.ctx.path("pylock.toml")).unwrap()).unwrap();
+        toml::from_str(&fs_err::read_to_string(project.ctx.path("pylock.toml")).unwrap()).unwrap();
     let entry = lock["packages"]
         .as_array()
         .unwrap()
@@ -284,7 +284,7 @@ fn module_text(project: &crate::sync::Project, env: &str) -> String {
         .ctx
         .path(env)
         .join("lib/python3.12/site-packages/a/__init__.py");
-    std::fs::read_to_string(file).unwrap()
+    fs_err::read_to_string(file).unwrap()
 }
 
 #[test]
@@ -295,7 +295,7 @@ fn a_poisoned_or_truncated_archive_in_the_cache_is_never_installed() {
     project.sync_ok(&[]);
     let sha = locked_sha256(&project, "a");
     let archive_dir = project.ctx.cache().join("archives").join(&sha);
-    let archive = std::fs::read_dir(&archive_dir)
+    let archive = fs_err::read_dir(&archive_dir)
         .unwrap()
         .flatten()
         .next()
@@ -308,16 +308,16 @@ fn a_poisoned_or_truncated_archive_in_the_cache_is_never_installed() {
     let crafted = WheelBuilder::new("a", "1.0")
         .file("a/__init__.py", "HACKED = True\n")
         .build(&project.ctx.root().join("crafted"));
-    std::fs::copy(&crafted, &archive).unwrap();
-    std::fs::remove_dir_all(&unpacked).unwrap();
+    fs_err::copy(&crafted, &archive).unwrap();
+    fs_err::remove_dir_all(&unpacked).unwrap();
     project.sync_ok(&["--env", "poisoned"]);
     assert_eq!(module_text(&project, "poisoned"), "");
     run_ok(&mut project.fenv(&["check", "--env", "poisoned"]));
 
     // Cut short: not a dead end either.
-    let bytes = std::fs::read(&archive).unwrap();
-    std::fs::write(&archive, &bytes[..bytes.len() / 2]).unwrap();
-    std::fs::remove_dir_all(&unpacked).unwrap();
+    let bytes = fs_err::read(&archive).unwrap();
+    fs_err::write(&archive, &bytes[..bytes.len() / 2]).unwrap();
+    fs_err::remove_dir_all(&unpacked).unwrap();
     project.sync_ok(&["--env", "truncated"]);
     run_ok(&mut project.fenv(&["check", "--env", "truncated"]));
 }
@@ -332,12 +332,12 @@ fn an_edit_through_a_hardlink_does_not_reach_the_next_environment() {
     use std::os::unix::fs::PermissionsExt;
     // Read-only, so that a user's edit fails instead of reaching the cache.
     assert_eq!(
-        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        fs_err::metadata(&file).unwrap().permissions().mode() & 0o777,
         0o444
     );
 
     // root writes anyway: the cache's copy changes with it.
-    std::fs::write(&file, "EDITED = True\n").unwrap();
+    fs_err::write(&file, "EDITED = True\n").unwrap();
     let (code, stdout) = {
         let output = run(&mut project.fenv(&["check"]));
         (
@@ -360,14 +360,14 @@ fn an_edit_through_a_hardlink_does_not_reach_the_next_environment() {
         .join("unpacked")
         .join(&sha)
         .join("a/__init__.py");
-    std::fs::write(&cached, "").unwrap();
+    fs_err::write(&cached, "").unwrap();
     let record = project
         .ctx
         .cache()
         .join("unpacked")
         .join(&sha)
         .join("a-1.0.dist-info/METADATA");
-    std::fs::write(&record, "x").unwrap();
+    fs_err::write(&record, "x").unwrap();
     project.sync_ok(&["--env", "fresher"]);
     run_ok(&mut project.fenv(&["check", "--env", "fresher"]));
 
@@ -385,12 +385,12 @@ fn scratch_left_by_killed_runs_is_swept_and_work_in_progress_is_not() {
     project.sync_ok(&[]);
     let tmp = project.ctx.cache().join("tmp");
     let left = tmp.join("download-killed");
-    std::fs::create_dir_all(&left).unwrap();
-    std::fs::write(left.join(".lock"), "").unwrap();
-    std::fs::write(left.join("half.whl"), vec![0u8; 4096]).unwrap();
+    fs_err::create_dir_all(&left).unwrap();
+    fs_err::write(left.join(".lock"), "").unwrap();
+    fs_err::write(left.join("half.whl"), vec![0u8; 4096]).unwrap();
     let busy = tmp.join("unpack-busy");
-    std::fs::create_dir_all(&busy).unwrap();
-    let held = std::fs::File::create(busy.join(".lock")).unwrap();
+    fs_err::create_dir_all(&busy).unwrap();
+    let held = fs_err::File::create(busy.join(".lock")).unwrap();
     held.lock().unwrap();
 
     project.sync_ok(&["--env", "other"]);

@@ -88,9 +88,9 @@ fn file_named<'a>(files: &'a [File], name: &str) -> &'a File {
 /// A wheel whose METADATA comes first and is followed by `payload`
 /// incompressible bytes, so the tail of the file does not hold it.
 fn wheel_with_metadata_first(dir: &Path, metadata: &str, payload: usize) -> PathBuf {
-    std::fs::create_dir_all(dir).unwrap();
+    fs_err::create_dir_all(dir).unwrap();
     let path = dir.join("big-1.0-py3-none-any.whl");
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let mut zip = zip::ZipWriter::new(fs_err::File::create(&path).unwrap());
     let deflated = zip::write::SimpleFileOptions::default();
     let stored = deflated.compression_method(zip::CompressionMethod::Stored);
     zip.start_file("big-1.0.dist-info/METADATA", deflated).unwrap();
@@ -138,7 +138,7 @@ fn a_page_lists_every_file_with_what_the_index_says() {
 
     assert_eq!(files.len(), 3);
     let wheel = sandbox.path("wheels/demo-1.0-py3-none-any.whl");
-    let bytes = std::fs::read(&wheel).unwrap();
+    let bytes = fs_err::read(&wheel).unwrap();
     let first = file_named(&files, "demo-1.0-py3-none-any.whl");
     assert_eq!(
         first.url,
@@ -146,7 +146,7 @@ fn a_page_lists_every_file_with_what_the_index_says() {
     );
     assert_eq!(
         first.sha256.as_deref(),
-        Some(crate::support::sha256_hex(&std::fs::read(&wheel).unwrap()).as_str())
+        Some(crate::support::sha256_hex(&fs_err::read(&wheel).unwrap()).as_str())
     );
     assert_eq!(first.size, Some(bytes.len() as u64));
     assert_eq!(first.upload_time.as_deref(), Some("2025-01-01T00:01:00.000000Z"));
@@ -503,16 +503,16 @@ fn credentials_in_the_url_are_sent_and_never_shown() {
     let files = client.project("demo").unwrap();
     client.metadata(&files[0]).unwrap();
     let downloads = sandbox.path("downloads");
-    std::fs::create_dir_all(&downloads).unwrap();
+    fs_err::create_dir_all(&downloads).unwrap();
     client.download(&files[0], &downloads).unwrap();
 
     assert!(index.log().iter().all(|r| r.status != 401), "{:?}", index.log());
     assert_eq!(files[0].index.as_deref(), Some(index.url().as_str()));
     assert!(!files[0].url.contains("hunter2") && !files[0].url.contains("me@"));
-    let cached = std::fs::read_dir(sandbox.path("cache/index"))
+    let cached = fs_err::read_dir(sandbox.path("cache/index"))
         .unwrap()
-        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .flat_map(|d| fs_err::read_dir(d.unwrap().path()).unwrap())
+        .map(|e| fs_err::read_to_string(e.unwrap().path()).unwrap())
         .collect::<String>();
     assert!(cached.contains("demo-1.0") && !cached.contains("hunter2"));
 
@@ -537,7 +537,7 @@ fn credentials_come_from_netrc() {
     index.require_auth("netrc-user", "pa ss");
     index.publish(&sandbox.wheel("demo", "1.0", &[]));
     let netrc = sandbox.path("netrc");
-    std::fs::write(
+    fs_err::write(
         &netrc,
         "machine example.org login x password y\n\
          machine 127.0.0.1\n  login netrc-user\n  password \"pa ss\"\n",
@@ -568,8 +568,8 @@ fn find_links_folders_add_local_files() {
         .file("demo/__init__.py", "")
         .build(&local);
     WheelBuilder::new("other", "1.0").build(&local);
-    std::fs::write(local.join("demo-3.1.tar.gz"), b"not really an sdist").unwrap();
-    std::fs::write(local.join("notes.txt"), b"").unwrap();
+    fs_err::write(local.join("demo-3.1.tar.gz"), b"not really an sdist").unwrap();
+    fs_err::write(local.join("notes.txt"), b"").unwrap();
     let config = IndexConfig {
         find_links: vec![local.clone()],
         ..sandbox.config(&index.url())
@@ -591,9 +591,9 @@ fn find_links_folders_add_local_files() {
     assert!(found.url.starts_with("file:///"), "{}", found.url);
     assert_eq!(
         found.sha256.as_deref(),
-        Some(crate::support::sha256_hex(&std::fs::read(&wheel).unwrap()).as_str())
+        Some(crate::support::sha256_hex(&fs_err::read(&wheel).unwrap()).as_str())
     );
-    assert_eq!(found.size, Some(std::fs::metadata(&wheel).unwrap().len()));
+    assert_eq!(found.size, Some(fs_err::metadata(&wheel).unwrap().len()));
     assert!(!found.has_metadata && found.index.is_none());
     let requests = index.requests().len();
     let metadata = client.metadata(found).unwrap();
@@ -607,12 +607,12 @@ fn find_links_folders_add_local_files() {
         Error::Metadata { source, .. } if matches!(*source, Error::InvalidSdist { .. })
     ));
     let copied = client.download(found, &sandbox.path("")).unwrap();
-    assert_eq!(std::fs::read(copied).unwrap(), std::fs::read(&wheel).unwrap());
+    assert_eq!(fs_err::read(copied).unwrap(), fs_err::read(&wheel).unwrap());
     assert_eq!(index.requests().len(), requests, "local files need no index");
 
     // The hash is cached by path, size and mtime.
     assert_eq!(
-        std::fs::read_dir(sandbox.path("cache/find-links"))
+        fs_err::read_dir(sandbox.path("cache/find-links"))
             .unwrap()
             .count(),
         2
@@ -636,10 +636,10 @@ fn downloads_are_checked_against_the_index_hash() {
     let client = sandbox.client(sandbox.config(&index.url()));
     let mut files = client.project("demo").unwrap();
     let downloads = sandbox.path("downloads");
-    std::fs::create_dir_all(&downloads).unwrap();
+    fs_err::create_dir_all(&downloads).unwrap();
 
     let path = client.download(&files[0], &downloads).unwrap();
-    assert_eq!(std::fs::read(path).unwrap(), std::fs::read(&wheel).unwrap());
+    assert_eq!(fs_err::read(path).unwrap(), fs_err::read(&wheel).unwrap());
 
     files[0].sha256 = Some("0".repeat(64));
     files[0].filename = "tampered.whl".into();

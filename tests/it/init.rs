@@ -18,7 +18,7 @@ fn init_scaffolds_a_project_that_locks_and_syncs() {
         "Created pyproject.toml\nCreated .python-version\nCreated api/hello.py\n\
          Created .gitignore entries: .venv/ dist/ .env\nNext: cd 'app' && fenv lock && fenv sync && fenv serve\n"
     );
-    let read = |path: &str| std::fs::read_to_string(ctx.path("app").join(path)).unwrap();
+    let read = |path: &str| fs_err::read_to_string(ctx.path("app").join(path)).unwrap();
     assert_eq!(read(".python-version"), "3.12\n");
     assert_eq!(read(".gitignore"), "*.log\n.venv/\ndist/\n.env\n");
     let pyproject = read("pyproject.toml");
@@ -30,7 +30,7 @@ fn init_scaffolds_a_project_that_locks_and_syncs() {
     assert!(read("api/hello.py").contains("class handler(BaseHTTPRequestHandler):"));
 
     // Nothing is written over, and the user is told.
-    std::fs::write(ctx.path("app/api/hello.py"), "# mine\n").unwrap();
+    fs_err::write(ctx.path("app/api/hello.py"), "# mine\n").unwrap();
     let output = run(ctx.fenv().args(["init", "app", "--target", "lambda"]));
     assert!(output.status.success());
     assert_eq!(
@@ -43,7 +43,7 @@ fn init_scaffolds_a_project_that_locks_and_syncs() {
 
     // The project locks (no dependencies: no index needed) and syncs.
     let project = ctx.path("app");
-    std::fs::remove_file(project.join("api/hello.py")).unwrap();
+    fs_err::remove_file(project.join("api/hello.py")).unwrap();
     run_ok(ctx.fenv().args(["init", "app"]));
     run_ok(ctx.fenv().current_dir(&project).args(["lock", "--offline"]));
     run_ok(ctx.fenv().current_dir(&project).args(["sync", "--offline"]));

@@ -127,7 +127,7 @@ fn a_wheel_installs_per_the_spec_and_pip_agrees() {
     let raw = run_ok(&mut env.ctx.command(env.root.join("bin/demo-raw")));
     assert_eq!(raw.trim(), format!("raw {}", env.root.display()));
     assert_eq!(
-        std::fs::read_to_string(env.root.join("share/demo/readme.txt")).expect("data"),
+        fs_err::read_to_string(env.root.join("share/demo/readme.txt")).expect("data"),
         "read me\n"
     );
     assert!(env.root.join("include/site/python3.12/demo-pkg/demo.h").is_file());
@@ -139,7 +139,7 @@ fn a_wheel_installs_per_the_spec_and_pip_agrees() {
 
     // RECORD lists every file with its real hash; INSTALLER and REQUESTED.
     let dist_info = env.site_packages().join("demo_pkg-1.0.dist-info");
-    let record = std::fs::read_to_string(dist_info.join("RECORD")).expect("RECORD");
+    let record = fs_err::read_to_string(dist_info.join("RECORD")).expect("RECORD");
     for line in record.lines() {
         let mut fields = line.split(',');
         let (path, hash, size) = (
@@ -150,14 +150,14 @@ fn a_wheel_installs_per_the_spec_and_pip_agrees() {
         let file = env.site_packages().join(path);
         assert!(file.is_file(), "{path} listed but missing");
         if !hash.is_empty() {
-            let contents = std::fs::read(&file).unwrap();
+            let contents = fs_err::read(&file).unwrap();
             assert_eq!(hash, fenv::install::record::hash(&contents), "{path}");
             assert_eq!(size, contents.len().to_string(), "{path}");
         }
     }
     assert!(record.contains("../../../bin/demo,sha256="), "{record}");
     assert_eq!(
-        std::fs::read_to_string(dist_info.join("INSTALLER")).unwrap(),
+        fs_err::read_to_string(dist_info.join("INSTALLER")).unwrap(),
         "fenv\n"
     );
     assert!(dist_info.join("REQUESTED").is_file());
@@ -227,7 +227,7 @@ fn a_failed_replace_keeps_the_old_version() {
     let before = fingerprint(&env.root);
     // 2.0 fails half-way: a file stands where one of its folders must go.
     let blocker = env.site_packages().join("zzz_blocked");
-    std::fs::write(&blocker, "in the way").unwrap();
+    fs_err::write(&blocker, "in the way").unwrap();
     let before_with_blocker = fingerprint(&env.root);
     let v2 = env
         .store
@@ -250,7 +250,7 @@ fn a_failed_replace_keeps_the_old_version() {
     .expect_err("blocked");
     assert!(err.to_string().contains("zzz_blocked"), "{err}");
     assert_eq!(fingerprint(&env.root), before_with_blocker);
-    std::fs::remove_file(blocker).unwrap();
+    fs_err::remove_file(blocker).unwrap();
     assert_eq!(fingerprint(&env.root), before);
 }
 
@@ -305,14 +305,14 @@ fn broken_and_hostile_wheels_are_refused_and_change_nothing() {
         let err = env.install(wheel).expect_err(&name);
         assert!(err.to_string().contains(expected), "{name}: {err}");
         assert_eq!(fingerprint(&env.root), before, "{name} changed the environment");
-        std::fs::remove_dir_all(&env.wheels).unwrap();
+        fs_err::remove_dir_all(&env.wheels).unwrap();
     }
 }
 
 #[test]
 fn an_error_half_way_rolls_back_every_file() {
     let Some(env) = Env::new(".venv", &[]) else { return };
-    std::fs::write(env.site_packages().join("zzz_blocked"), "in the way").unwrap();
+    fs_err::write(env.site_packages().join("zzz_blocked"), "in the way").unwrap();
     let before = fingerprint(&env.root);
     let err = env
         .install(demo("1.0").file("zzz_blocked/mod.py", ""))
@@ -330,7 +330,7 @@ fn launchers_work_with_spaces_and_when_relocated() {
         return;
     };
     env.install(demo("1.0")).expect("install");
-    let launcher = std::fs::read_to_string(env.root.join("bin/demo")).unwrap();
+    let launcher = fs_err::read_to_string(env.root.join("bin/demo")).unwrap();
     assert!(launcher.starts_with("#!/bin/sh\n'''exec' '"), "{launcher}");
     assert_eq!(
         run(&mut env.ctx.command(env.root.join("bin/demo"))).stdout,
@@ -353,8 +353,8 @@ fn launchers_work_with_spaces_and_when_relocated() {
     )
     .expect("install");
     let moved = env.ctx.path("moved/elsewhere");
-    std::fs::create_dir_all(moved.parent().unwrap()).unwrap();
-    std::fs::rename(&env.root, &moved).unwrap();
+    fs_err::create_dir_all(moved.parent().unwrap()).unwrap();
+    fs_err::rename(&env.root, &moved).unwrap();
     let out = run(&mut env.ctx.command(moved.join("bin/demo")));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
@@ -373,7 +373,7 @@ fn link_modes() {
     let installed_file = |env: &Env| env.site_packages().join("demo_pkg/sub/mod.py");
     let cached = |env: &Env| {
         let sha =
-            crate::support::sha256_hex(&std::fs::read(env.wheels.join(demo("1.0").file_name())).unwrap());
+            crate::support::sha256_hex(&fs_err::read(env.wheels.join(demo("1.0").file_name())).unwrap());
         env.ctx
             .cache()
             .join("unpacked")
@@ -402,12 +402,12 @@ fn link_modes() {
 
     env.install_with(demo("1.0"), Some(LinkMode::Symlink))
         .expect("symlink");
-    assert_eq!(std::fs::read_link(installed_file(&env)).unwrap(), cached(&env));
+    assert_eq!(fs_err::read_link(installed_file(&env)).unwrap(), cached(&env));
     install::uninstall(&env.site_packages(), &env.root, "demo-pkg").unwrap();
 
     // A forced mode that cannot work is an error, not a silent fallback.
     let probe = env.ctx.root().join("clone-probe");
-    std::fs::write(&probe, "x").unwrap();
+    fs_err::write(&probe, "x").unwrap();
     let can_clone = std::process::Command::new("cp")
         .args(["--reflink=always"])
         .arg(&probe)
@@ -439,11 +439,11 @@ fn the_store_rebuilds_corrupt_entries_and_serves_concurrent_users() {
     assert!(unpacked.windows(2).all(|w| w[0] == w[1]));
     let root = &unpacked[0].root;
     // A half-written entry (no completion marker) is rebuilt, not trusted.
-    std::fs::remove_file(root.join(".fenv-unpacked.json")).unwrap();
-    std::fs::write(root.join("demo_pkg/__init__.py"), "tampered").unwrap();
+    fs_err::remove_file(root.join(".fenv-unpacked.json")).unwrap();
+    fs_err::write(root.join("demo_pkg/__init__.py"), "tampered").unwrap();
     let again = WheelStore::new(&cache).unwrap().add(&wheel).expect("rebuilt");
     assert_ne!(
-        std::fs::read_to_string(again.root.join("demo_pkg/__init__.py")).unwrap(),
+        fs_err::read_to_string(again.root.join("demo_pkg/__init__.py")).unwrap(),
         "tampered"
     );
 }
@@ -475,16 +475,16 @@ fn a_plain_folder_target_for_bundles() {
     assert_eq!(installed.dist_info, dist_info);
     assert!(!dist_info.join("REQUESTED").exists());
     assert_eq!(
-        std::fs::read_to_string(dist_info.join("direct_url.json")).unwrap(),
+        fs_err::read_to_string(dist_info.join("direct_url.json")).unwrap(),
         direct_url
     );
     assert!(
-        std::fs::read_to_string(dist_info.join("RECORD"))
+        fs_err::read_to_string(dist_info.join("RECORD"))
             .unwrap()
             .contains("demo_pkg-1.0.dist-info/direct_url.json,sha256=")
     );
     assert!(
-        std::fs::read_to_string(bundle.join("bin/demo"))
+        fs_err::read_to_string(bundle.join("bin/demo"))
             .unwrap()
             .starts_with("#!/usr/bin/env python3\n")
     );
@@ -506,8 +506,8 @@ fn a_bundle_folder_keeps_every_file_inside() {
     let ctx = TestContext::new();
     let store = WheelStore::new(&Cache::resolve(Some(ctx.cache()))).unwrap();
     let bundle = ctx.path("dist/function");
-    std::fs::create_dir_all(&bundle).unwrap();
-    std::fs::write(ctx.path("dist/manifest.json"), "{}\n").unwrap();
+    fs_err::create_dir_all(&bundle).unwrap();
+    fs_err::write(ctx.path("dist/manifest.json"), "{}\n").unwrap();
     let linker = Linker::new(Some(LinkMode::Copy));
     let cases: Vec<(WheelBuilder, &str)> = vec![
         (
@@ -555,10 +555,10 @@ fn a_bundle_folder_keeps_every_file_inside() {
         let changes = after_build.changes(&crate::support::tree::Snapshot::of(&ctx.root(), &[ctx.cache()]));
         assert!(changes.is_empty(), "{name} changed:\n{}", changes.join("\n"));
         assert_eq!(
-            std::fs::read_to_string(ctx.path("dist/manifest.json")).unwrap(),
+            fs_err::read_to_string(ctx.path("dist/manifest.json")).unwrap(),
             "{}\n"
         );
-        std::fs::remove_dir_all(ctx.root().join("wheels")).unwrap();
+        fs_err::remove_dir_all(ctx.root().join("wheels")).unwrap();
         assert_eq!(
             crate::support::tree::Snapshot::of(&ctx.root(), &[ctx.cache()]),
             before

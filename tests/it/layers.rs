@@ -106,7 +106,7 @@ fn imports(src: &Path) -> Vec<Import> {
         }
         let relative = path.strip_prefix(src).unwrap();
         let from = module_of(relative);
-        let text = std::fs::read_to_string(path).unwrap();
+        let text = fs_err::read_to_string(path).unwrap();
         let lines = code_only(&text);
         // Join `use crate::{…};` groups that span lines onto their first line.
         let mut at = 0;
@@ -184,7 +184,7 @@ fn src_dir() -> PathBuf {
 #[test]
 fn every_module_has_a_layer() {
     let mut modules = BTreeSet::new();
-    for entry in std::fs::read_dir(src_dir()).unwrap() {
+    for entry in fs_err::read_dir(src_dir()).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() || path.extension().is_some_and(|ext| ext == "rs") {
             modules.insert(module_of(Path::new(path.file_name().unwrap())));
@@ -271,7 +271,7 @@ fn circles(graph: &BTreeMap<&str, BTreeSet<&str>>) -> Vec<String> {
 #[test]
 fn no_command_imports_another() {
     let src = src_dir();
-    let commands: BTreeSet<String> = std::fs::read_dir(src.join("commands"))
+    let commands: BTreeSet<String> = fs_err::read_dir(src.join("commands"))
         .unwrap()
         .map(|e| module_of(Path::new(e.unwrap().path().file_name().unwrap())))
         .filter(|name| name != "mod" && name != "diagnostics")
@@ -279,7 +279,7 @@ fn no_command_imports_another() {
     let mut found = Vec::new();
     for command in &commands {
         let file = src.join("commands").join(format!("{command}.rs"));
-        let lines = code_only(&std::fs::read_to_string(&file).unwrap());
+        let lines = code_only(&fs_err::read_to_string(&file).unwrap());
         for (at, line) in lines.iter().enumerate() {
             let named = targets(line)
                 .into_iter()
@@ -309,9 +309,9 @@ fn no_command_imports_another() {
 #[test]
 fn commands_stay_small_enough_to_only_orchestrate() {
     let mut long = Vec::new();
-    for entry in std::fs::read_dir(src_dir().join("commands")).unwrap() {
+    for entry in fs_err::read_dir(src_dir().join("commands")).unwrap() {
         let path = entry.unwrap().path();
-        let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+        let lines = fs_err::read_to_string(&path).unwrap().lines().count();
         if lines > 300 {
             long.push(format!("{}: {lines} lines", path.display()));
         }

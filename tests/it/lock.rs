@@ -111,7 +111,7 @@ impl Project {
 
     /// The text of `pylock.toml`.
     fn locked(&self) -> String {
-        std::fs::read_to_string(self.lock_path()).expect("pylock.toml was written")
+        fs_err::read_to_string(self.lock_path()).expect("pylock.toml was written")
     }
 
     /// One line per locked package: `name version` and `; marker`.
@@ -143,7 +143,7 @@ impl Project {
     /// `[[packages.wheels]]` as fenv writes it for `path`, served by this
     /// index and uploaded at `upload_time` (UTC, as written).
     fn wheel_table(&self, path: &Path, upload_time: &str) -> String {
-        let bytes = std::fs::read(path).unwrap();
+        let bytes = fs_err::read(path).unwrap();
         let name = path.file_name().unwrap().to_string_lossy();
         format!(
             "[[packages.wheels]]\nname = \"{name}\"\nupload-time = {upload_time}\nurl = \"http://{}/files/{name}\"\nsize = {}\nhashes = {{ sha256 = \"{}\" }}\n",
@@ -175,7 +175,7 @@ fn lines(text: &str) -> Vec<String> {
 }
 
 fn mtime(path: &Path) -> SystemTime {
-    std::fs::metadata(path).unwrap().modified().unwrap()
+    fs_err::metadata(path).unwrap().modified().unwrap()
 }
 
 /// Asserts two texts are equal, showing the first line that differs.
@@ -611,10 +611,10 @@ fn a_conflict_is_explained_for_the_target_where_it_happens() {
 /// A file named like an sdist that is not one: fenv cannot read its
 /// `PKG-INFO`, so only a version with wheels can be locked.
 fn sdist(dir: &Path, name: &str, version: &str) -> PathBuf {
-    std::fs::create_dir_all(dir).unwrap();
+    fs_err::create_dir_all(dir).unwrap();
     // PEP 625: the name normalized with underscores.
     let path = dir.join(format!("{}-{version}.tar.gz", name.replace('-', "_")));
-    std::fs::write(&path, format!("sdist of {name} {version}")).unwrap();
+    fs_err::write(&path, format!("sdist of {name} {version}")).unwrap();
     path
 }
 
@@ -869,7 +869,7 @@ fn exclude_newer_ignores_later_uploads_as_uv_does() {
     p.pyproject(&["a"], "");
     // `TZ` says which day a bare date is; POSIX zones need no tz database.
     let pins_with = |zone: &str, args: &[&str]| {
-        std::fs::remove_file(p.lock_path()).ok();
+        fs_err::remove_file(p.lock_path()).ok();
         run_ok_stderr(p.lock(args).env("TZ", zone));
         p.pins()
     };
@@ -978,7 +978,7 @@ fn offline_locks_from_a_warm_cache_without_a_request() {
     p.pyproject(&["a"], "");
     p.lock_ok(&[]);
     let online = p.locked();
-    std::fs::remove_file(p.lock_path()).unwrap();
+    fs_err::remove_file(p.lock_path()).unwrap();
 
     let before = p.index.requests().len();
     let stderr = run_ok_stderr(p.lock(&[]).arg("--offline"));
@@ -1030,12 +1030,12 @@ fn two_fresh_locks_are_byte_identical() {
     // A second checkout elsewhere, with its own cache, same index.
     let second = TestContext::new();
     for file in [".python-version", "pyproject.toml"] {
-        std::fs::copy(first.ctx.path(file), second.path(file)).unwrap();
+        fs_err::copy(first.ctx.path(file), second.path(file)).unwrap();
     }
     run_ok_stderr(second.fenv().arg("lock").env("FENV_INDEX_URL", first.index.url()));
 
-    let one = std::fs::read(first.lock_path()).unwrap();
-    let two = std::fs::read(second.path("pylock.toml")).unwrap();
+    let one = fs_err::read(first.lock_path()).unwrap();
+    let two = fs_err::read(second.path("pylock.toml")).unwrap();
     assert!(
         one == two,
         "the locks differ:\n{}\n---\n{}",
@@ -1133,7 +1133,7 @@ fn index_failures_are_retried_then_named_with_the_package() {
     assert_eq!(p.pins(), ["a 1.0", "b 1.0"]);
 
     // An index that keeps failing is named, with the package and the URL.
-    std::fs::remove_file(p.lock_path()).unwrap();
+    fs_err::remove_file(p.lock_path()).unwrap();
     p.index.fail("/simple/b/", 100);
     assert_eq!(
         p.lock_err(&["--refresh"]),
@@ -1187,7 +1187,7 @@ fn live_lock(ctx: &TestContext) -> fenv::lock::Lock {
         summary(&stderr).ends_with("packages for host, lambda"),
         "{stderr}"
     );
-    let lock = parsed(&std::fs::read_to_string(ctx.path("pylock.toml")).unwrap());
+    let lock = parsed(&fs_err::read_to_string(ctx.path("pylock.toml")).unwrap());
     let names: Vec<&str> = lock.packages.iter().map(|p| p.name.as_str()).collect();
     for project in LIVE_PROJECTS
         .iter()

@@ -325,7 +325,7 @@ impl Setup {
 
     fn project_dir(&self, case: &Case, run: &str) -> PathBuf {
         let dir = self.ctx.root().join(case.name).join(run);
-        std::fs::create_dir_all(&dir).unwrap();
+        fs_err::create_dir_all(&dir).unwrap();
         dir
     }
 
@@ -334,7 +334,7 @@ impl Setup {
     fn fenv_lock(&self, case: &Case, run: &str, minor: &str, targets: &str) -> Result<PathBuf, String> {
         let dir = self.project_dir(case, run);
         let requirements: Vec<String> = case.requirements.iter().map(|r| format!("{r:?}")).collect();
-        std::fs::write(
+        fs_err::write(
             dir.join("pyproject.toml"),
             format!(
                 "[project]\nname = \"diff\"\nversion = \"0\"\nrequires-python = \">={minor}\"\ndependencies = [{}]\n\n[tool.fenv]\n{targets}",
@@ -342,7 +342,7 @@ impl Setup {
             ),
         )
         .unwrap();
-        std::fs::write(dir.join(".python-version"), format!("{minor}\n")).unwrap();
+        fs_err::write(dir.join(".python-version"), format!("{minor}\n")).unwrap();
         let output = retried(|| {
             let mut cmd = self.ctx.fenv();
             cmd.current_dir(&dir)
@@ -360,7 +360,7 @@ impl Setup {
     /// `uv pip compile` of `case` for `target`.
     fn uv_compile(&self, case: &Case, target: Target) -> Answer {
         let dir = self.project_dir(case, &format!("uv-{target:?}"));
-        std::fs::write(dir.join("requirements.in"), case.requirements.join("\n") + "\n").unwrap();
+        fs_err::write(dir.join("requirements.in"), case.requirements.join("\n") + "\n").unwrap();
         let output = retried(|| {
             let mut cmd = self.ctx.command(&self.uv);
             cmd.current_dir(&dir)
@@ -413,7 +413,7 @@ impl Setup {
         if !output.status.success() {
             return Answer::Refused(String::from_utf8_lossy(&output.stderr).trim().to_string());
         }
-        let text = std::fs::read_to_string(dir.join("requirements.txt")).unwrap();
+        let text = fs_err::read_to_string(dir.join("requirements.txt")).unwrap();
         let mut versions = BTreeMap::new();
         let mut via = BTreeMap::new();
         for line in text.lines() {

@@ -195,14 +195,14 @@ fn hard_cases() -> Vec<(&'static str, Vec<u8>)> {
 fn extract_metadata(wheels: &[PathBuf], dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for wheel in wheels {
-        let mut zip = zip::ZipArchive::new(std::fs::File::open(wheel).unwrap()).unwrap();
+        let mut zip = zip::ZipArchive::new(fs_err::File::open(wheel).unwrap()).unwrap();
         let names: Vec<String> = zip.file_names().map(|name| name.unwrap().into_owned()).collect();
         for name in names.iter().filter(|n| n.ends_with(".dist-info/METADATA")) {
             let mut bytes = Vec::new();
             zip.by_name(name).unwrap().read_to_end(&mut bytes).unwrap();
             let stem = wheel.file_name().unwrap().to_string_lossy();
             let path = dir.join(format!("{stem}.METADATA"));
-            std::fs::write(&path, bytes).unwrap();
+            fs_err::write(&path, bytes).unwrap();
             out.push(path);
         }
     }
@@ -249,7 +249,7 @@ fn every_metadata_file_reads_as_packaging_reads_it() {
     };
     let ctx = TestContext::new();
     let scratch = ctx.root().join("metadata");
-    std::fs::create_dir_all(&scratch).unwrap();
+    fs_err::create_dir_all(&scratch).unwrap();
 
     // The machine's: every CPython's site-packages and ensurepip wheels.
     let mut files: Vec<PathBuf> = Vec::new();
@@ -262,7 +262,7 @@ fn every_metadata_file_reads_as_packaging_reads_it() {
         installed += found.len();
         files.extend(found);
         let dir = scratch.join(label);
-        std::fs::create_dir_all(&dir).unwrap();
+        fs_err::create_dir_all(&dir).unwrap();
         files.extend(extract_metadata(&wheels, &dir));
     }
     assert!(installed > 0, "no installed distribution found on this machine");
@@ -285,7 +285,7 @@ fn every_metadata_file_reads_as_packaging_reads_it() {
         .requires("idna")
         .build(&built);
     let mut pkg_info = Vec::new();
-    let tarball = flate2::read::GzDecoder::new(std::fs::File::open(&sdist).unwrap());
+    let tarball = flate2::read::GzDecoder::new(fs_err::File::open(&sdist).unwrap());
     for entry in tar::Archive::new(tarball).entries().unwrap() {
         let mut entry = entry.unwrap();
         if entry.path().unwrap().ends_with("PKG-INFO") {

@@ -26,16 +26,16 @@ fn tree(root: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read env dir") {
+        for entry in fs_err::read_dir(&dir).expect("read env dir") {
             let path = entry.expect("dir entry").path();
             let rel = path
                 .strip_prefix(root)
                 .expect("below root")
                 .to_string_lossy()
                 .into_owned();
-            let meta = std::fs::symlink_metadata(&path).expect("metadata");
+            let meta = fs_err::symlink_metadata(&path).expect("metadata");
             let kind = if meta.is_symlink() {
-                format!("link -> {}", std::fs::read_link(&path).expect("link").display())
+                format!("link -> {}", fs_err::read_link(&path).expect("link").display())
             } else if meta.is_dir() {
                 stack.push(path);
                 "dir".to_string()
@@ -78,11 +78,11 @@ fn snapshot(ctx: &TestContext, env: &Path) -> Snapshot {
     let inside = run_ok(ctx.command(&python).args(["-c", INSPECT]));
     let files = [".gitignore"]
         .into_iter()
-        .filter_map(|file| Some((file.to_string(), std::fs::read_to_string(env.join(file)).ok()?)))
+        .filter_map(|file| Some((file.to_string(), fs_err::read_to_string(env.join(file)).ok()?)))
         .collect();
     Snapshot {
         tree: tree(env),
-        cfg: std::fs::read_to_string(env.join("pyvenv.cfg")).expect("pyvenv.cfg"),
+        cfg: fs_err::read_to_string(env.join("pyvenv.cfg")).expect("pyvenv.cfg"),
         inside,
         files,
     }
@@ -105,7 +105,7 @@ fn check_parity(label: &str, python: &Path) {
                 .arg(&env),
         );
         let venv = snapshot(&ctx, &env);
-        std::fs::remove_dir_all(&env).expect("remove the venv env");
+        fs_err::remove_dir_all(&env).expect("remove the venv env");
 
         run_ok(
             ctx.fenv()
@@ -140,7 +140,7 @@ fn check_parity(label: &str, python: &Path) {
         for file in [".gitignore"] {
             if venv.tree.contains_key(file) {
                 assert_eq!(
-                    std::fs::read_to_string(env.join(file)).ok(),
+                    fs_err::read_to_string(env.join(file)).ok(),
                     venv.files.get(file).cloned(),
                     "{what}: `{file}`"
                 );
@@ -152,7 +152,7 @@ fn check_parity(label: &str, python: &Path) {
         );
 
         assert_eq!(fenv.inside, venv.inside, "{what}: seen from inside");
-        std::fs::remove_dir_all(&env).expect("remove the fenv env");
+        fs_err::remove_dir_all(&env).expect("remove the fenv env");
     }
 }
 

@@ -128,7 +128,7 @@ fn project_files_choose_the_default() {
 
     // `.python-version` wins over `requires-python`, found walking up.
     ctx.write(".python-version", "3.9\n");
-    std::fs::create_dir_all(ctx.path("sub/dir")).expect("mkdir");
+    fs_err::create_dir_all(ctx.path("sub/dir")).expect("mkdir");
     let out = run_ok(
         ctx.fenv()
             .current_dir(ctx.path("sub/dir"))
@@ -138,7 +138,7 @@ fn project_files_choose_the_default() {
 
     // And it decides which Python `fenv create` uses.
     run_ok(ctx.fenv().args(["create", "--without-pip", "sub/env"]));
-    let cfg = std::fs::read_to_string(ctx.path("sub/env/pyvenv.cfg")).expect("cfg");
+    let cfg = fs_err::read_to_string(ctx.path("sub/env/pyvenv.cfg")).expect("cfg");
     assert!(cfg.contains("version = 3.9."), "{cfg}");
 }
 
@@ -217,7 +217,7 @@ fn the_cache_answers_and_survives_corruption() {
     let ctx = TestContext::new();
     let request = py313.to_str().expect("utf-8");
     let first = run_ok(ctx.fenv().args(["-v", "python", "find", request]));
-    let entries: Vec<PathBuf> = std::fs::read_dir(ctx.cache().join("interpreters"))
+    let entries: Vec<PathBuf> = fs_err::read_dir(ctx.cache().join("interpreters"))
         .expect("cache bucket")
         .map(|e| e.expect("entry").path())
         .collect();
@@ -231,7 +231,7 @@ fn the_cache_answers_and_survives_corruption() {
         .expect("run");
     assert!(String::from_utf8_lossy(&out.stderr).contains("(cached)"));
 
-    std::fs::write(&entries[0], "{ not json").expect("corrupt the entry");
+    fs_err::write(&entries[0], "{ not json").expect("corrupt the entry");
     let out = ctx
         .fenv()
         .args(["-v", "python", "find", request])
@@ -240,6 +240,6 @@ fn the_cache_answers_and_survives_corruption() {
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout), first);
     assert!(String::from_utf8_lossy(&out.stderr).contains("(queried)"));
-    let repaired = std::fs::read_to_string(&entries[0]).expect("rewritten");
+    let repaired = fs_err::read_to_string(&entries[0]).expect("rewritten");
     assert!(serde_json::from_str::<serde_json::Value>(&repaired).is_ok());
 }

@@ -16,7 +16,7 @@ use crate::support::wheel::{WheelBuilder, noise};
 use crate::sync::Project;
 
 fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    fs_err::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 /// `fenv ARGS` under `umask`, through `sh`.
@@ -56,7 +56,7 @@ fn credentials_in_the_projects_index_url_reach_the_files_too() {
     let frozen = run_ok(ctx.fenv().args(["freeze", "--env", ".venv"]));
     assert_eq!(frozen, "private==1.0\n");
     // The credentials are in neither the lock nor the cache.
-    let lock = std::fs::read_to_string(ctx.path("pylock.toml")).unwrap();
+    let lock = fs_err::read_to_string(ctx.path("pylock.toml")).unwrap();
     assert!(!lock.contains("s3cret"), "{lock}");
 }
 
@@ -64,7 +64,7 @@ fn credentials_in_the_projects_index_url_reach_the_files_too() {
 fn files_follow_the_umask() {
     for (umask, file, dir) in [("022", 0o644, 0o755), ("077", 0o600, 0o700)] {
         let Some(project) = Project::locked() else { return };
-        std::fs::remove_file(project.ctx.path("pylock.toml")).unwrap();
+        fs_err::remove_file(project.ctx.path("pylock.toml")).unwrap();
         run_ok(&mut with_umask(&project, umask, &["lock"]));
         run_ok(&mut with_umask(&project, umask, &["sync"]));
         assert_eq!(mode(&project.ctx.path("pylock.toml")), file, "umask {umask}");
@@ -80,7 +80,7 @@ fn files_follow_the_umask() {
         let site = project.ctx.path("copied/lib/python3.12/site-packages");
         assert_eq!(mode(&site.join("a-1.0.dist-info/RECORD")), file, "umask {umask}");
         assert_eq!(mode(&site.join("a/__init__.py")), file, "umask {umask}");
-        let stored = std::fs::read_dir(project.ctx.cache().join("unpacked"))
+        let stored = fs_err::read_dir(project.ctx.cache().join("unpacked"))
             .unwrap()
             .flatten()
             .map(|e| e.path().join("a/__init__.py"))
@@ -103,25 +103,25 @@ fn a_read_only_cache_is_used_as_far_as_it_goes() {
     project.sync_ok(&[]);
     // One entry gone, then the whole cache read-only.
     let unpacked = project.ctx.cache().join("unpacked");
-    let entry = std::fs::read_dir(&unpacked)
+    let entry = fs_err::read_dir(&unpacked)
         .unwrap()
         .flatten()
         .find(|e| {
             e.path().is_dir() && e.path().join(".fenv-unpacked.json").is_file() && {
-                let marker = std::fs::read_to_string(e.path().join(".fenv-unpacked.json")).unwrap();
+                let marker = fs_err::read_to_string(e.path().join(".fenv-unpacked.json")).unwrap();
                 marker.contains("\"name\":\"b\"")
             }
         })
         .expect("b is unpacked")
         .path();
-    std::fs::remove_dir_all(&entry).unwrap();
+    fs_err::remove_dir_all(&entry).unwrap();
     let Some(_read_only) = require(
         "root, to mount the cache read-only",
         Mount::read_only(project.ctx.cache()),
     ) else {
         return;
     };
-    assert!(std::fs::write(project.ctx.cache().join("probe"), "").is_err());
+    assert!(fs_err::write(project.ctx.cache().join("probe"), "").is_err());
 
     project.sync_ok(&["--env", "other"]);
     let frozen = run_ok(&mut project.fenv(&["freeze", "--env", "other"]));
@@ -262,7 +262,7 @@ fn a_lock_that_points_at_a_stream_is_read_only_up_to_its_size() {
 #[test]
 fn a_requirements_file_that_never_ends_is_refused() {
     let Some(project) = Project::locked() else { return };
-    std::fs::remove_file(project.ctx.path("pyproject.toml")).unwrap();
+    fs_err::remove_file(project.ctx.path("pyproject.toml")).unwrap();
     project.ctx.write("requirements.in", "a\n-r /dev/zero\n");
     let stderr = run_err(&mut project.fenv(&["lock"]), 1);
     assert!(
@@ -278,7 +278,7 @@ fn a_zip_bomb_is_refused_and_an_index_page_past_its_limit_too() {
     // 80 MB of zeros deflate to well under 1 MB: more than 100 times.
     let bomb = WheelBuilder::new("bomb", "1.0").file("bomb/zeros.bin", vec![0u8; 80 * 1024 * 1024]);
     let path = bomb.build(&project.ctx.root().join("wheels"));
-    assert!(std::fs::metadata(&path).unwrap().len() < 1024 * 1024);
+    assert!(fs_err::metadata(&path).unwrap().len() < 1024 * 1024);
     project.index.publish(&path);
     project.pyproject(&["a", "bomb"]);
     run_ok(&mut project.fenv(&["lock"]));
@@ -387,7 +387,7 @@ fn redirects_leave_the_host_only_for_files_and_without_credentials() {
 fn an_index_that_serves_only_html_pages_locks_and_syncs() {
     // PEP 503 pages, as many private indexes and mirrors serve them.
     let Some(project) = Project::locked() else { return };
-    std::fs::remove_file(project.ctx.path("pylock.toml")).unwrap();
+    fs_err::remove_file(project.ctx.path("pylock.toml")).unwrap();
     project.index.html_only();
     // Newer versions the page's attributes rule out: yanked (PEP 592),
     // for another Python (`data-requires-python`, escaped).
@@ -398,7 +398,7 @@ fn an_index_that_serves_only_html_pages_locks_and_syncs() {
         .index
         .publish_as(&later, Publish::new().requires_python(">=3.99"));
     run_ok(&mut project.fenv(&["lock", "--refresh"]));
-    let lock = std::fs::read_to_string(project.ctx.path("pylock.toml")).unwrap();
+    let lock = fs_err::read_to_string(project.ctx.path("pylock.toml")).unwrap();
     assert!(lock.contains("name = \"a\"\nversion = \"1.0\""), "{lock}");
     project.sync_ok(&[]);
     let frozen = run_ok(&mut project.fenv(&["freeze", "--env", ".venv"]));
@@ -427,8 +427,8 @@ fn a_lock_that_names_a_package_twice_is_refused_before_an_environment_is_made() 
     let ctx = TestContext::new();
     ctx.write(".python-version", "3.12\n");
     let wheels = ctx.root().join("w");
-    let one = std::fs::read(WheelBuilder::new("a", "1.0").build(&wheels)).unwrap();
-    let two = std::fs::read(WheelBuilder::new("a", "2.0").build(&wheels)).unwrap();
+    let one = fs_err::read(WheelBuilder::new("a", "1.0").build(&wheels)).unwrap();
+    let two = fs_err::read(WheelBuilder::new("a", "2.0").build(&wheels)).unwrap();
     let wheel = |version: &'static str, file_name: &'static str, bytes: &'static [u8]| LockedWheel {
         name: "a",
         version,

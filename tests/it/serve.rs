@@ -524,7 +524,7 @@ fn workers_exit_when_the_server_is_killed() {
 
 /// Whether `pid` has exited and only waits to be reaped (by init, here).
 fn zombie(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+    fs_err::read_to_string(format!("/proc/{pid}/stat"))
         .is_ok_and(|stat| stat.rsplit(") ").next().is_some_and(|rest| rest.starts_with('Z')))
 }
 
@@ -554,9 +554,9 @@ fn a_symlink_loop_under_the_functions_folder_is_named() {
         "[project]\nname = \"demo\"\nversion = \"0.1.0\"\n",
     );
     ctx.write("api/index.py", "def app(environ, start_response):\n    pass\n");
-    std::os::unix::fs::symlink("..", ctx.path("api/loop")).unwrap();
+    fs_err::os::unix::fs::symlink("..", ctx.path("api/loop")).unwrap();
     // A link that points nowhere is skipped, as before.
-    std::os::unix::fs::symlink("missing.py", ctx.path("api/gone.py")).unwrap();
+    fs_err::os::unix::fs::symlink("missing.py", ctx.path("api/gone.py")).unwrap();
     let stderr = run_err(ctx.fenv().args(["serve", "--port", "0"]), 1);
     let project = ctx.path("api");
     let project = project.parent().unwrap().display();
@@ -576,8 +576,8 @@ fn a_port_in_use_is_named() {
         "pyproject.toml",
         "[project]\nname = \"demo\"\nversion = \"0.1.0\"\n",
     );
-    std::fs::create_dir_all(ctx.path(".venv")).unwrap();
-    std::fs::write(ctx.path(".venv/pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+    fs_err::create_dir_all(ctx.path(".venv")).unwrap();
+    fs_err::write(ctx.path(".venv/pyvenv.cfg"), "home = /usr/bin\n").unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
     let stderr = run_err(ctx.fenv().args(["serve", "--port", &port]), 1);

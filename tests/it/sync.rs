@@ -70,7 +70,7 @@ impl Project {
     }
 
     pub(crate) fn cfg_value(&self, key: &str) -> Option<String> {
-        let text = std::fs::read_to_string(self.env().join("pyvenv.cfg")).unwrap();
+        let text = fs_err::read_to_string(self.env().join("pyvenv.cfg")).unwrap();
         text.lines().find_map(|line| {
             let (k, v) = line.split_once('=')?;
             (k.trim() == key).then(|| v.trim().to_string())
@@ -106,7 +106,7 @@ fn sync_into_a_fresh_env_installs_exactly_the_lock() {
     assert_eq!(project.frozen(), ["a==1.0", "b==1.0"]);
     assert!(project.seeds().contains(&"pip".to_string()));
     // The lock's hash is recorded after fenv's own line.
-    let cfg = std::fs::read_to_string(project.env().join("pyvenv.cfg")).unwrap();
+    let cfg = fs_err::read_to_string(project.env().join("pyvenv.cfg")).unwrap();
     let keys: Vec<&str> = cfg.lines().filter_map(|l| l.split(" = ").next()).collect();
     let fenv_at = keys.iter().position(|k| *k == "fenv").unwrap();
     let lock_at = keys.iter().position(|k| *k == "fenv.lock").unwrap();
@@ -165,7 +165,7 @@ fn a_tampered_wheel_is_refused_and_the_env_left_alone() {
     // A new version of `a` is locked, then the index serves other bytes.
     let a2 = project.publish("a", "2.0", &["b>=1"]);
     run_ok(&mut project.fenv(&["lock", "--refresh", "--upgrade-package", "a"]));
-    let original = std::fs::read(&a2).unwrap();
+    let original = fs_err::read(&a2).unwrap();
     let filename = a2.file_name().unwrap().to_string_lossy().into_owned();
     let mut same_size = original.clone();
     let last = same_size.len() - 1;
@@ -214,7 +214,7 @@ fn frozen_refuses_a_stale_or_missing_lock() {
     );
     assert_eq!(project.frozen(), ["a==1.0", "b==1.0"]);
 
-    std::fs::remove_file(project.ctx.path("pylock.toml")).unwrap();
+    fs_err::remove_file(project.ctx.path("pylock.toml")).unwrap();
     assert_eq!(
         outcome(&project.ctx, &mut project.fenv(&["sync", "--frozen"])),
         "exit: 1\n--- stdout\n--- stderr\n\
@@ -297,10 +297,10 @@ fn a_sync_killed_at_any_moment_is_reported_then_repaired() {
     let deps: Vec<&str> = names.iter().map(String::as_str).collect();
     project.pyproject(&deps);
     run_ok(&mut project.fenv(&["lock"]));
-    std::fs::copy(project.ctx.path("pylock.toml"), project.ctx.path("one.toml")).unwrap();
+    fs_err::copy(project.ctx.path("pylock.toml"), project.ctx.path("one.toml")).unwrap();
     publish("2.0");
     run_ok(&mut project.fenv(&["lock", "--upgrade", "--refresh"]));
-    std::fs::copy(project.ctx.path("pylock.toml"), project.ctx.path("two.toml")).unwrap();
+    fs_err::copy(project.ctx.path("pylock.toml"), project.ctx.path("two.toml")).unwrap();
     let expected = |lock: &str| -> Vec<String> {
         let version = if lock == "one.toml" { "1.0" } else { "2.0" };
         names.iter().map(|n| format!("{n}=={version}")).collect()
@@ -426,7 +426,7 @@ fn link_mode_chooses_how_files_come_from_the_cache() {
     assert_eq!(project.env().join(pip).metadata().unwrap().nlink(), 1);
 
     // `FENV_LINK_MODE` too; the cache is on the same filesystem here.
-    std::fs::remove_dir_all(project.env()).unwrap();
+    fs_err::remove_dir_all(project.env()).unwrap();
     let output = run(project.fenv(&["sync"]).env("FENV_LINK_MODE", "hardlink"));
     assert!(output.status.success(), "{output:?}");
     assert!(project.env().join(init).metadata().unwrap().nlink() > 1);

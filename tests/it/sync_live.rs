@@ -78,7 +78,7 @@ fn live_sync_installs_a_working_environment() {
         cmd
     });
     let lock: toml::Value =
-        toml::from_str(&std::fs::read_to_string(ctx.path("pylock.toml")).unwrap()).unwrap();
+        toml::from_str(&fs_err::read_to_string(ctx.path("pylock.toml")).unwrap()).unwrap();
 
     // The lock is for the host only, so every package in it is the host's.
     assert_eq!(lock["environments"].as_array().map(Vec::len), Some(1), "{lock:?}");

@@ -199,7 +199,7 @@ impl TestIndex {
 
     /// Serves a file (a wheel, or an sdist with no metadata) as `options` say.
     pub fn publish_as(&self, path: &Path, options: Publish) -> &Self {
-        let bytes = std::fs::read(path).expect("read the published file");
+        let bytes = fs_err::read(path).expect("read the published file");
         let filename = path.file_name().unwrap().to_string_lossy().into_owned();
         let project = normalize(filename.split('-').next().unwrap());
         let metadata_bytes = wheel_metadata(&bytes).unwrap_or_default();

@@ -34,5 +34,5 @@ pub fn write(path: &Path, wheels: &[LockedWheel<'_>]) {
         )
         .expect("write to a string");
     }
-    std::fs::write(path, text).expect("write the lock");
+    fs_err::write(path, text).expect("write the lock");
 }

@@ -14,7 +14,7 @@ impl Mount {
     /// A tmpfs of `bytes` at `at` (created), or `None` when this process
     /// may not mount (not root, or no mount namespace rights).
     pub fn tmpfs(at: &Path, bytes: u64) -> Option<Self> {
-        std::fs::create_dir_all(at).ok()?;
+        fs_err::create_dir_all(at).ok()?;
         mount(&["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"], at)
     }
 

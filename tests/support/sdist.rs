@@ -81,9 +81,9 @@ impl SdistBuilder {
         }
         files.extend(self.files.iter().cloned());
 
-        std::fs::create_dir_all(dir).expect("create the sdist folder");
+        fs_err::create_dir_all(dir).expect("create the sdist folder");
         let path = dir.join(self.file_name());
-        let file = std::fs::File::create(&path).expect("create the sdist");
+        let file = fs_err::File::create(&path).expect("create the sdist");
         let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
         let mut tar = tar::Builder::new(gz);
         for (name, contents) in files {

@@ -6,7 +6,7 @@
 //! Tests run in parallel processes, so each tool is installed under a file
 //! lock, and counts only once its completion marker is written.
 
-use std::fs::File;
+use fs_err::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -83,7 +83,7 @@ fn retried(mut attempt: impl FnMut() -> bool) -> bool {
 /// they stay; the `.complete` marker, written last, says they are whole.
 fn install_once(name: &str, make: impl FnOnce(&Path) -> Option<PathBuf>) -> Option<PathBuf> {
     let root = tools_dir();
-    std::fs::create_dir_all(&root).ok()?;
+    fs_err::create_dir_all(&root).ok()?;
     let lock = File::create(root.join(".lock")).ok()?;
     lock.lock().ok()?;
     let dir = root.join(name.trim_end_matches(".whl"));
@@ -91,13 +91,13 @@ fn install_once(name: &str, make: impl FnOnce(&Path) -> Option<PathBuf>) -> Opti
     if marker.is_file() {
         return Some(dir);
     }
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).ok()?;
+    let _ = fs_err::remove_dir_all(&dir);
+    fs_err::create_dir_all(&dir).ok()?;
     if make(&dir).is_none() {
-        let _ = std::fs::remove_dir_all(&dir);
+        let _ = fs_err::remove_dir_all(&dir);
         return None;
     }
-    std::fs::write(&marker, "").ok()?;
+    fs_err::write(&marker, "").ok()?;
     Some(dir)
 }
 

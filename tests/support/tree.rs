@@ -31,7 +31,7 @@ impl Snapshot {
         let mut entries = BTreeMap::new();
         let mut stack = vec![root.to_path_buf()];
         while let Some(dir) = stack.pop() {
-            let Ok(listing) = std::fs::read_dir(&dir) else {
+            let Ok(listing) = fs_err::read_dir(&dir) else {
                 continue;
             };
             for entry in listing.flatten() {
@@ -41,18 +41,18 @@ impl Snapshot {
                 {
                     continue;
                 }
-                let meta = std::fs::symlink_metadata(&path).expect("stat");
+                let meta = fs_err::symlink_metadata(&path).expect("stat");
                 let mode = meta.permissions().mode() & 0o7777;
                 let what = if meta.is_symlink() {
                     format!(
                         "link -> {}",
-                        std::fs::read_link(&path).expect("readlink").display()
+                        fs_err::read_link(&path).expect("readlink").display()
                     )
                 } else if meta.is_dir() {
                     stack.push(path.clone());
                     format!("dir {mode:o}")
                 } else {
-                    let bytes = std::fs::read(&path).expect("read");
+                    let bytes = fs_err::read(&path).expect("read");
                     let mut what = format!("file {mode:o} {:x}", Sha256::digest(&bytes));
                     if times {
                         what.push_str(&format!(" {:?}", meta.modified().expect("mtime")));

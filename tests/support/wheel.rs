@@ -229,9 +229,9 @@ impl WheelBuilder {
         record.push_str(&format!("{dist_info}/RECORD,,\n"));
         files.push((format!("{dist_info}/RECORD"), record.into_bytes(), 0o644));
 
-        std::fs::create_dir_all(dir).expect("create the wheel folder");
+        fs_err::create_dir_all(dir).expect("create the wheel folder");
         let path = dir.join(self.file_name());
-        let file = std::fs::File::create(&path).expect("create the wheel");
+        let file = fs_err::File::create(&path).expect("create the wheel");
         let mut zip = zip::ZipWriter::new(file);
         for (name, contents, mode) in files {
             let options = zip::write::SimpleFileOptions::default()

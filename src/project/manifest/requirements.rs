@@ -71,7 +71,7 @@ fn read_into(
                     let as_constraints = constraints || matches!(option, "-c" | "--constraint");
                     read_into(&include, as_constraints, stack, out).map_err(|err| match err {
                         // A missing include is the including line's fault.
-                        Error::Read { .. } => invalid(format!(
+                        Error::Read(_) => invalid(format!(
                             "cannot read `{}`: {}",
                             crate::fs::user_display(&include),
                             err.source_message()
@@ -214,7 +214,7 @@ fn looks_like_url_or_path(line: &str) -> bool {
 
 /// The path by which includes are compared: canonical where it exists.
 fn identity(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| crate::fs::normalize(path))
+    fs_err::canonicalize(path).unwrap_or_else(|_| crate::fs::normalize(path))
 }
 
 /// `value` relative to the folder of the file that names it.

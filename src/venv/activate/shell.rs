@@ -180,7 +180,7 @@ fn parent_process_name() -> Option<String> {
     #[cfg(unix)]
     {
         let parent = std::os::unix::process::parent_id();
-        let comm = std::fs::read_to_string(format!("/proc/{parent}/comm")).ok()?;
+        let comm = fs_err::read_to_string(format!("/proc/{parent}/comm")).ok()?;
         Some(comm.trim_end().to_owned())
     }
     #[cfg(not(unix))]

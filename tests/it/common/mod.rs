@@ -35,7 +35,7 @@ impl TestContext {
         let home = base.join("home");
         let cache = base.join("cache");
         for dir in [&work, &home] {
-            std::fs::create_dir_all(dir).expect("create sandbox folders");
+            fs_err::create_dir_all(dir).expect("create sandbox folders");
         }
         Self {
             root,
@@ -131,8 +131,8 @@ impl TestContext {
     /// Writes `contents` to `rel` (inside work), creating parent folders.
     pub fn write(&self, rel: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> PathBuf {
         let path = self.path(rel);
-        std::fs::create_dir_all(path.parent().expect("has a parent")).expect("create parents");
-        std::fs::write(&path, contents).expect("write fixture file");
+        fs_err::create_dir_all(path.parent().expect("has a parent")).expect("create parents");
+        fs_err::write(&path, contents).expect("write fixture file");
         path
     }
 }
@@ -162,7 +162,7 @@ pub fn pyenv_root() -> Option<PathBuf> {
 /// The pyenv CPython `3.X` install's `bin/python3.X`, if there is one.
 pub fn pyenv_python(minor: &str) -> Option<PathBuf> {
     let versions = pyenv_root()?.join("versions");
-    let mut matches: Vec<PathBuf> = std::fs::read_dir(versions)
+    let mut matches: Vec<PathBuf> = fs_err::read_dir(versions)
         .ok()?
         .filter_map(Result::ok)
         .filter(|e| {
