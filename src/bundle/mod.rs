@@ -35,12 +35,6 @@ pub enum Error {
     #[error("`fenv bundle` makes artifacts for `lambda` and `vercel`, not `{target}`")]
     UnsupportedTarget { target: String },
 
-    #[error("there is no lock at `{}`", user_display(path))]
-    MissingLock { path: PathBuf },
-
-    #[error("`{}` does not match the project's inputs", user_display(path))]
-    StaleLock { path: PathBuf },
-
     #[error("`{}` was not locked for {target}", user_display(path))]
     NotLocked { target: String, path: PathBuf },
 
@@ -79,9 +73,6 @@ impl Hint for Error {
                     .into(),
             ),
             Self::UnsupportedTarget { .. } => Some("pass `--target lambda` or `--target vercel`".into()),
-            Self::MissingLock { .. } | Self::StaleLock { .. } => Some(
-                "run `fenv lock` and commit the result; bundles install only what the lock pins".into(),
-            ),
             Self::NotLocked { target, .. } => Some(format!(
                 "add `{target}` to `[tool.fenv] targets` and run `fenv lock`"
             )),

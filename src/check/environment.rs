@@ -9,12 +9,13 @@ use std::path::Path;
 use super::functions as rules;
 use super::{Error, Finding, Report, Rule};
 use crate::cache::Cache;
+use crate::error::Hint;
 use crate::fs::user_display;
 use crate::functions::import_time;
 use crate::install::Distribution;
 use crate::install::installed::top_level_modules;
 use crate::install::verify::{Problem, verify};
-use crate::lock::freshness::{self, Freshness, Inputs};
+use crate::lock::freshness::{self, Inputs};
 use crate::lock::{self, Lock};
 use crate::project::env::Located;
 use crate::project::manifest::Manifest;
@@ -51,24 +52,34 @@ fn environment(
     let lock_path = &located.lock_path;
     let lock_name = user_display(lock_path);
 
-    // The lock against the project's inputs.
-    if located.is_project_lock()
-        && let Some(Freshness::Stale(lines)) = freshness::check(&located.cwd, inputs)?.freshness
-    {
-        report.push(Finding::new(
-            Rule::LockStale,
-            format!(
-                "`{lock_name}` does not match the project's inputs ({}); run `fenv lock`",
-                lines.join(", ").trim()
+    // The lock against the project's inputs, in the words every command
+    // that needs a fresh lock uses (on one line, as findings are).
+    let unusable = if located.is_project_lock() {
+        freshness::check(&located.cwd, inputs)?.fresh().err()
+    } else if lock_path.is_file() {
+        None
+    } else {
+        Some(lock::Error::Missing {
+            path: lock_path.clone(),
+        })
+    };
+    if let Some(err) = unusable {
+        let hint = err.hint().unwrap_or_default();
+        let (rule, message) = match &err {
+            lock::Error::Stale { changes, .. } => (
+                Rule::LockStale,
+                format!(
+                    "`{lock_name}` does not match the project's inputs ({})",
+                    changes.join(", ").trim()
+                ),
             ),
-        ));
-    }
-    if !lock_path.is_file() {
-        report.push(Finding::new(
-            Rule::LockMissing,
-            format!("there is no lock at `{lock_name}`; run `fenv lock`"),
-        ));
-        return Ok(None);
+            lock::Error::Missing { .. } => (Rule::LockMissing, err.to_string()),
+            _ => return Err(err.into()),
+        };
+        report.push(Finding::new(rule, format!("{message}; {hint}")));
+        if rule == Rule::LockMissing {
+            return Ok(None);
+        }
     }
     // The lock against itself: every recorded dependency locked too.
     let locked = lock::read(lock_path)?;

@@ -29,7 +29,7 @@ use crate::install::WheelStore;
 use crate::install::store::OpenedStore;
 use crate::install::{self, InstallOptions, Linker, Target as InstallTarget};
 use crate::lock;
-use crate::lock::freshness::{self, Freshness};
+use crate::lock::freshness;
 use crate::printer::Printer;
 use crate::project::manifest::TargetSpec;
 use crate::sync::{self, Selected};
@@ -39,18 +39,9 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
 
     // Step 1: the project and its lock, which must match the inputs.
     let checked = freshness::check(&cwd, &settings.lock_settings.inputs())?;
-    let manifest = checked.manifest;
-    let lock_path = checked.lock_path;
-    let Some(locked) = checked.existing else {
-        return Err(bundle::Error::MissingLock { path: lock_path }.into());
-    };
-    if let Some(Freshness::Stale(lines)) = checked.freshness {
-        for line in lines {
-            printer.info(line);
-        }
-        return Err(bundle::Error::StaleLock { path: lock_path }.into());
-    }
-    let lock_hash = lock::hash_file(&lock_path)?;
+    let locked = checked.fresh()?;
+    let (manifest, lock_path) = (&checked.manifest, &checked.lock_path);
+    let lock_hash = lock::hash_file(lock_path)?;
 
     // Step 2: the target, as `fenv lock` resolved it.
     let spec = match &settings.target {
@@ -79,14 +70,14 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
     if !locked.environments.contains(&target.environment) {
         return Err(bundle::Error::NotLocked {
             target: spec.name().to_string(),
-            path: lock_path,
+            path: lock_path.clone(),
         }
         .into());
     }
-    let selected = bundle::select(&locked, &target)?;
+    let selected = bundle::select(locked, &target)?;
 
     // Step 3: the functions and their closures.
-    let all = functions::discover(&manifest)?;
+    let all = functions::discover(manifest)?;
     let chosen: Vec<Function> = match &settings.function {
         Some(name) => vec![functions::find(&all, name)?.clone()],
         None => all,
@@ -107,7 +98,7 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
             .dependencies
             .iter()
             .chain(&function.settings.dependencies);
-        closures.push(functions::closure(&locked, roots, &available));
+        closures.push(functions::closure(locked, roots, &available));
     }
 
     // Step 4: every wheel any closure needs, in the store and verified.
@@ -137,7 +128,7 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
     let python = spec.python().unwrap_or((3, 12));
     let env_dir = manifest.settings.env.as_ref().map(|env| manifest.root.join(env));
     let skip: Vec<PathBuf> = std::iter::once(out.clone()).chain(env_dir).collect();
-    let functions_dir = functions::functions_dir(&manifest);
+    let functions_dir = functions::functions_dir(manifest);
     let linker = Linker::new(None);
     printer.info(format!(
         "Bundling {} function{} for {}",

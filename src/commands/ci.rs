@@ -149,7 +149,7 @@ fn in_group<T>(provider: &Provider, printer: &Printer, title: &str, step: impl F
 fn cache_key(settings: &CiSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
     let located = locate(std::env::current_dir()?, settings.sync.lock.as_deref(), printer)?;
     if !located.lock_path.is_file() {
-        return Err(crate::sync::Error::MissingLock {
+        return Err(lock::Error::Missing {
             path: located.lock_path.clone(),
         }
         .into());

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use crate::cli::settings::{GlobalSettings, LockSettings};
 use crate::commands::open_cache;
@@ -22,29 +22,9 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
 
     // `--check`: the CI gate; never touches the network.
     if settings.check {
-        return match &checked.existing {
-            None => bail!(
-                "there is no `{}` to check; run `fenv lock`",
-                user_display(lock_path)
-            ),
-            Some(_) if up_to_date => {
-                printer.info(format!("`{}` is up to date", user_display(lock_path)));
-                Ok(ExitStatus::Success)
-            }
-            Some(_) => {
-                printer.error(format!(
-                    "`{}` does not match the project's inputs",
-                    user_display(lock_path)
-                ));
-                if let Some(Freshness::Stale(lines)) = &checked.freshness {
-                    for line in lines {
-                        printer.info(line);
-                    }
-                }
-                printer.error_hint("run `fenv lock` and commit the result");
-                Ok(ExitStatus::Failure)
-            }
-        };
+        checked.fresh()?;
+        printer.info(format!("`{}` is up to date", user_display(lock_path)));
+        return Ok(ExitStatus::Success);
     }
     if up_to_date && !settings.upgrade && settings.upgrade_packages.is_empty() {
         printer.info(format!("`{}` is up to date", user_display(lock_path)));

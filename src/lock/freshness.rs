@@ -36,6 +36,23 @@ pub struct Checked {
     pub freshness: Option<Freshness>,
 }
 
+impl Checked {
+    /// The lock, when it matches the inputs; else why it cannot be used as
+    /// it stands. The one rule of every command that never locks again.
+    pub fn fresh(&self) -> Result<&Lock, Error> {
+        match (&self.existing, &self.freshness) {
+            (Some(lock), Some(Freshness::UpToDate)) => Ok(lock),
+            (Some(_), Some(Freshness::Stale(changes))) => Err(Error::Stale {
+                path: self.lock_path.clone(),
+                changes: changes.clone(),
+            }),
+            _ => Err(Error::Missing {
+                path: self.lock_path.clone(),
+            }),
+        }
+    }
+}
+
 /// Reads the project at `cwd` and its lock and compares them: the logic
 /// of `fenv lock --check`, which sync, bundle and check share. Needs no
 /// network.

@@ -47,6 +47,16 @@ pub enum Error {
     /// The project the lock is checked against cannot be read.
     #[error(transparent)]
     Manifest(#[from] crate::project::manifest::Error),
+
+    /// A command that never resolves (`--frozen`, `--check`, bundles,
+    /// `fenv ci`) found no lock.
+    #[error("there is no lock at `{}`", user_display(path))]
+    Missing { path: PathBuf },
+
+    /// The lock was resolved from other inputs than the project's now;
+    /// `changes` are the `- removed` / `+ added` input lines.
+    #[error("`{}` does not match the project's inputs:\n{}", user_display(path), changes.join("\n"))]
+    Stale { path: PathBuf, changes: Vec<String> },
 }
 
 impl Hint for Error {
@@ -60,6 +70,7 @@ impl Hint for Error {
             Self::UnsupportedVersion { .. } => Some(
                 "a newer tool wrote this lock; upgrade fenv, or run `fenv lock` to write a 1.0 lock".into(),
             ),
+            Self::Missing { .. } | Self::Stale { .. } => Some("run `fenv lock` and commit the result".into()),
         }
     }
 }

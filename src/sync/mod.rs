@@ -64,15 +64,6 @@ pub const LOCK_KEY: &str = "fenv.lock";
 /// What can stop a sync before the environment is touched.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("there is no lock at `{}`", user_display(path))]
-    MissingLock { path: PathBuf },
-
-    #[error(
-        "`{}` does not match the project's inputs, and `--frozen` forbids locking again",
-        user_display(path)
-    )]
-    StaleLock { path: PathBuf },
-
     #[error("`fenv sync` installs the `host` target into a local environment, not `{target}`")]
     NotInstallableTarget { target: String },
 
@@ -235,10 +226,6 @@ impl Error {
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
-            Self::MissingLock { .. } => Some("run `fenv lock` and commit `pylock.toml`".into()),
-            Self::StaleLock { .. } => {
-                Some("run `fenv lock` and commit the result, or drop `--frozen` to lock on the way".into())
-            }
             Self::NotInstallableTarget { target } => Some(format!(
                 "the lock pins the same versions for every target, so the host environment runs what `{target}` gets; its own wheels go into bundles"
             )),

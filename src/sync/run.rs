@@ -56,9 +56,10 @@ pub fn sync(
     }
     let lock_path = &located.lock_path;
     if !lock_path.is_file() {
-        return Err(Error::MissingLock {
+        return Err(lock::Error::Missing {
             path: lock_path.clone(),
-        });
+        }
+        .into());
     }
     let locked = match checked_lock {
         Some(lock) => lock,
@@ -204,29 +205,17 @@ fn ensure_fresh(
     printer: &Printer,
 ) -> Result<Fresh, Error> {
     let checked = freshness::check(cwd, &settings.lock_settings.inputs())?;
+    if settings.frozen {
+        checked.fresh()?;
+    }
     let lock_path = checked.lock_path.clone();
-    let stale = match checked.freshness.clone() {
+    printer.info(match checked.freshness {
         Some(Freshness::UpToDate) => {
             return Ok(checked
                 .existing
                 .map_or(Fresh::Reread, |lock| Fresh::UpToDate(Box::new(lock))));
         }
-        Some(Freshness::Stale(lines)) => Some(lines),
-        None => None,
-    };
-    if settings.frozen {
-        return Err(match stale {
-            Some(lines) => {
-                for line in lines {
-                    printer.info(line);
-                }
-                Error::StaleLock { path: lock_path }
-            }
-            None => Error::MissingLock { path: lock_path },
-        });
-    }
-    printer.info(match stale {
-        Some(_) => format!(
+        Some(Freshness::Stale(_)) => format!(
             "`{}` does not match the project's inputs; locking again",
             user_display(&lock_path)
         ),

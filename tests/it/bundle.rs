@@ -645,7 +645,7 @@ fn a_stale_lock_is_refused() {
     );
     let stderr = run_err(&mut project.fenv(&["bundle"]), 1);
     assert!(
-        stderr.contains("error: `pylock.toml` does not match the project's inputs\n"),
+        stderr.contains("error: `pylock.toml` does not match the project's inputs:\n"),
         "{stderr}"
     );
     assert!(

@@ -52,7 +52,7 @@ fn a_synced_env_passes_and_each_change_is_one_finding() {
     assert_eq!(
         lines,
         [
-            "error[lock-stale]: `pylock.toml` does not match the project's inputs (+ dependency b); run `fenv lock`",
+            "error[lock-stale]: `pylock.toml` does not match the project's inputs (+ dependency b); run `fenv lock` and commit the result",
             "error[package-version]: `b` is installed at 2.0 but locked at 1.0",
             "error[file-missing]: `.venv/lib/python3.12/site-packages/a-1.0.dist-info/METADATA` of `a` 1.0 is missing; run `fenv sync --reinstall a`",
             "error[file-modified]: `.venv/lib/python3.12/site-packages/a/__init__.py` of `a` 1.0 differs from its RECORD hash; run `fenv sync --reinstall a`",
@@ -169,7 +169,8 @@ fn a_missing_package_a_missing_lock_and_a_python_the_lock_refuses() {
         check(&project, &[]),
         (
             1,
-            "error[lock-missing]: there is no lock at `pylock.toml`; run `fenv lock`\n".into()
+            "error[lock-missing]: there is no lock at `pylock.toml`; run `fenv lock` and commit the result\n"
+                .into()
         )
     );
 }

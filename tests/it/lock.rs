@@ -960,7 +960,7 @@ fn a_flag_that_changes_the_result_is_not_ignored_by_an_up_to_date_lock() {
     assert_eq!(
         p.lock_err(&["--check"]),
         [
-            "error: `pylock.toml` does not match the project's inputs",
+            "error: `pylock.toml` does not match the project's inputs:",
             "  - prereleases allowed",
             "hint: run `fenv lock` and commit the result",
         ]
@@ -1079,7 +1079,10 @@ fn check_is_the_ci_gate() {
 
     assert_eq!(
         p.lock_err(&["--check"]),
-        ["error: there is no `pylock.toml` to check; run `fenv lock`",]
+        [
+            "error: there is no lock at `pylock.toml`",
+            "hint: run `fenv lock` and commit the result",
+        ]
     );
 
     p.lock_ok(&[]);
@@ -1098,7 +1101,7 @@ fn check_is_the_ci_gate() {
     assert_eq!(
         p.lock_err(&["--check"]),
         [
-            "error: `pylock.toml` does not match the project's inputs",
+            "error: `pylock.toml` does not match the project's inputs:",
             "  - dependency a",
             "  + dependency a>=1",
             "  + dependency b",
@@ -1111,7 +1114,7 @@ fn check_is_the_ci_gate() {
     assert_eq!(
         p.lock_err(&["--check", "--target", "vercel"]),
         [
-            "error: `pylock.toml` does not match the project's inputs",
+            "error: `pylock.toml` does not match the project's inputs:",
             "  + target vercel (python3.12)",
             "hint: run `fenv lock` and commit the result",
         ]

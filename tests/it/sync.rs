@@ -198,9 +198,9 @@ fn frozen_refuses_a_stale_or_missing_lock() {
     project.pyproject(&["a", "b"]);
     assert_eq!(
         outcome(&project.ctx, &mut project.fenv(&["sync", "--frozen"])),
-        "exit: 1\n--- stdout\n--- stderr\n  + dependency b\n\
-         error: `pylock.toml` does not match the project's inputs, and `--frozen` forbids locking again\n\
-         hint: run `fenv lock` and commit the result, or drop `--frozen` to lock on the way\n"
+        "exit: 1\n--- stdout\n--- stderr\n\
+         error: `pylock.toml` does not match the project's inputs:\n  + dependency b\n\
+         hint: run `fenv lock` and commit the result\n"
     );
     assert!(!project.env().exists());
 
@@ -219,7 +219,7 @@ fn frozen_refuses_a_stale_or_missing_lock() {
         outcome(&project.ctx, &mut project.fenv(&["sync", "--frozen"])),
         "exit: 1\n--- stdout\n--- stderr\n\
          error: there is no lock at `pylock.toml`\n\
-         hint: run `fenv lock` and commit `pylock.toml`\n"
+         hint: run `fenv lock` and commit the result\n"
     );
 }
 
