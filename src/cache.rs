@@ -10,6 +10,27 @@ use std::path::{Path, PathBuf};
 
 use crate::fs::CACHEDIR_TAG;
 
+/// What `fenv cache` cannot do.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no cache folder")]
+    NoFolder,
+
+    #[error("`{}` does not look like fenv's cache (no CACHEDIR.TAG); not deleting it", crate::fs::user_display(.0))]
+    NotFenvs(PathBuf),
+}
+
+impl crate::error::Hint for Error {
+    fn hint(&self) -> Option<String> {
+        match self {
+            Self::NoFolder => Some("set `FENV_CACHE_DIR` or `HOME`".into()),
+            Self::NotFenvs(_) => {
+                Some("pass a package name to remove only its wheels, or delete the folder yourself".into())
+            }
+        }
+    }
+}
+
 /// The cache root, or none when no location could be determined.
 #[derive(Debug, Clone)]
 pub struct Cache {
@@ -27,6 +48,11 @@ impl Cache {
     /// A cache that stores nothing.
     pub fn disabled() -> Self {
         Self { root: None }
+    }
+
+    /// The root folder, for the commands that need one.
+    pub fn required_root(&self) -> Result<&Path, Error> {
+        self.root().ok_or(Error::NoFolder)
     }
 
     /// The root folder, if there is one.

@@ -2,9 +2,10 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use crate::cache::Cache;
+
 use crate::cli::settings::GlobalSettings;
 use crate::error::ExitStatus;
 use crate::install::WheelStore;
@@ -12,18 +13,14 @@ use crate::printer::Printer;
 
 pub fn dir(global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
     let cache = Cache::resolve(global.cache_dir.as_deref());
-    let Some(root) = cache.root() else {
-        bail!("no cache folder: set `FENV_CACHE_DIR` or `HOME`");
-    };
+    let root = cache.required_root()?;
     printer.data(root.display().to_string());
     Ok(ExitStatus::Success)
 }
 
 pub fn clean(package: Option<&str>, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
     let cache = Cache::resolve(global.cache_dir.as_deref());
-    let Some(root) = cache.root() else {
-        bail!("no cache folder: set `FENV_CACHE_DIR` or `HOME`");
-    };
+    let root = cache.required_root()?;
     if !root.exists() {
         printer.info(format!("Nothing to clean at `{}`", root.display()));
         return Ok(ExitStatus::Success);
@@ -38,10 +35,7 @@ pub fn clean(package: Option<&str>, global: &GlobalSettings, printer: &Printer) 
     }
     // Only a folder fenv made (it carries fenv's tag) is deleted whole.
     if !root.join("CACHEDIR.TAG").is_file() {
-        bail!(
-            "`{}` does not look like fenv's cache (no CACHEDIR.TAG); not deleting it",
-            root.display()
-        );
+        return Err(crate::cache::Error::NotFenvs(root.to_path_buf()).into());
     }
     let size = folder_size(root);
     fs_err::remove_dir_all(root).with_context(|| format!("failed to remove `{}`", root.display()))?;
@@ -51,9 +45,7 @@ pub fn clean(package: Option<&str>, global: &GlobalSettings, printer: &Printer) 
 
 pub fn size(global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
     let cache = Cache::resolve(global.cache_dir.as_deref());
-    let Some(root) = cache.root() else {
-        bail!("no cache folder: set `FENV_CACHE_DIR` or `HOME`");
-    };
+    let root = cache.required_root()?;
     let mut total = 0;
     for part in ["interpreters", "archives", "unpacked"] {
         let size = folder_size(&root.join(part));

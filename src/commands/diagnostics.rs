@@ -29,6 +29,7 @@ pub fn report(err: &anyhow::Error, printer: &Printer) -> ExitStatus {
 pub fn hints(err: &anyhow::Error) -> Vec<String> {
     let mut hints = Vec::new();
     for cause in err.chain() {
+        collect::<crate::cache::Error>(cause, &mut hints);
         collect::<crate::python::Error>(cause, &mut hints);
         collect::<crate::venv::Error>(cause, &mut hints);
         collect::<crate::index::Error>(cause, &mut hints);

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use crate::error::ExitStatus;
 use crate::install::{self, Distribution};
@@ -58,8 +58,6 @@ fn default_env() -> Result<PathBuf> {
         .find(|env| env.join("pyvenv.cfg").is_file())
     {
         Some(env) => Ok(env),
-        None => bail!(
-            "no virtual environment found: no `$VIRTUAL_ENV` and no `.venv` here or above; pass `--env DIR`"
-        ),
+        None => Err(crate::venv::Error::NoneFound.into()),
     }
 }

@@ -116,6 +116,25 @@ pub enum Error {
 
     #[error(transparent)]
     Index(#[from] crate::index::Error),
+
+    #[error("no virtual environment found: no `$VIRTUAL_ENV` and no `.venv` here or above")]
+    NoneFound,
+
+    #[error(
+        "`{}` is not a virtual environment (it has no `pyvenv.cfg`)",
+        crate::fs::user_display(path)
+    )]
+    NotAnEnvironment { path: PathBuf },
+
+    #[error("unknown shell `{name}`")]
+    UnknownShell { name: String },
+
+    #[error("`{}` has no `{script}` for {shell}", crate::fs::user_display(path))]
+    NoActivationScript {
+        path: PathBuf,
+        shell: activate::Shell,
+        script: &'static str,
+    },
 }
 
 impl Error {
@@ -158,6 +177,19 @@ impl Hint for Error {
             Self::OfflineUpgradeDeps => Some("drop `--offline`, or drop `--upgrade-deps`".into()),
             Self::Install(err) => err.hint(),
             Self::Index(err) => err.hint(),
+            Self::NoneFound => Some("pass `--env DIR`".into()),
+            Self::NotAnEnvironment { path } => {
+                Some(format!("create it with `fenv create {}`", crate::fs::user_display(path)))
+            }
+            Self::UnknownShell { .. } => Some(
+                "fenv knows bash, zsh, sh, dash, ksh, mksh, fish, csh, tcsh, nu, xonsh, pwsh and cmd".into(),
+            ),
+            // A relocatable environment has no csh script (csh cannot find
+            // where a sourced file is), and cmd's needs a path it can hold.
+            Self::NoActivationScript { path, .. } => Some(format!(
+                "run commands in it with `fenv run --env {} -- CMD`, or activate it from another shell (bash, zsh, fish, …)",
+                crate::fs::user_display(path)
+            )),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `fenv cache`, `fenv freeze`, and `fenv create`'s installer options,
 //! through the binary.
 
-use crate::common::{TestContext, pyenv_python, require, run_err, run_ok};
+use crate::common::{TestContext, outcome, pyenv_python, require, run_ok};
 
 #[test]
 fn cache_dir_size_and_clean() {
@@ -47,13 +47,17 @@ fn cache_dir_size_and_clean() {
 
     // A folder that is not fenv's cache is never deleted whole.
     let other = ctx.write("precious/file", "keep");
-    let err = run_err(
-        ctx.fenv()
-            .args(["cache", "clean"])
-            .env("FENV_CACHE_DIR", ctx.path("precious")),
-        1,
+    assert_eq!(
+        outcome(
+            &ctx,
+            ctx.fenv()
+                .args(["cache", "clean"])
+                .env("FENV_CACHE_DIR", ctx.path("precious"))
+        ),
+        "exit: 1\n--- stdout\n--- stderr\n\
+         error: `precious` does not look like fenv's cache (no CACHEDIR.TAG); not deleting it\n\
+         hint: pass a package name to remove only its wheels, or delete the folder yourself\n"
     );
-    assert!(err.contains("does not look like fenv's cache"), "{err}");
     assert!(other.is_file());
 }
 
@@ -112,8 +116,12 @@ fn freeze_finds_the_environment_and_speaks_json() {
     );
 
     let empty = TestContext::new();
-    let err = run_err(empty.fenv().arg("freeze"), 1);
-    assert!(err.contains("no virtual environment found"), "{err}");
+    assert_eq!(
+        outcome(&empty, empty.fenv().arg("freeze").env_remove("VIRTUAL_ENV")),
+        "exit: 1\n--- stdout\n--- stderr\n\
+         error: no virtual environment found: no `$VIRTUAL_ENV` and no `.venv` here or above\n\
+         hint: pass `--env DIR`\n"
+    );
 }
 
 #[test]

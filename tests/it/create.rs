@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{TestContext, find_program, pyenv_python, require, run, run_err, run_ok};
+use crate::common::{TestContext, find_program, outcome, pyenv_python, require, run, run_err, run_ok};
 
 /// A context plus the interpreter most tests use.
 fn setup() -> Option<(TestContext, PathBuf)> {
@@ -567,12 +567,23 @@ fn a_shell_that_cannot_activate_a_relocatable_env_is_told_what_works() {
         stderr.contains("csh cannot activate this environment (it has no `activate.csh`); use `fenv run --env moving -- CMD`, or another shell"),
         "{stderr}"
     );
-    let err = run_err(ctx.fenv().args(["activate", "moving", "--shell", "tcsh"]), 1);
-    assert!(
-        err.contains(
-            "`moving` has no `activate.csh` for csh; run commands in it with `fenv run --env moving -- CMD`"
-        ),
-        "{err}"
+    assert_eq!(
+        outcome(&ctx, ctx.fenv().args(["activate", "moving", "--shell", "tcsh"])),
+        "exit: 1\n--- stdout\n--- stderr\n\
+         error: `moving` has no `activate.csh` for csh\n\
+         hint: run commands in it with `fenv run --env moving -- CMD`, or activate it from another shell (bash, zsh, fish, …)\n"
+    );
+    assert_eq!(
+        outcome(&ctx, ctx.fenv().args(["activate", "moving", "--shell", "tcsh2"])),
+        "exit: 1\n--- stdout\n--- stderr\n\
+         error: unknown shell `tcsh2`\n\
+         hint: fenv knows bash, zsh, sh, dash, ksh, mksh, fish, csh, tcsh, nu, xonsh, pwsh and cmd\n"
+    );
+    assert_eq!(
+        outcome(&ctx, ctx.fenv().args(["activate", "nowhere"])),
+        "exit: 1\n--- stdout\n--- stderr\n\
+         error: `nowhere` is not a virtual environment (it has no `pyvenv.cfg`)\n\
+         hint: create it with `fenv create nowhere`\n"
     );
     let bash = run_ok(ctx.fenv().args(["activate", "moving", "--shell", "bash"]));
     assert_eq!(bash, "source moving/bin/activate\n");
