@@ -125,6 +125,19 @@ pub struct IndexArgs {
     pub exclude_newer: Option<String>,
 }
 
+/// Which environment and lock a command works on: `sync`, `check` and
+/// `ci` take the same two.
+#[derive(Debug, Clone, Default, Args)]
+pub struct EnvArgs {
+    /// The environment [default: the project's `[tool.fenv] env`, else `.venv` beside the manifest].
+    #[arg(long, value_name = "DIR")]
+    pub env: Option<PathBuf>,
+
+    /// The lock [default: the project's `pylock.toml`].
+    #[arg(long, value_name = "FILE")]
+    pub lock: Option<PathBuf>,
+}
+
 /// `fenv lock`
 #[derive(Debug, Args)]
 pub struct LockArgs {
@@ -180,13 +193,8 @@ pub struct InitArgs {
 /// `fenv check`
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The environment [default: the project's `[tool.fenv] env`, else `.venv` beside the manifest].
-    #[arg(long, value_name = "DIR")]
-    pub env: Option<PathBuf>,
-
-    /// The lock to check against [default: the project's `pylock.toml`].
-    #[arg(long, value_name = "FILE")]
-    pub lock: Option<PathBuf>,
+    #[command(flatten)]
+    pub place: EnvArgs,
 
     /// Print the findings as JSON on stdout.
     #[arg(long)]
@@ -203,13 +211,8 @@ pub struct CheckArgs {
 /// `fenv ci`
 #[derive(Debug, Args)]
 pub struct CiArgs {
-    /// The environment [default: the project's `[tool.fenv] env`, else `.venv` beside the manifest].
-    #[arg(long, value_name = "DIR")]
-    pub env: Option<PathBuf>,
-
-    /// The lock to install [default: the project's `pylock.toml`].
-    #[arg(long, value_name = "FILE")]
-    pub lock: Option<PathBuf>,
+    #[command(flatten)]
+    pub place: EnvArgs,
 
     /// The Python for a new environment [default: `.python-version`, else the project's `requires-python`].
     #[arg(short, long, value_name = "REQUEST")]
@@ -274,13 +277,8 @@ pub struct FreezeArgs {
 /// `fenv sync`
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// The environment [default: the project's `[tool.fenv] env`, else `.venv` beside the manifest].
-    #[arg(long, value_name = "DIR")]
-    pub env: Option<PathBuf>,
-
-    /// The lock to install [default: the project's `pylock.toml`].
-    #[arg(long, value_name = "FILE")]
-    pub lock: Option<PathBuf>,
+    #[command(flatten)]
+    pub place: EnvArgs,
 
     /// Never resolve: fail if the lock is missing or does not match the project's inputs.
     #[arg(long)]

@@ -152,66 +152,69 @@ impl LockSettings {
     }
 }
 
+impl crate::cli::IndexArgs {
+    /// The lock settings these flags amend; every other one at its default.
+    fn into_lock_settings(self) -> LockSettings {
+        LockSettings {
+            exclude_newer: self.exclude_newer,
+            index_url: self.index_url,
+            ..LockSettings::default()
+        }
+    }
+}
+
 impl SyncSettings {
-    /// The sync `fenv run` makes first in a project with a lock: the host
-    /// into `env`, locking again with `fenv run`'s index flags if stale.
-    pub fn before_run(env: PathBuf, index: crate::cli::IndexArgs) -> Self {
-        let crate::cli::IndexArgs {
-            index_url,
-            exclude_newer,
-        } = index;
+    /// A plain sync of the host into `place`, locking again with `index`'s
+    /// flags if the lock is stale: what the other fields amend.
+    fn host(place: crate::cli::EnvArgs, python: Option<String>, index: crate::cli::IndexArgs) -> Self {
         Self {
-            env: Some(env),
-            lock: None,
+            env: place.env,
+            lock: place.lock,
             frozen: false,
             dry_run: false,
             json: false,
             target: "host".into(),
-            python: None,
+            python,
             link_mode: None,
-            lock_settings: LockSettings {
-                exclude_newer,
-                index_url,
-                ..LockSettings::default()
-            },
+            lock_settings: index.into_lock_settings(),
             reinstall: Reinstall::Nothing,
             verify: false,
         }
     }
 
+    /// The sync `fenv run` makes first in a project with a lock.
+    pub fn before_run(env: PathBuf, index: crate::cli::IndexArgs) -> Self {
+        let place = crate::cli::EnvArgs {
+            env: Some(env),
+            lock: None,
+        };
+        Self::host(place, None, index)
+    }
+
     pub fn resolve(args: crate::cli::SyncArgs) -> Self {
         let crate::cli::SyncArgs {
-            env,
-            lock,
+            place,
             frozen,
             dry_run,
             json,
             target,
             python,
-            index:
-                crate::cli::IndexArgs {
-                    index_url,
-                    exclude_newer,
-                },
+            index,
             link_mode,
             reinstall,
             verify,
             no_build,
         } = args;
+        let host = Self::host(place, python, index);
         Self {
-            env,
-            lock,
             frozen,
             dry_run,
             json,
             target,
-            python,
             link_mode,
             lock_settings: LockSettings {
-                exclude_newer,
-                index_url,
                 no_build,
-                ..LockSettings::default()
+                ..host.lock_settings
             },
             reinstall: match reinstall {
                 None => Reinstall::Nothing,
@@ -221,6 +224,7 @@ impl SyncSettings {
                 }
             },
             verify,
+            ..host
         }
     }
 }
@@ -239,26 +243,17 @@ pub struct CheckSettings {
 impl CheckSettings {
     pub fn resolve(args: crate::cli::CheckArgs) -> Self {
         let crate::cli::CheckArgs {
-            env,
-            lock,
+            place,
             json,
             import_time,
-            index:
-                crate::cli::IndexArgs {
-                    index_url,
-                    exclude_newer,
-                },
+            index,
         } = args;
         Self {
-            env,
-            lock,
+            env: place.env,
+            lock: place.lock,
             json,
             import_time,
-            lock_settings: LockSettings {
-                exclude_newer,
-                index_url,
-                ..LockSettings::default()
-            },
+            lock_settings: index.into_lock_settings(),
         }
     }
 }
@@ -275,35 +270,18 @@ pub struct CiSettings {
 impl CiSettings {
     pub fn resolve(args: crate::cli::CiArgs) -> Self {
         let crate::cli::CiArgs {
-            env,
-            lock,
+            place,
             python,
             export,
             cache_key,
             link_mode,
-            index:
-                crate::cli::IndexArgs {
-                    index_url,
-                    exclude_newer,
-                },
+            index,
         } = args;
         Self {
             sync: SyncSettings {
-                env,
-                lock,
                 frozen: true,
-                dry_run: false,
-                json: false,
-                target: "host".into(),
                 link_mode,
-                python,
-                lock_settings: LockSettings {
-                    exclude_newer,
-                    index_url,
-                    ..LockSettings::default()
-                },
-                reinstall: Reinstall::Nothing,
-                verify: false,
+                ..SyncSettings::host(place, python, index)
             },
             export,
             cache_key,
@@ -330,18 +308,12 @@ impl BundleSettings {
             function,
             all: _,
             out,
-            index:
-                crate::cli::IndexArgs {
-                    index_url,
-                    exclude_newer,
-                },
+            index,
         } = args;
         Self {
             lock_settings: LockSettings {
                 targets: target.iter().cloned().collect(),
-                index_url,
-                exclude_newer,
-                ..LockSettings::default()
+                ..index.into_lock_settings()
             },
             target,
             function,
