@@ -145,7 +145,7 @@ impl BuildEnv {
                 })?;
             let scratch = store.scratch_dir();
             let download = crate::fs::Scratch::new_in(scratch, "download-")
-                .map_err(Error::io("create a folder in", scratch))?;
+                .map_err(crate::fs::PathError::with("create a folder in", scratch))?;
             let path = index
                 .download(best, download.path())
                 .map_err(|source| Error::Download {

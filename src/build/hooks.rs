@@ -15,6 +15,7 @@ use std::process::{Command, Stdio};
 use crate::build::Error;
 use crate::build::env::BuildEnv;
 use crate::build::system::BuildSystem;
+use crate::fs::PathError;
 
 /// The PEP 517 frontend the build environment's Python runs.
 const FRONTEND: &str = include_str!("frontend.py");
@@ -49,7 +50,7 @@ impl<'a> Hooks<'a> {
     /// tree stays as the sdist had it).
     pub fn new(tree: &'a Path, system: &'a BuildSystem, work: &'a Path) -> Result<Self, Error> {
         let frontend = work.join("frontend.py");
-        fs_err::write(&frontend, FRONTEND).map_err(Error::io("write", &frontend))?;
+        fs_err::write(&frontend, FRONTEND).map_err(PathError::with("write", &frontend))?;
         Ok(Self {
             tree,
             system,
@@ -133,15 +134,18 @@ impl<'a> Hooks<'a> {
     fn run(&self, env: &BuildEnv, hook: &'static str, out: &Path) -> Result<serde_json::Value, Error> {
         let log_path = self.work.join(format!("{hook}.log"));
         let result = self.work.join(format!("{hook}.json"));
-        let log = fs_err::File::create(&log_path).map_err(Error::io("create", &log_path))?;
-        let log_err = log.file().try_clone().map_err(Error::io("open", &log_path))?;
+        let log = fs_err::File::create(&log_path).map_err(PathError::with("create", &log_path))?;
+        let log_err = log
+            .file()
+            .try_clone()
+            .map_err(PathError::with("open", &log_path))?;
         let backend_path = serde_json::to_string(&self.system.backend_path).map_err(|e| Error::Answer {
             hook,
             reason: e.to_string(),
         })?;
         let path = std::env::var_os("PATH").unwrap_or_default();
         let path = std::env::join_paths(std::iter::once(env.bin()).chain(std::env::split_paths(&path)))
-            .map_err(|e| Error::io("set PATH for", env.bin())(std::io::Error::other(e)))?;
+            .map_err(|e| PathError::with("set PATH for", env.bin())(std::io::Error::other(e)))?;
         let python = env.python();
         let mut command = Command::new(&python);
         command
@@ -160,7 +164,7 @@ impl<'a> Hooks<'a> {
         for name in SCRUBBED {
             command.env_remove(name);
         }
-        let status = command.status().map_err(Error::io("run", &python))?;
+        let status = command.status().map_err(PathError::with("run", &python))?;
         if !status.success() {
             let output = fs_err::read(&log_path).unwrap_or_default();
             return Err(Error::Backend {
@@ -169,7 +173,7 @@ impl<'a> Hooks<'a> {
                 output: tail(&String::from_utf8_lossy(&output)),
             });
         }
-        let text = fs_err::read_to_string(&result).map_err(Error::io("read", &result))?;
+        let text = fs_err::read_to_string(&result).map_err(PathError::with("read", &result))?;
         let mut answer: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Answer {
             hook,
             reason: e.to_string(),

@@ -25,6 +25,7 @@ use pep440_rs::Version;
 use crate::cache::Cache;
 use crate::dist::name::{WheelFilename, normalize};
 use crate::error::Hint;
+use crate::fs::PathError;
 use crate::index::IndexClient;
 use crate::install::{UnpackedWheel, WheelStore};
 use crate::printer::Printer;
@@ -105,13 +106,6 @@ pub enum Error {
 
     #[error(transparent)]
     Io(#[from] crate::fs::PathError),
-}
-
-impl Error {
-    fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
-        let path = path.into();
-        move |source| Self::Io(crate::fs::PathError::new(action, path, source))
-    }
 }
 
 impl Hint for Error {
@@ -233,12 +227,12 @@ impl Builder<'_> {
         let built = self
             .with_backend(sdist, |hooks, env, work| {
                 let out = work.join("metadata");
-                fs_err::create_dir(&out).map_err(Error::io("create", &out))?;
+                fs_err::create_dir(&out).map_err(PathError::with("create", &out))?;
                 if let Some(dist_info) = hooks.prepare_metadata_for_build_wheel(env, &out)? {
                     let path = out.join(dist_info).join("METADATA");
                     return fs_err::read(&path)
                         .map(|bytes| (bytes, None))
-                        .map_err(Error::io("read", &path));
+                        .map_err(|e| PathError::new("read", &path, e).into());
                 }
                 let wheel = self.wheel(hooks, env, work, package, version)?;
                 Ok((read_metadata(&wheel)?, Some(wheel)))
@@ -268,13 +262,13 @@ impl Builder<'_> {
         // Step 1: a work folder on the cache's filesystem (the store's
         // hardlinks need it), removed when the build ends either way.
         let parent = self.store.scratch_dir();
-        let work_dir =
-            crate::fs::Scratch::new_in(parent, "build-").map_err(Error::io("create a folder in", parent))?;
+        let work_dir = crate::fs::Scratch::new_in(parent, "build-")
+            .map_err(PathError::with("create a folder in", parent))?;
         let work = work_dir.path();
 
         // Step 2: the source tree, unpacked with every path checked.
         let unpacked = work.join("src");
-        fs_err::create_dir(&unpacked).map_err(Error::io("create", &unpacked))?;
+        fs_err::create_dir(&unpacked).map_err(PathError::with("create", &unpacked))?;
         let tree =
             crate::dist::sdist::unpack(sdist, &unpacked).map_err(|reason| Error::InvalidSdist { reason })?;
 
@@ -306,7 +300,7 @@ impl Builder<'_> {
         version: &str,
     ) -> Result<UnpackedWheel, Error> {
         let out = work.join("out");
-        fs_err::create_dir(&out).map_err(Error::io("create", &out))?;
+        fs_err::create_dir(&out).map_err(PathError::with("create", &out))?;
         let name = hooks.build_wheel(env, &out)?;
         let wrong = || Error::WrongWheel {
             wheel: name.clone(),
@@ -356,7 +350,7 @@ impl crate::resolve::SdistMetadata for Builder<'_> {
         let scratch = tempfile::Builder::new()
             .prefix("fenv-sdist-")
             .tempdir()
-            .map_err(Error::io("create a folder in", std::env::temp_dir()))?;
+            .map_err(PathError::with("create a folder in", std::env::temp_dir()))?;
         let sdist = self.index.download(file, scratch.path())?;
         let sha256 = file.sha256.as_deref().unwrap_or_default();
         Ok(self.metadata(package, version, &sdist, sha256)?)
@@ -366,7 +360,7 @@ impl crate::resolve::SdistMetadata for Builder<'_> {
 /// The `METADATA` of a stored wheel.
 fn read_metadata(wheel: &UnpackedWheel) -> Result<Vec<u8>, Error> {
     let path = wheel.root.join(&wheel.dist_info).join("METADATA");
-    fs_err::read(&path).map_err(Error::io("read", &path))
+    fs_err::read(&path).map_err(|e| PathError::new("read", &path, e).into())
 }
 
 /// Wraps a build error in which package and version it was for.
@@ -380,7 +374,7 @@ fn failed<'a>(package: &'a str, version: &'a str) -> impl Fn(Error) -> Error + '
 
 /// An exclusive lock on `path`, held until the file is dropped.
 fn lock_file(path: &Path) -> Result<fs_err::File, Error> {
-    let file = fs_err::File::create(path).map_err(Error::io("create", path))?;
-    file.lock().map_err(Error::io("lock", path))?;
+    let file = fs_err::File::create(path).map_err(PathError::with("create", path))?;
+    file.lock().map_err(PathError::with("lock", path))?;
     Ok(file)
 }

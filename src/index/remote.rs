@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use super::central_directory::{self, RangeError};
 use super::http::{self, Failure, Http};
 use super::{Error, File, url};
+use crate::fs::PathError;
 use crate::hash::{HashingWriter, hex, sha256_hex};
 
 /// The tail fetched first: enough for the central directory of all but
@@ -178,7 +179,7 @@ fn copy_hashed(
     copy_bounded(reader, out, limit).map_err(|e| match e.kind() {
         // A full disk is not the network's fault: no retry.
         std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
-            Failure::Fatal(Error::Io(crate::fs::PathError::new("write", to.to_path_buf(), e)))
+            Failure::Fatal(Error::Io(PathError::new("write", to.to_path_buf(), e)))
         }
         _ => Failure::Transient(e.to_string()),
     })
@@ -212,7 +213,7 @@ fn check_hash(file: &File, actual: &str) -> Result<(), Error> {
 pub(crate) fn download(http: &Http, file: &File, expected: &str, dir: &Path) -> Result<PathBuf, Error> {
     let io = |action: &'static str, path: &Path| {
         let path = path.to_path_buf();
-        move |source| Error::Io(crate::fs::PathError::new(action, path, source))
+        move |source| Error::Io(PathError::new(action, path, source))
     };
     if file.filename.is_empty() || file.filename.contains(['/', '\\']) || file.filename.starts_with('.') {
         return Err(Error::InvalidWheel {
@@ -272,7 +273,7 @@ pub(crate) fn download(http: &Http, file: &File, expected: &str, dir: &Path) -> 
     }
     let path = dir.join(&file.filename);
     temp.persist(&path)
-        .map_err(|e| Error::Io(crate::fs::PathError::new("write", path.clone(), e.error)))?;
+        .map_err(|e| Error::Io(PathError::new("write", path.clone(), e.error)))?;
     Ok(path)
 }
 

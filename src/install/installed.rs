@@ -38,7 +38,7 @@ pub fn installed(site_packages: &Path) -> Result<Vec<Distribution>, Error> {
     let entries = match fs_err::read_dir(site_packages) {
         Ok(entries) => entries,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(err) => return Err(Error::io("read", site_packages)(err)),
+        Err(err) => return Err(crate::fs::PathError::new("read", site_packages, err).into()),
     };
     let mut out = Vec::new();
     for entry in entries.filter_map(Result::ok) {

@@ -28,6 +28,7 @@ pub use tags::Tags;
 pub use uninstall::{discard, replace, uninstall};
 
 use crate::error::Hint;
+use crate::fs::PathError;
 
 /// What can go wrong installing or uninstalling.
 #[derive(Debug, thiserror::Error)]
@@ -78,13 +79,6 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-}
-
-impl Error {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
-        let path = path.into();
-        move |source| Self::Io(crate::fs::PathError::new(action, path, source))
-    }
 }
 
 impl Hint for Error {
@@ -153,18 +147,18 @@ pub fn compile_bytecode(python: &std::path::Path, files: &[PathBuf]) -> Result<(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(Error::io("run", python))?;
+        .map_err(PathError::with("run", python))?;
     if let Some(mut stdin) = child.stdin.take() {
         let list: String = sources.iter().map(|p| format!("{}\n", p.display())).collect();
         stdin
             .write_all(list.as_bytes())
-            .map_err(Error::io("write to", python))?;
+            .map_err(PathError::with("write to", python))?;
     }
-    let output = child.wait_with_output().map_err(Error::io("run", python))?;
+    let output = child.wait_with_output().map_err(PathError::with("run", python))?;
     if output.status.success() {
         Ok(())
     } else {
-        Err(Error::Io(crate::fs::PathError::new(
+        Err(Error::Io(PathError::new(
             "compile bytecode with",
             python.to_path_buf(),
             std::io::Error::other(String::from_utf8_lossy(&output.stdout).trim().to_string()),

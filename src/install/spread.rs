@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::dist::entry_points::{self, EntryPoint};
 use crate::dist::name::normalize;
+use crate::fs::PathError;
 use crate::install::record::{self, RecordEntry};
 use crate::install::scripts::{self, Shebang};
 use crate::install::store::UnpackedWheel;
@@ -300,7 +301,7 @@ fn plan(wheel: &UnpackedWheel, target: &Target) -> Result<Vec<Planned>, Error> {
         let source = if is_script {
             // > Scripts starting with `#!python` get the environment's
             // > interpreter; all scripts are made executable (a real copy).
-            let contents = fs_err::read(&from).map_err(Error::io("read", &from))?;
+            let contents = fs_err::read(&from).map_err(PathError::with("read", &from))?;
             let contents =
                 scripts::rewrite_python_shebang(&contents, shebang_for_scripts).unwrap_or(contents);
             Source::Write {
@@ -319,7 +320,7 @@ fn plan(wheel: &UnpackedWheel, target: &Target) -> Result<Vec<Planned>, Error> {
     // Console and GUI launchers from entry_points.txt.
     let entry_points = wheel.root.join(&wheel.dist_info).join("entry_points.txt");
     if entry_points.is_file() {
-        let text = fs_err::read_to_string(&entry_points).map_err(Error::io("read", &entry_points))?;
+        let text = fs_err::read_to_string(&entry_points).map_err(PathError::with("read", &entry_points))?;
         let points =
             entry_points::scripts(&text).map_err(|e| invalid(wheel, format!("entry_points.txt: {e}")))?;
         for point in versioned_names(&wheel.name, points, target.python) {
@@ -463,8 +464,9 @@ fn write_file(path: &Path, contents: &[u8], executable: bool) -> Result<(), Erro
         .create_new(true)
         .mode(if executable { 0o777 } else { 0o666 })
         .open(path)
-        .map_err(Error::io("write", path))?;
-    file.write_all(contents).map_err(Error::io("write", path))
+        .map_err(PathError::with("write", path))?;
+    file.write_all(contents)
+        .map_err(|e| PathError::new("write", path, e).into())
 }
 
 /// `path` relative to `base` (`../../../bin/x` for scripts), as RECORD wants.
@@ -513,7 +515,7 @@ impl Journal {
             .collect();
         if unknown.len() < dir.ancestors().count() {
             for dir in unknown.iter().rev() {
-                self.mkdir(dir).map_err(Error::io("create", dir))?;
+                self.mkdir(dir).map_err(PathError::with("create", dir))?;
             }
             return Ok(());
         }
@@ -521,9 +523,10 @@ impl Journal {
             Ok(()) => Ok(()),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound && dir.parent().is_some() => {
                 self.make_dir(dir.parent().unwrap_or(dir))?;
-                self.mkdir(dir).map_err(Error::io("create", dir))
+                self.mkdir(dir)
+                    .map_err(|e| PathError::new("create", dir, e).into())
             }
-            Err(err) => Err(Error::io("create", dir)(err)),
+            Err(err) => Err(PathError::new("create", dir, err).into()),
         }
     }
 
@@ -552,7 +555,7 @@ impl Journal {
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default()
                 ));
-                fs_err::rename(path, &aside).map_err(Error::io("move aside", path))?;
+                fs_err::rename(path, &aside).map_err(PathError::with("move aside", path))?;
                 self.replaced.push((path.to_path_buf(), aside));
                 drop(err);
                 put()?;

@@ -28,6 +28,7 @@ use crate::cache::Cache;
 use crate::dist::metadata::CoreMetadata;
 use crate::dist::name::{WheelFilename, normalize};
 use crate::dist::wheel_info::WheelInfo;
+use crate::fs::PathError;
 use crate::install::Error;
 use crate::install::record;
 
@@ -183,18 +184,18 @@ impl WheelStore {
         // The bytes just hashed become the archive, whatever the cache held
         // under this hash before.
         let dir = self.archives.join(sha256);
-        fs_err::create_dir_all(&dir).map_err(Error::io("create", &dir))?;
+        fs_err::create_dir_all(&dir).map_err(PathError::with("create", &dir))?;
         let archive = dir.join(file_name);
         if owned {
-            fs_err::rename(wheel, &archive).map_err(Error::io("store", &archive))?;
+            fs_err::rename(wheel, &archive).map_err(PathError::with("store", &archive))?;
         } else {
             let temp = tempfile::Builder::new()
                 .prefix(".fenv-tmp")
                 .tempfile_in(&dir)
-                .map_err(Error::io("create a file in", &dir))?;
-            fs_err::copy(wheel, temp.path()).map_err(Error::io("copy", wheel))?;
+                .map_err(PathError::with("create a file in", &dir))?;
+            fs_err::copy(wheel, temp.path()).map_err(PathError::with("copy", wheel))?;
             temp.persist(&archive)
-                .map_err(|e| Error::Io(crate::fs::PathError::new("store", archive.clone(), e.error)))?;
+                .map_err(|e| Error::Io(PathError::new("store", archive.clone(), e.error)))?;
         }
         self.unpack(sha256, &archive, file_name)
     }
@@ -204,7 +205,7 @@ impl WheelStore {
     /// every `fenv create`) is not hashed again; a changed file is.
     fn source_hash(&self, wheel: &Path) -> Result<String, Error> {
         use std::os::unix::fs::MetadataExt;
-        let metadata = fs_err::metadata(wheel).map_err(Error::io("read", wheel))?;
+        let metadata = fs_err::metadata(wheel).map_err(PathError::with("read", wheel))?;
         let stamp = format!(
             "{}\n{}\n{}.{}\n{}.{}\n",
             wheel.display(),
@@ -223,7 +224,7 @@ impl WheelStore {
         {
             return Ok(sha256.to_string());
         }
-        let sha256 = crate::hash::sha256_file(wheel).map_err(Error::io("read", wheel))?;
+        let sha256 = crate::hash::sha256_file(wheel).map_err(PathError::with("read", wheel))?;
         if let Some(dir) = memo.parent()
             && fs_err::create_dir_all(dir).is_ok()
         {
@@ -254,8 +255,8 @@ impl WheelStore {
         let target = self.unpacked.join(sha256);
         // One builder per entry; the others wait, then find it built.
         let lock_path = self.unpacked.join(format!("{sha256}.lock"));
-        let lock = File::create(&lock_path).map_err(Error::io("create", &lock_path))?;
-        lock.lock().map_err(Error::io("lock", &lock_path))?;
+        let lock = File::create(&lock_path).map_err(PathError::with("create", &lock_path))?;
+        lock.lock().map_err(PathError::with("lock", &lock_path))?;
         if let Some(found) = read_marker(&target).filter(UnpackedWheel::is_intact) {
             return Ok(found);
         }
@@ -264,17 +265,17 @@ impl WheelStore {
             remove_read_only_tree(&target)?;
         }
         let temp = crate::fs::Scratch::new_in(&self.tmp, "unpack-")
-            .map_err(Error::io("create a folder in", &self.tmp))?;
+            .map_err(PathError::with("create a folder in", &self.tmp))?;
         let mut wheel = extract(archive, temp.path(), file_name)?;
         wheel.sha256 = sha256.to_string();
         wheel.sealed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        let marker =
-            serde_json::to_vec(&wheel).map_err(|e| Error::io("write", temp.path())(io::Error::other(e)))?;
-        fs_err::write(temp.path().join(MARKER), marker).map_err(Error::io("write", temp.path()))?;
-        let kept = temp.keep().map_err(Error::io("store", &target))?;
-        fs_err::rename(kept, &target).map_err(Error::io("store", &target))?;
+        let marker = serde_json::to_vec(&wheel)
+            .map_err(|e| PathError::with("write", temp.path())(io::Error::other(e)))?;
+        fs_err::write(temp.path().join(MARKER), marker).map_err(PathError::with("write", temp.path()))?;
+        let kept = temp.keep().map_err(PathError::with("store", &target))?;
+        fs_err::rename(kept, &target).map_err(PathError::with("store", &target))?;
         wheel.root = target;
         Ok(wheel)
     }
@@ -336,7 +337,7 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
     };
     let named =
         WheelFilename::parse(file_name).ok_or_else(|| invalid("its file name is not a wheel's".into()))?;
-    let file = File::open(archive).map_err(Error::io("open", archive))?;
+    let file = File::open(archive).map_err(PathError::with("open", archive))?;
     let mut zip =
         zip::ZipArchive::new(file).map_err(|e| invalid(format!("it is not a valid zip file: {e}")))?;
 
@@ -362,11 +363,11 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
         }
         let path = into.join(&relative);
         if entry.is_dir() {
-            fs_err::create_dir_all(&path).map_err(Error::io("create", &path))?;
+            fs_err::create_dir_all(&path).map_err(PathError::with("create", &path))?;
             continue;
         }
         if let Some(parent) = path.parent() {
-            fs_err::create_dir_all(parent).map_err(Error::io("create", parent))?;
+            fs_err::create_dir_all(parent).map_err(PathError::with("create", parent))?;
         }
         let executable = mode & 0o111 != 0;
         let mut out = crate::hash::HashingWriter::new(create_file(&path, executable)?);
@@ -384,7 +385,7 @@ fn extract(archive: &Path, into: &Path, file_name: &str) -> Result<UnpackedWheel
                     "it unpacks to more than {unpacked_limit} bytes from {archive_size}: a zip bomb (`FENV_MAX_UNPACKED` sets the limit)"
                 )));
             }
-            io::Write::write_all(&mut out, &buffer[..read]).map_err(Error::io("write", &path))?;
+            io::Write::write_all(&mut out, &buffer[..read]).map_err(PathError::with("write", &path))?;
         }
         let (digest, size, file) = out.finish();
         drop(file);
@@ -499,7 +500,7 @@ fn read_text(path: &Path) -> Option<String> {
 /// Removes a tree whose files are read-only (the unpacked entries'):
 /// removing a file needs only its folder writable, which they are.
 fn remove_read_only_tree(dir: &Path) -> Result<(), Error> {
-    fs_err::remove_dir_all(dir).map_err(Error::io("remove", dir))
+    fs_err::remove_dir_all(dir).map_err(|e| PathError::new("remove", dir, e).into())
 }
 
 /// A new file, 0666 or 0777 before the umask, as pip extracts wheels.
@@ -510,7 +511,7 @@ fn create_file(path: &Path, executable: bool) -> Result<fs_err::File, Error> {
         .create_new(true)
         .mode(if executable { 0o777 } else { 0o666 })
         .open(path)
-        .map_err(Error::io("create", path))
+        .map_err(|e| PathError::new("create", path, e).into())
 }
 
 /// Takes the write bits off a stored file, so that an edit through a
@@ -518,9 +519,9 @@ fn create_file(path: &Path, executable: bool) -> Result<fs_err::File, Error> {
 fn seal(path: &Path) -> Result<(), Error> {
     use std::os::unix::fs::PermissionsExt;
     let mode = fs_err::metadata(path)
-        .map_err(Error::io("read the mode of", path))?
+        .map_err(PathError::with("read the mode of", path))?
         .permissions()
         .mode();
     fs_err::set_permissions(path, std::fs::Permissions::from_mode(mode & !0o222))
-        .map_err(Error::io("set the mode of", path))
+        .map_err(|e| PathError::new("set the mode of", path, e).into())
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::fs::PathError;
 use crate::install::Error;
 use crate::install::installed::{self, Distribution};
 use crate::install::record;
@@ -27,7 +28,7 @@ pub fn uninstall(site_packages: &Path, root: &Path, name: &str) -> Result<Distri
             dirs.insert(parent.to_path_buf());
         }
     }
-    fs_err::remove_dir_all(&dist.dist_info).map_err(Error::io("remove", &dist.dist_info))?;
+    fs_err::remove_dir_all(&dist.dist_info).map_err(PathError::with("remove", &dist.dist_info))?;
     prune_empty(dirs, site_packages, root);
     Ok(dist)
 }
@@ -42,7 +43,7 @@ pub fn discard(site_packages: &Path, root: &Path, name: &str) -> Result<(), Erro
     if owned_files(site_packages, root, &dist).is_ok() {
         return uninstall(site_packages, root, name).map(drop);
     }
-    fs_err::remove_dir_all(&dist.dist_info).map_err(Error::io("remove", &dist.dist_info))
+    fs_err::remove_dir_all(&dist.dist_info).map_err(|e| PathError::new("remove", &dist.dist_info, e).into())
 }
 
 /// Replaces the installed `name` with `wheel` in one step: the old files
@@ -64,7 +65,7 @@ pub fn replace(
     let backup = tempfile::Builder::new()
         .prefix(".fenv-replace-")
         .tempdir_in(root)
-        .map_err(Error::io("create a folder in", root))?;
+        .map_err(PathError::with("create a folder in", root))?;
     let mut moved = Vec::new();
     let mut dirs = BTreeSet::new();
     let mut all = files;
@@ -76,7 +77,7 @@ pub fn replace(
         let aside = backup.path().join(index.to_string());
         if let Err(err) = fs_err::rename(path, &aside) {
             restore(&moved);
-            return Err(Error::io("move aside", path)(err));
+            return Err(PathError::new("move aside", path, err).into());
         }
         if let Some(parent) = path.parent() {
             dirs.insert(parent.to_path_buf());
@@ -153,7 +154,7 @@ fn remove_file(path: &Path) -> Result<(), Error> {
     match fs_err::remove_file(path) {
         Ok(()) => Ok(()),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(err) => Err(Error::io("remove", path)(err)),
+        Err(err) => Err(PathError::new("remove", path, err).into()),
     }
 }
 

@@ -19,8 +19,8 @@ pub fn lock_env(env: &Path) -> Result<fs_err::File, Error> {
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(Error::io("open", &path))?;
-    file.lock().map_err(Error::io("lock", &path))?;
+        .map_err(crate::fs::PathError::with("open", &path))?;
+    file.lock().map_err(crate::fs::PathError::with("lock", &path))?;
     // Old versions a killed replace moved aside; nothing refers to them.
     for entry in fs_err::read_dir(env).into_iter().flatten().flatten() {
         if entry.file_name().to_string_lossy().starts_with(".fenv-replace-") {

@@ -215,14 +215,6 @@ pub enum Error {
     Json(#[from] serde_json::Error),
 }
 
-impl Error {
-    /// An [`Error::Io`] for `action` on `path`, for `map_err`.
-    pub(crate) fn io(action: &'static str, path: &std::path::Path) -> impl FnOnce(std::io::Error) -> Self {
-        let path = path.to_path_buf();
-        move |source| Self::Io(crate::fs::PathError::new(action, path, source))
-    }
-}
-
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {

@@ -14,6 +14,7 @@ use super::state::select_for;
 use super::{EnvState, Error, LOCK_KEY, Plan, Reinstall, Selected, SyncSettings, pending};
 use crate::cache::Cache;
 use crate::error::ExitStatus;
+use crate::fs::PathError;
 use crate::fs::user_display;
 use crate::index::IndexClient;
 use crate::install::store::OpenedStore;
@@ -169,7 +170,7 @@ pub fn sync(
     touched.sort();
     touched.dedup();
     pending::write(&env, touched.iter().map(String::as_str))
-        .map_err(Error::io("write", &pending::path(&env)))?;
+        .map_err(PathError::with("write", &pending::path(&env)))?;
     let linker = Linker::new(settings.link_mode);
     apply(plan, &wheels, &state, &target, &linker, printer).map_err(|source| Error::Sync {
         env: env.clone(),
@@ -180,8 +181,8 @@ pub fn sync(
     let mut cfg = state.cfg.clone();
     cfg.set(LOCK_KEY, &lock_hash);
     let cfg_path = env.join("pyvenv.cfg");
-    crate::fs::write_atomic(&cfg_path, cfg.render()).map_err(Error::io("write", &cfg_path))?;
-    pending::clear(&env).map_err(Error::io("remove", &pending::path(&env)))?;
+    crate::fs::write_atomic(&cfg_path, cfg.render()).map_err(PathError::with("write", &cfg_path))?;
+    pending::clear(&env).map_err(PathError::with("remove", &pending::path(&env)))?;
     Ok(report.finish(plan, started, settings.json, printer)?)
 }
 

@@ -44,7 +44,9 @@ impl EnvState {
             })?;
         let selected = select_for(locked, &info, env, no_build)?;
         let cfg_path = env.join("pyvenv.cfg");
-        let cfg = PyvenvCfg::parse(&fs_err::read_to_string(&cfg_path).map_err(Error::io("read", &cfg_path))?);
+        let cfg = PyvenvCfg::parse(
+            &fs_err::read_to_string(&cfg_path).map_err(crate::fs::PathError::with("read", &cfg_path))?,
+        );
         let layout = Layout::for_interpreter(&info);
         let installed = install::installed(&env.join(&layout.site_packages))?;
         let seeds: Vec<String> = cfg
@@ -53,7 +55,7 @@ impl EnvState {
             .split_whitespace()
             .map(normalize)
             .collect();
-        let pending = pending::read(env).map_err(Error::io("read", &pending::path(env)))?;
+        let pending = pending::read(env).map_err(crate::fs::PathError::with("read", &pending::path(env)))?;
         // Half-written installs (no RECORD yet) and whatever a stopped
         // sync was changing are installed again.
         let suspect: Vec<String> = installed

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use fs_err as fs;
 
+use crate::fs::PathError;
 use crate::printer::Printer;
 use crate::python::InterpreterInfo;
 use crate::venv::activate::{self, ActivationContext};
@@ -53,7 +54,7 @@ pub fn create(
 ) -> Result<Created, Error> {
     // Step 1: every path and value, before anything is touched, so that
     // clearing the current folder cannot change them.
-    let env = crate::fs::absolute(dir).map_err(Error::io("resolve", dir))?;
+    let env = crate::fs::absolute(dir).map_err(PathError::with("resolve", dir))?;
     let layout = Layout::for_interpreter(info);
     let env_str = env.to_str().ok_or_else(|| Error::UnsafePath {
         path: env.clone(),
@@ -196,7 +197,7 @@ impl Prompt {
             Some(given) => {
                 // `.` means the current folder's name (venv 3.9+, bpo-38901).
                 let resolved = if given == "." {
-                    folder_name(&std::env::current_dir().map_err(Error::io("read", "."))?)
+                    folder_name(&std::env::current_dir().map_err(PathError::with("read", "."))?)
                 } else {
                     given.to_string()
                 };
@@ -628,5 +629,5 @@ fn set_mode(path: &Path, mode: u32) -> Result<(), Error> {
 /// An [`Error::Io`] whose message names the path once: fs-err and
 /// tempfile add it to their messages, ours already has it.
 fn io_error(action: &'static str, path: &Path, err: io::Error) -> Error {
-    Error::Io(crate::fs::PathError::new(action, path.to_path_buf(), err))
+    Error::Io(PathError::new(action, path.to_path_buf(), err))
 }

@@ -137,13 +137,6 @@ pub enum Error {
     },
 }
 
-impl Error {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
-        let path = path.into();
-        move |source| Self::Io(crate::fs::PathError::new(action, path, source))
-    }
-}
-
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {

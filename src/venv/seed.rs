@@ -122,8 +122,9 @@ pub fn upgrade_deps(
         let wheel = if let Some(cached) = file.sha256.as_deref().and_then(|sha| seeder.store.cached(sha)) {
             cached
         } else {
-            let downloads = crate::fs::Scratch::new_in(seeder.store.scratch_dir(), "download-")
-                .map_err(Error::io("create a folder in", seeder.store.scratch_dir()))?;
+            let downloads = crate::fs::Scratch::new_in(seeder.store.scratch_dir(), "download-").map_err(
+                crate::fs::PathError::with("create a folder in", seeder.store.scratch_dir()),
+            )?;
             printer.verbose(format!("downloading {}", file.url));
             let path = index.download(file, downloads.path())?;
             seeder.store.add(&path)?
