@@ -11,7 +11,7 @@ use std::time::Instant;
 use super::apply::{apply, install_target, lock_env};
 use super::report::Report;
 use super::state::select_for;
-use super::{EnvState, Error, LOCK_KEY, Plan, Reinstall, Selected, SyncSettings, pending};
+use super::{EnvState, Error, LOCK_KEY, Reinstall, Selected, SyncSettings, pending};
 use crate::cache::Cache;
 use crate::error::ExitStatus;
 use crate::fs::PathError;
@@ -24,7 +24,7 @@ use crate::lock::{self, Lock};
 use crate::printer::Printer;
 use crate::project::env::locate;
 use crate::project::interpreter::select_python;
-use crate::python::Discovery;
+use crate::python::{Discovery, InterpreterInfo};
 use crate::venv::{self, CreateOptions, InterpreterLink, OnExisting, Seed, Seeder};
 
 /// Makes the environment `settings` name hold exactly its lock's
@@ -73,11 +73,17 @@ pub fn sync(
     let mut report = Report::new(&env, lock_path, &lock_hash, settings.dry_run);
     if !env.join("pyvenv.cfg").is_file() {
         report.created = true;
+        let info = env_python(&env, &locked, &located.root, settings, cache, printer)?;
         if settings.dry_run {
+            // What a new environment would get: every package the lock
+            // selects for the Python it would be made with.
             printer.info(format!(" + virtual environment at `{}`", user_display(&env)));
-            return Ok(report.finish(&Plan::default(), started, settings.json, printer)?);
+            let selected = select_for(&locked, &info, &env, settings.lock_settings.no_build)?;
+            report.python = info.version_string();
+            let plan = super::plan(&[], &selected, &[], &[]);
+            return Ok(report.finish(&plan, started, settings.json, printer)?);
         }
-        create_env(&env, &locked, &located.root, settings, cache, offline, printer)?;
+        create_env(&env, &info, settings, cache, offline, printer)?;
     }
 
     // Step 3: one sync of this environment at a time.
@@ -242,24 +248,36 @@ fn ensure_fresh(
 /// another sync created it meanwhile, that environment is used.
 /// The environment `settings` (`-p`, `--link-mode`) ask for, made as
 /// `fenv create` would, once `locked` is known to fit its Python.
-fn create_env(
+/// The Python a new environment at `env` is made with, as `fenv create`
+/// chooses it. A lock that does not fit it (or names a package twice) is
+/// refused here, before there is an environment to leave behind.
+fn env_python(
     env: &Path,
     locked: &Lock,
     root: &Path,
     settings: &SyncSettings,
     cache: &Cache,
-    offline: bool,
     printer: &Printer,
-) -> Result<(), Error> {
+) -> Result<InterpreterInfo, Error> {
     let discovery = Discovery::from_env(cache, printer);
     let (found, _) =
         select_python(settings.python.as_deref(), root, &discovery).map_err(|source| Error::FindPython {
             env: env.to_path_buf(),
             source: Box::new(source),
         })?;
-    // A lock that does not fit this Python (or names a package twice) is
-    // refused before there is an environment to leave behind.
     select_for(locked, &found.info, env, settings.lock_settings.no_build)?;
+    Ok(found.info)
+}
+
+/// Creates the environment at `env` with `info`'s Python and pip.
+fn create_env(
+    env: &Path,
+    info: &InterpreterInfo,
+    settings: &SyncSettings,
+    cache: &Cache,
+    offline: bool,
+    printer: &Printer,
+) -> Result<(), Error> {
     let OpenedStore { store, .. } = &WheelStore::open(cache)?;
     let linker = Linker::new(settings.link_mode);
     let index = (!offline).then(IndexClient::from_env);
@@ -278,7 +296,7 @@ fn create_env(
         scm_ignore_files: true,
         relocatable: false,
     };
-    match venv::create(env, &found.info, &options, &seeder, printer) {
+    match venv::create(env, info, &options, &seeder, printer) {
         Ok(_) => {
             printer.info(format!("Created virtual environment at `{}`", user_display(env)));
             Ok(())

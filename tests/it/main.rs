@@ -19,6 +19,7 @@ mod layers;
 mod lock;
 mod lock_uv;
 mod metadata;
+mod outputs;
 mod parity;
 mod python;
 mod robust;
