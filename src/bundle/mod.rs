@@ -127,11 +127,14 @@ pub fn needs_shim(platform: Platform, form: &Form) -> bool {
     platform == Platform::Lambda && !matches!(form, Form::Lambda { .. })
 }
 
-/// `fenv_handler.py` for the function at `module` (from the zip's root).
-pub fn shim(module: &str) -> String {
+/// `fenv_handler.py` for the function at `module` (from the zip's root)
+/// serving `route` (`/api/users/[id]`, whose `id` it passes on).
+pub fn shim(module: &str, route: &str) -> String {
     // A JSON string is a valid Python string literal for any text.
-    let literal = serde_json::Value::String(module.to_string()).to_string();
-    SHIM_PY.replace("\"@MODULE@\"", &literal)
+    let literal = |text: &str| serde_json::Value::String(text.to_string()).to_string();
+    SHIM_PY
+        .replace("\"@MODULE@\"", &literal(module))
+        .replace("\"@ROUTE@\"", &literal(route))
 }
 
 /// The lock's packages for `target`; sdists are refused, since fenv
@@ -181,8 +184,9 @@ mod tests {
 
     #[test]
     fn the_shim_names_its_module() {
-        let text = shim("api/say \"hi\".py");
+        let text = shim("api/say \"hi\".py", "/api/say \"hi\"");
         assert!(text.contains(r#"MODULE = "api/say \"hi\".py""#), "{text}");
-        assert!(!text.contains("@MODULE@"));
+        assert!(text.contains(r#"ROUTE = "/api/say \"hi\"""#), "{text}");
+        assert!(!text.contains("@MODULE@") && !text.contains("@ROUTE@"));
     }
 }

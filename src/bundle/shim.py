@@ -12,9 +12,15 @@ into the result the event's source expects:
       {statusCode, headers, multiValueHeaders, body, isBase64Encoded}
   Application Load Balancer
       as 1.0, plus statusDescription; multiValueHeaders only when the
-      target group sends them, headers only otherwise (ALB reads one)
+      target group sends them, headers only otherwise: a repeated header
+      is joined with ", ", and each Set-Cookie gets a name in another
+      letter case (ALB passes each on; names are case-insensitive)
 
 Bodies that are not text travel base64-encoded, as the sources require.
+Any other event (S3, SQS, …) is an error, so the source retries it or
+sends it to its dead-letter queue instead of counting it as handled.
+The function is loaded once a container, and an ASGI app's lifespan
+starts then: later invocations reuse its event loop and its state.
 """
 
 import base64
@@ -37,28 +43,53 @@ if _HERE not in sys.path:
 
 import fenv_runtime  # noqa: E402
 
-# The function's module, from the zip's root; filled in by `fenv bundle`.
+# The function's module, from the zip's root, and the route it serves;
+# filled in by `fenv bundle`.
 MODULE = "@MODULE@"
+ROUTE = "@ROUTE@"
 
 _form, _callable = fenv_runtime.detect(
     fenv_runtime.load(os.path.join(_HERE, MODULE), "fenv_function")
 )
+fenv_runtime.start(_form, _callable)
 
 
 def handler(event, context):
     """The Lambda entry point: one event in, one proxy result out."""
     kind = _kind(event)
     request = _request(event, kind)
+    params = fenv_runtime.route_params(ROUTE, request["path"]) or {}
+    request["params"] = params
+    request["query"] = fenv_runtime.query_with(request["query"], params)
     response = fenv_runtime.call(_form, _callable, request)
     return _result(response, event, kind)
 
 
 def _kind(event):
-    if event.get("version") == "2.0":
+    if not isinstance(event, dict):
+        raise TypeError("fenv_handler: the event is not an HTTP request (it is not an object)")
+    context = event.get("requestContext") or {}
+    if event.get("version") == "2.0" and "http" in context:
         return "v2"
-    if "elb" in (event.get("requestContext") or {}):
+    if "elb" in context:
         return "alb"
-    return "v1"
+    if "httpMethod" in event:
+        return "v1"
+    raise TypeError(
+        "fenv_handler: the event is not an HTTP request from API Gateway, a function URL or "
+        "an ALB (it looks like %s); this function answers HTTP requests only" % _source(event)
+    )
+
+
+def _source(event):
+    """What sent a non-HTTP event, for the error."""
+    records = event.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], dict):
+        first = records[0]
+        return "an event from %s" % (first.get("eventSource") or first.get("EventSource") or "an unknown source")
+    if "source" in event and "detail-type" in event:
+        return "an EventBridge event"
+    return "an event with the keys %s" % ", ".join(sorted(event)[:6])
 
 
 def _request(event, kind):
@@ -110,9 +141,6 @@ def _query(event, encoded):
     return "&".join("%s=%s" % (quote(k, safe=""), quote(v, safe="")) for k, v in pairs)
 
 
-_TEXT = ("text/", "application/json", "application/xml", "application/javascript")
-
-
 def _body(response):
     """(body, isBase64Encoded): text as is, anything else base64."""
     body = response.get("body") or b""
@@ -120,13 +148,25 @@ def _body(response):
     for name, value in response.get("headers", []):
         if name.lower() == "content-type":
             content_type = value.lower()
-    texty = not content_type or content_type.startswith(_TEXT) or "+json" in content_type or "+xml" in content_type
-    if texty:
+    if fenv_runtime.is_text(content_type):
         try:
             return body.decode("utf-8"), False
         except UnicodeDecodeError:
             pass
     return base64.b64encode(body).decode("ascii"), True
+
+
+def _casings(name):
+    """`name` in every letter case, the given one first: distinct keys
+    for one header, which a single-value result can carry only this way."""
+    if not name:
+        yield ""
+        return
+    first, rest = name[0], name[1:]
+    variants = [first] if first.lower() == first.upper() else [first, first.swapcase()]
+    for variant in variants:
+        for tail in _casings(rest):
+            yield variant + tail
 
 
 def _result(response, event, kind):
@@ -151,8 +191,13 @@ def _result(response, event, kind):
     single = {}
     multi = {}
     for name, value in pairs:
-        single[name] = value
         multi.setdefault(name, []).append(value)
+    for name, values in multi.items():
+        if name.lower() == "set-cookie":
+            for cased, value in zip(_casings(name), values):
+                single[cased] = value
+        else:
+            single[name] = ", ".join(values)
     if kind == "alb":
         phrase = ""
         if HTTPStatus is not None:

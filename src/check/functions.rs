@@ -16,8 +16,9 @@ use crate::functions::import_time::ImportTime;
 use crate::functions::{Form, Function};
 use crate::project::manifest::targets::TargetSpec;
 
-/// No handler, a handler class the runtime refuses, and a Lambda-style
-/// handler where Vercel would have to call it.
+/// No handler (a note: the module is skipped, as on Vercel), a handler
+/// class the runtime refuses, and a Lambda-style handler where Vercel
+/// would have to call it.
 pub fn handlers(functions: &[Function], targets: &[TargetSpec]) -> Vec<Finding> {
     let vercel = targets.iter().any(|t| matches!(t, TargetSpec::Vercel { .. }));
     let mut findings = Vec::new();
@@ -37,7 +38,7 @@ pub fn handlers(functions: &[Function], targets: &[TargetSpec]) -> Vec<Finding> 
                 Finding::new(
                     Rule::FunctionNoHandler,
                     format!(
-                        "{at}: no handler: define `handler` (a BaseHTTPRequestHandler subclass), `app` (WSGI or ASGI), `application` (WSGI), or `def handler(event, context)` for Lambda"
+                        "{at}: no handler, so it is no function (Vercel skips it too); to make it one, define `handler` (a BaseHTTPRequestHandler subclass), `app` (WSGI or ASGI), `application` (WSGI), or `def handler(event, context)` for Lambda"
                     ),
                 )
                 .package(&function.name),

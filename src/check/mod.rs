@@ -148,7 +148,7 @@ impl Rule {
     pub fn severity(self) -> Severity {
         match self {
             Self::PackageExtra | Self::LockIncomplete => Severity::Warning,
-            Self::ImportTime => Severity::Info,
+            Self::ImportTime | Self::FunctionNoHandler => Severity::Info,
             _ => Severity::Error,
         }
     }

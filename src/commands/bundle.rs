@@ -80,7 +80,15 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
     let all = functions::discover(manifest)?;
     let chosen: Vec<Function> = match &settings.function {
         Some(name) => vec![functions::find(&all, name)?.clone()],
-        None => all,
+        None => {
+            for skipped in all.iter().filter(|f| f.form.is_none()) {
+                printer.info(format!(
+                    "Skipped `{}`: it has no handler, so it is no function",
+                    skipped.relative
+                ));
+            }
+            functions::served(all)
+        }
     };
     if chosen.is_empty() {
         return Err(bundle::Error::NoFunctions.into());
@@ -185,7 +193,7 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
             ));
             generated.push((
                 format!("{}.py", bundle::SHIM_MODULE),
-                bundle::shim(&function.relative).into_bytes(),
+                bundle::shim(&function.relative, &function.route.to_string()).into_bytes(),
             ));
         }
         let code = Code {

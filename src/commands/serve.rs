@@ -20,7 +20,9 @@ pub fn serve(host: &str, port: u16, env: Option<&Path>, printer: &Printer) -> Re
     let manifest = located
         .manifest
         .context("`fenv serve` needs a project (a `pyproject.toml` or `fenv.toml`)")?;
-    let functions = crate::functions::discover(&manifest).context("failed to find the functions")?;
+    let functions = crate::functions::served(
+        crate::functions::discover(&manifest).context("failed to find the functions")?,
+    );
 
     if !env.join("pyvenv.cfg").is_file() {
         return Err(Error::MissingEnvironment { path: env }.into());

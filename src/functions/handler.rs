@@ -1,12 +1,17 @@
 //! Finding a function's handler without importing it: a scan of the
-//! module's top-level statements, the names Vercel's runtime looks up.
+//! module's top-level statements, as Vercel's builder makes it
+//! (`findAppOrHandler` in `@vercel/python-analysis`).
 //!
-//! In the order the runtime tries them: `handler` (or `Handler`), a class
-//! deriving from `BaseHTTPRequestHandler`; `app`, a WSGI or ASGI callable
-//! (which of the two is known only at run time); `application`, WSGI; and
-//! for Lambda a `def handler(event, context)` or `def lambda_handler`.
-//! The scan reads logical lines at column 0, outside strings and
-//! brackets: definitions, assignments and imports that bind those names.
+//! The first top-level statement that binds `app` or `application` (an
+//! assignment, an annotated assignment, a `def`, a `from … import`), or
+//! defines a class named `handler` in any letter case, is the handler: a
+//! class is served as a `BaseHTTPRequestHandler` (its bases are checked
+//! when it is imported, so `class handler(MyBase)` is accepted here), `app`
+//! and `application` as WSGI or ASGI (known only at run time). Only when
+//! none is found, a `def handler(event, context)` or `def lambda_handler`
+//! is a native Lambda handler, which Vercel does not call. A file with
+//! none of them is no function: Vercel skips it. The scan reads logical
+//! lines at column 0, outside strings and brackets.
 
 use serde::Serialize;
 
@@ -41,67 +46,48 @@ impl Form {
 pub struct Scan {
     /// The handler the runtime would use, and its 1-based line.
     pub handler: Option<(Form, usize)>,
-    /// A class named `handler` that does not derive from
-    /// `BaseHTTPRequestHandler`, which Vercel's runtime refuses.
+    /// A class named `handler` with no base at all (or only `object`),
+    /// which Vercel's runtime refuses when it imports it.
     pub bad_handler_class: Option<usize>,
 }
 
 /// Scans Python source for the handler forms.
 pub fn scan(source: &str) -> Scan {
-    let mut http = None;
-    let mut app = None;
-    let mut application = None;
+    let mut handler = None;
     let mut lambda = None;
     let mut bad_handler_class = None;
     for (line, statement) in top_level_statements(source) {
         let statement = statement.trim_end();
-        if let Some((name, bases)) = class_header(statement) {
-            if name == "handler" || name == "Handler" {
-                if bases.split(',').any(|b| {
-                    b.trim()
-                        .rsplit('.')
-                        .next()
-                        .is_some_and(|b| b.ends_with("HTTPRequestHandler"))
-                }) {
-                    http.get_or_insert(line);
-                } else {
-                    bad_handler_class.get_or_insert(line);
-                }
+        let form = if let Some((name, bases)) = class_header(statement) {
+            let plain = bases.split(',').all(|b| matches!(b.trim(), "" | "object"));
+            if name.eq_ignore_ascii_case("handler") && plain {
+                bad_handler_class.get_or_insert(line);
             }
-            bind(&name, line, &mut app, &mut application);
-            continue;
-        }
-        if let Some(name) = def_name(statement) {
+            name.eq_ignore_ascii_case("handler").then_some(Form::Http)
+        } else if let Some(name) = def_name(statement) {
             if name == "handler" || name == "lambda_handler" {
                 lambda.get_or_insert((name.clone(), line));
             }
-            bind(&name, line, &mut app, &mut application);
-            continue;
-        }
-        for name in bound_names(statement) {
-            bind(&name, line, &mut app, &mut application);
+            app_form(&name)
+        } else {
+            bound_names(statement).iter().find_map(|name| app_form(name))
+        };
+        if let Some(form) = form {
+            handler.get_or_insert((form, line));
         }
     }
-    let handler = http
-        .map(|line| (Form::Http, line))
-        .or_else(|| app.map(|line| (Form::App, line)))
-        .or_else(|| application.map(|line| (Form::Application, line)))
-        .or_else(|| lambda.map(|(function, line)| (Form::Lambda { function }, line)));
+    let handler = handler.or_else(|| lambda.map(|(function, line)| (Form::Lambda { function }, line)));
     Scan {
+        bad_handler_class: bad_handler_class.filter(|_| matches!(handler, Some((Form::Http, _)))),
         handler,
-        bad_handler_class: if http.is_none() { bad_handler_class } else { None },
     }
 }
 
-fn bind(name: &str, line: usize, app: &mut Option<usize>, application: &mut Option<usize>) {
+fn app_form(name: &str) -> Option<Form> {
     match name {
-        "app" => {
-            app.get_or_insert(line);
-        }
-        "application" => {
-            application.get_or_insert(line);
-        }
-        _ => {}
+        "app" => Some(Form::App),
+        "application" => Some(Form::Application),
+        _ => None,
     }
 }
 
@@ -135,7 +121,7 @@ fn def_name(statement: &str) -> Option<String> {
 }
 
 /// Names an assignment or import binds: `app = …`, `app: T = …`,
-/// `app = application = …`, `from m import a as app, b`, `import m as app`.
+/// `app = application = …`, `from m import a as app, b`.
 fn bound_names(statement: &str) -> Vec<String> {
     let mut names = Vec::new();
     if let Some(rest) = statement.strip_prefix("from ") {
@@ -149,12 +135,8 @@ fn bound_names(statement: &str) -> Vec<String> {
         }
         return names;
     }
-    if let Some(rest) = statement.strip_prefix("import ") {
-        for item in rest.split(',') {
-            if let Some((_, alias)) = item.rsplit_once(" as ") {
-                names.push(alias.trim().to_string());
-            }
-        }
+    // `import m as app` is not counted, as Vercel's scan does not.
+    if statement.starts_with("import ") {
         return names;
     }
     // Targets of `=` (not `==`, `<=`, …), left of the last assignment.
@@ -373,9 +355,29 @@ mod tests {
     }
 
     #[test]
-    fn a_handler_class_without_the_base_is_reported() {
+    fn a_handler_class_without_a_base_is_reported() {
         let scan = scan("class handler:\n    pass\n");
-        assert_eq!(scan.handler, None);
+        assert_eq!(scan.handler, Some((Form::Http, 1)));
         assert_eq!(scan.bad_handler_class, Some(1));
+    }
+
+    #[test]
+    fn the_first_of_app_and_handler_wins_as_on_vercel() {
+        let both =
+            "from api._base import JSONHandler\n\nclass handler(JSONHandler):\n    pass\n\napp = make()\n";
+        assert_eq!(scan(both).handler, Some((Form::Http, 3)));
+        assert_eq!(scan(both).bad_handler_class, None);
+        let app_first = "app = make()\n\nclass Handler(BaseHTTPRequestHandler):\n    pass\n";
+        assert_eq!(scan(app_first).handler, Some((Form::App, 1)));
+        assert_eq!(
+            scan("class HANDLER(Base):\n    pass\n").handler,
+            Some((Form::Http, 1))
+        );
+        // Vercel does not count a plain import, nor a Lambda function.
+        assert_eq!(scan("import server as app\n").handler, None);
+        assert_eq!(
+            scan("app = 1\ndef handler(event, context):\n    pass\n").handler,
+            Some((Form::App, 1))
+        );
     }
 }

@@ -17,10 +17,11 @@ pub struct ImportTime {
 }
 
 /// The loader: runs the module as the runtime (`runtime.py`'s `load`)
-/// would, its folder first on `sys.path`, timing only that.
-const PROBE: &str = "import importlib.util, os, sys, time\n\
+/// would, with the project root (the working folder, `-c`'s first
+/// `sys.path` entry) and not the module's folder on `sys.path`, timing
+/// only that.
+const PROBE: &str = "import importlib.util, sys, time\n\
 path, name = sys.argv[1], sys.argv[2]\n\
-sys.path.insert(0, os.path.dirname(os.path.abspath(path)))\n\
 sys.stderr.write('fenv-import-start\\n')\n\
 sys.stderr.flush()\n\
 start = time.perf_counter()\n\

@@ -118,6 +118,9 @@ pub fn functions_dir(manifest: &Manifest) -> PathBuf {
 
 /// Every function of the project, sorted by route (static routes first),
 /// so dispatch and output are stable.
+///
+/// A module without a handler is listed too (for `fenv check` to note);
+/// [`served`] leaves it out, as Vercel's builder does.
 pub fn discover(manifest: &Manifest) -> Result<Vec<Function>, Error> {
     let root = &manifest.root;
     let dir = functions_dir(manifest);
@@ -227,4 +230,13 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// The functions a platform serves: those with a handler. Vercel's builder
+/// skips a `.py` under `api/` that defines none (a helper module), and so
+/// do `fenv serve` and `fenv bundle --all`.
+pub fn served(all: Vec<Function>) -> Vec<Function> {
+    all.into_iter()
+        .filter(|function| function.form.is_some())
+        .collect()
 }

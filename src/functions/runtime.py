@@ -5,13 +5,22 @@ Stdlib only, Python 3.7+. `fenv serve` runs it in each worker process, and
 function behaves the same locally and deployed.
 
 A request is a dict: {"method": "GET", "path": "/api/x", "query": "a=1",
-"headers": [[name, value], ...], "body": bytes}. A response is a dict:
-{"status": 200, "headers": [[name, value], ...], "body": bytes}.
+"headers": [[name, value], ...], "body": bytes, "params": {name: value}}
+(`params`: what the route's `[name]` segments bound, already in `query`
+as Vercel passes them). A response is a dict: {"status": 200, "headers":
+[[name, value], ...], "body": bytes}.
 
-The forms, tried in Vercel's order:
-  http    a `handler` (or `Handler`) class deriving from BaseHTTPRequestHandler
-  asgi    `app`, when it (or its __call__) is a coroutine function
-  wsgi    `app` otherwise, or `application`
+As on the platforms, a process loads one function and answers many
+requests: ASGI apps run on one event loop that lives as long as the
+process, with lifespan startup before the first request (`start`) and
+shutdown at the end (`stop`); the project root, not the function's
+folder, is on `sys.path`, so `api/uuid.py` shadows nothing.
+
+The forms (`detect` picks the first the module binds, as Vercel does):
+  http    a class named `handler` (any case) deriving from BaseHTTPRequestHandler
+  asgi    `app` or `application`, when it (or its __call__) is a coroutine
+          function, or has an `.asgi` callable
+  wsgi    `app` or `application` otherwise
   lambda  `handler(event, context)` or `lambda_handler(event, context)`,
           given an API Gateway v2 (HTTP API) event
 """
@@ -21,17 +30,22 @@ import base64
 import importlib.util
 import inspect
 import io
-import os
+import json
 import sys
 from http.server import BaseHTTPRequestHandler
 
+try:
+    from urllib.parse import parse_qsl, quote
+except ImportError:  # pragma: no cover
+    from urllib import quote
+
+    from urlparse import parse_qsl
+
 
 def load(path, name):
-    """Imports the module at `path` under `name`, as a fresh module, with
-    its folder first on sys.path so its helpers (`_shared.py`) import."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
+    """Imports the module at `path` under `name`, as a fresh module, the
+    way Vercel's runtime does: by file, with nothing added to sys.path
+    (the caller puts the project root there, as the platforms do)."""
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -40,22 +54,24 @@ def load(path, name):
 
 
 def detect(module, lambda_function=None):
-    """The form and the callable: ("http" | "asgi" | "wsgi" | "lambda", obj)."""
+    """The form and the callable: ("http" | "asgi" | "wsgi" | "lambda", obj).
+
+    As Vercel's builder picks the entrypoint: the first top-level name,
+    in the order the module bound them, that is `app`, `application` or
+    a class named `handler` in any letter case. Only without one is a
+    Lambda `handler(event, context)` (or `lambda_handler`) taken.
+    """
     if lambda_function:
         return "lambda", getattr(module, lambda_function)
-    for name in ("handler", "Handler"):
-        obj = getattr(module, name, None)
-        if inspect.isclass(obj) and issubclass(obj, BaseHTTPRequestHandler):
-            return "http", obj
-    app = getattr(module, "app", None)
-    if app is not None:
-        is_async = inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(
-            getattr(app, "__call__", None)
-        )
-        return ("asgi" if is_async else "wsgi"), app
-    application = getattr(module, "application", None)
-    if application is not None:
-        return "wsgi", application
+    for name, obj in list(vars(module).items()):
+        if name in ("app", "application"):
+            if callable(getattr(obj, "asgi", None)):
+                return "asgi", obj.asgi
+            return _app_form(obj), obj
+        if name.lower() == "handler" and inspect.isclass(obj):
+            if issubclass(obj, BaseHTTPRequestHandler):
+                return "http", obj
+            raise TypeError("`%s` must derive from http.server.BaseHTTPRequestHandler" % name)
     for name in ("handler", "lambda_handler"):
         obj = getattr(module, name, None)
         if inspect.isfunction(obj):
@@ -64,6 +80,55 @@ def detect(module, lambda_function=None):
         "no handler: define a `handler` class deriving from BaseHTTPRequestHandler, "
         "an `app` (WSGI or ASGI), an `application` (WSGI), or `handler(event, context)`"
     )
+
+
+def _app_form(app):
+    """"asgi" or "wsgi", as Vercel's runtime tells them: an async
+    callable is ASGI."""
+    is_async = inspect.iscoroutinefunction(app) or inspect.iscoroutinefunction(
+        getattr(app, "__call__", None)
+    )
+    return "asgi" if is_async else "wsgi"
+
+
+def route_params(route, path):
+    """What `route` (`/api/users/[id]`) binds in `path`, or None when it
+    does not serve it (the rule of fenv's router, `route.rs`)."""
+    want = [p for p in route.strip("/").split("/") if p]
+    got = [p for p in path.strip("/").split("/") if p]
+    if len(want) != len(got):
+        return None
+    params = {}
+    for segment, part in zip(want, got):
+        if segment.startswith("[") and segment.endswith("]") and len(segment) > 2:
+            params[segment[1:-1]] = part
+        elif segment != part:
+            return None
+    return params
+
+
+def query_with(query, params):
+    """`query` with `params` appended, as Vercel passes path parameters;
+    a value cannot add parameters of its own."""
+    extra = "&".join(
+        "%s=%s" % (quote(k, safe=""), quote(v, safe="%")) for k, v in sorted(params.items())
+    )
+    if not extra:
+        return query
+    return query + "&" + extra if query else extra
+
+
+def start(form, obj):
+    """Readies `obj` for its first request: ASGI lifespan startup. Raises
+    when the app reports that startup failed."""
+    if form == "asgi":
+        _Lifespan.start(obj)
+
+
+def stop(form):
+    """ASGI lifespan shutdown, when startup ran; at the end of the process."""
+    if form == "asgi":
+        _Lifespan.stop()
 
 
 def call(form, obj, request):
@@ -135,9 +200,9 @@ def _call_wsgi(app, request):
         "SERVER_NAME": "localhost",
         "SERVER_PORT": "80",
         "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
+        "REMOTE_ADDR": _forwarded(request, "x-forwarded-for") or _forwarded(request, "x-real-ip") or "127.0.0.1",
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
+        "wsgi.url_scheme": _forwarded(request, "x-forwarded-proto") or "http",
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": False,
@@ -179,14 +244,97 @@ def _call_wsgi(app, request):
     }
 
 
+def _loop():
+    """The process's one event loop: a module-level client or pool made
+    on the first request still works on the next one."""
+    global _LOOP
+    if _LOOP is None or _LOOP.is_closed():
+        _LOOP = asyncio.new_event_loop()
+        asyncio.set_event_loop(_LOOP)
+    return _LOOP
+
+
+_LOOP = None
+
+
+class _Lifespan:
+    """The ASGI lifespan protocol, as uvicorn's `lifespan="auto"` runs it:
+    an app that raises before answering startup does not speak it, and is
+    served without it; one that answers `lifespan.startup.failed` is not
+    served at all."""
+
+    state = {}
+    _task = None
+    _inbox = None
+    _outbox = None
+
+    @classmethod
+    def start(cls, app):
+        loop = _loop()
+        cls._inbox = asyncio.Queue()
+        cls._outbox = asyncio.Queue()
+        scope = {
+            "type": "lifespan",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "state": cls.state,
+        }
+
+        async def receive():
+            return await cls._inbox.get()
+
+        async def send(message):
+            await cls._outbox.put(message)
+
+        async def run():
+            try:
+                await app(scope, receive, send)
+            except BaseException as err:  # not speaking lifespan
+                await cls._outbox.put({"type": "fenv.lifespan.raised", "error": err})
+
+        async def startup():
+            cls._task = loop.create_task(run())
+            await cls._inbox.put({"type": "lifespan.startup"})
+            return await cls._outbox.get()
+
+        answer = loop.run_until_complete(startup())
+        kind = answer.get("type")
+        if kind == "lifespan.startup.failed":
+            raise RuntimeError("ASGI lifespan startup failed: %s" % (answer.get("message") or "no message"))
+        if kind != "lifespan.startup.complete":
+            cls._task = None  # the app has no lifespan; serve it without
+
+    @classmethod
+    def stop(cls):
+        if cls._task is None:
+            return
+        loop = _loop()
+
+        async def shutdown():
+            await cls._inbox.put({"type": "lifespan.shutdown"})
+            return await cls._outbox.get()
+
+        answer = loop.run_until_complete(shutdown())
+        cls._task = None
+        if answer.get("type") == "lifespan.shutdown.failed":
+            sys.stderr.write("ASGI lifespan shutdown failed: %s\n" % (answer.get("message") or "no message"))
+
+
+def _forwarded(request, name):
+    for key, value in request.get("headers", []):
+        if key.lower() == name:
+            return value.split(",")[0].strip()
+    return None
+
+
 def _call_asgi(app, request):
     body = request.get("body") or b""
+    client = _forwarded(request, "x-forwarded-for") or "127.0.0.1"
     scope = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
         "http_version": "1.1",
         "method": request["method"],
-        "scheme": "http",
+        "scheme": _forwarded(request, "x-forwarded-proto") or "http",
         "path": request["path"],
         "raw_path": request["path"].encode("utf-8"),
         "query_string": (request.get("query") or "").encode("latin-1"),
@@ -195,8 +343,10 @@ def _call_asgi(app, request):
             (name.lower().encode("latin-1"), value.encode("latin-1"))
             for name, value in request.get("headers", [])
         ],
-        "client": ("127.0.0.1", 0),
+        "client": (client, 0),
         "server": ("localhost", 80),
+        # Each request sees a shallow copy of what lifespan startup set.
+        "state": dict(_Lifespan.state),
     }
     messages = [{"type": "http.request", "body": body, "more_body": False}]
     response = {"status": 500, "headers": [], "body": b""}
@@ -216,13 +366,31 @@ def _call_asgi(app, request):
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
 
-    asyncio.run(app(scope, receive, send))
+    _loop().run_until_complete(app(scope, receive, send))
     response["body"] = b"".join(chunks)
     return response
 
 
+_TEXT = ("text/", "application/json", "application/xml", "application/javascript",
+         "application/x-www-form-urlencoded")
+
+
+def is_text(content_type):
+    """Whether a body of `content_type` travels as text in API Gateway's
+    events and results; anything else travels base64-encoded."""
+    content_type = (content_type or "").lower()
+    return (
+        not content_type
+        or content_type.startswith(_TEXT)
+        or "+json" in content_type
+        or "+xml" in content_type
+    )
+
+
 def request_to_event(request):
-    """An API Gateway v2 (HTTP API, Function URL) event for `request`."""
+    """An API Gateway v2 (HTTP API, payload 2.0) event for `request`,
+    shaped as `sam local generate-event apigateway http-api-proxy` makes
+    one: text bodies as text, base64 only for binary content."""
     body = request.get("body") or b""
     headers = {}
     cookies = []
@@ -232,34 +400,60 @@ def request_to_event(request):
             continue
         key = name.lower()
         headers[key] = headers[key] + "," + value if key in headers else value
+    query = request.get("query") or ""
+    parameters = {}
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        parameters[key] = parameters[key] + "," + value if key in parameters else value
+    method = request["method"]
+    path = request["path"]
     event = {
         "version": "2.0",
         "routeKey": "$default",
-        "rawPath": request["path"],
-        "rawQueryString": request.get("query") or "",
+        "rawPath": path,
+        "rawQueryString": query,
         "headers": headers,
         "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "fenv-local",
+            "domainName": headers.get("host", "localhost"),
+            "domainPrefix": headers.get("host", "localhost").split(".")[0],
             "http": {
-                "method": request["method"],
-                "path": request["path"],
+                "method": method,
+                "path": path,
                 "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-            }
+                "sourceIp": _forwarded(request, "x-forwarded-for") or "127.0.0.1",
+                "userAgent": headers.get("user-agent", ""),
+            },
+            "requestId": "fenv-local",
+            "routeKey": "$default",
+            "stage": "$default",
         },
-        "isBase64Encoded": bool(body),
+        "isBase64Encoded": False,
     }
     if cookies:
         event["cookies"] = cookies
+    if parameters:
+        event["queryStringParameters"] = parameters
+    if request.get("params"):
+        event["pathParameters"] = dict(request["params"])
     if body:
-        event["body"] = base64.b64encode(body).decode("ascii")
+        text = None
+        if is_text(headers.get("content-type")):
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+        if text is None:
+            event["body"] = base64.b64encode(body).decode("ascii")
+            event["isBase64Encoded"] = True
+        else:
+            event["body"] = text
     return event
 
 
 def result_to_response(result):
     """A Lambda proxy result (a dict, or a plain value) as a response."""
     if not isinstance(result, dict) or "statusCode" not in result:
-        import json
-
         return {
             "status": 200,
             "headers": [["content-type", "application/json"]],

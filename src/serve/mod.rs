@@ -290,10 +290,9 @@ fn respond(request: &http::Request, shared: &Shared) -> Answer {
         return answer;
     };
     let function = &shared.functions[found.function];
-    let query = router::query_with(&request.query, &found.params);
     let printer = &shared.printer;
     let module = &function.relative;
-    match shared.pool.call(found.function, function, request, &query) {
+    match shared.pool.call(found.function, function, request, &found.params) {
         Outcome::Answer {
             status,
             headers,

@@ -31,12 +31,22 @@ impl Router {
     }
 
     /// The function serving `path` (percent-encoded, without the query).
+    /// As on Vercel, a function is served by its file's name too:
+    /// `/api/hello.py` as `/api/hello`, `/api/index` as `/api`.
     pub fn route(&self, functions: &[Function], path: &str) -> Option<Match> {
-        self.order.iter().find_map(|&i| {
-            functions[i]
-                .route
-                .matches(path)
-                .map(|params| Match { function: i, params })
+        let find = |path: &str| {
+            self.order.iter().find_map(|&i| {
+                functions[i]
+                    .route
+                    .matches(path)
+                    .map(|params| Match { function: i, params })
+            })
+        };
+        find(path).or_else(|| {
+            let trimmed = path.trim_end_matches('/');
+            let by_name = trimmed.strip_suffix(".py").unwrap_or(trimmed);
+            let by_name = by_name.strip_suffix("/index").unwrap_or(by_name);
+            (by_name != trimmed).then(|| find(by_name)).flatten()
         })
     }
 }
@@ -127,6 +137,7 @@ mod tests {
             function("api/users/[id].py"),
             function("api/users/me.py"),
             function("api/index.py"),
+            function("api/hello.py"),
         ];
         let router = Router::new(&functions);
         assert_eq!(
@@ -136,6 +147,15 @@ mod tests {
         let found = router.route(&functions, "/api/users/42").unwrap();
         assert_eq!(found.function, 0);
         assert_eq!(query_with("x=1", &found.params), "x=1&id=42");
+        // A function is served by its file's name too, as on Vercel.
+        for (path, route) in [
+            ("/api/hello.py", "/api/hello"),
+            ("/api/index", "/api"),
+            ("/api/index.py", "/api"),
+        ] {
+            let found = router.route(&functions, path).unwrap_or_else(|| panic!("{path}"));
+            assert_eq!(functions[found.function].route.to_string(), route, "{path}");
+        }
         assert_eq!(router.route(&functions, "/api").map(|m| m.function), Some(2));
         assert_eq!(router.route(&functions, "/api/").map(|m| m.function), Some(2));
         assert_eq!(router.route(&functions, "/api/nope"), None);

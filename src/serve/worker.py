@@ -7,7 +7,7 @@ the working directory, as Vercel runs functions.
 Frames: a 4-byte big-endian length, then UTF-8 JSON. The worker first
 sends {"ready": true, "form": F, "import_us": N} or {"ready": false,
 "error": TRACEBACK} (and exits); then, for each request frame {"method",
-"path", "query", "headers", "body": base64}, one answer {"status",
+"path", "query", "headers", "body": base64, "params"}, one answer {"status",
 "headers", "body": base64} or {"error": TRACEBACK}. End of input (the
 server closed the pipe, or died) ends the worker.
 """
@@ -88,11 +88,17 @@ def main():
         # fenv serve logs every request itself; the handler's own access
         # line would repeat it. A handler's own log_message is kept.
         obj = type(obj.__name__, (obj,), {"log_message": lambda self, *args: None})
+    try:
+        fenv_runtime.start(form, obj)
+    except BaseException:
+        send(frames_out, {"ready": False, "error": format_error(ours)})
+        return 1
     send(frames_out, {"ready": True, "form": form, "import_us": import_us})
 
     while True:
         request = receive(frames_in)
         if request is None:
+            fenv_runtime.stop(form)
             return 0
         request["body"] = base64.b64decode(request["body"])
         try:

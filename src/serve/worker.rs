@@ -8,6 +8,7 @@
 //! JSON on its stdin and stdout (see `worker.py`). A worker exits when its
 //! stdin closes, so none outlives the server, even one killed by SIGKILL.
 
+use std::collections::BTreeMap;
 use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -115,6 +116,7 @@ struct RequestFrame<'a> {
     query: &'a str,
     headers: &'a [(String, String)],
     body: String,
+    params: &'a BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -161,9 +163,16 @@ impl Pool {
         })
     }
 
-    /// Sends `request` (with `query` in place of its own) to the worker of
-    /// `function`, the `index`-th, starting or restarting it first.
-    pub fn call(&self, index: usize, function: &Function, request: &Request, query: &str) -> Outcome {
+    /// Sends `request`, with what its route bound (`params`, also added
+    /// to its query, as Vercel passes them), to the worker of `function`,
+    /// the `index`-th, starting or restarting it first.
+    pub fn call(
+        &self,
+        index: usize,
+        function: &Function,
+        request: &Request,
+        params: &BTreeMap<String, String>,
+    ) -> Outcome {
         let Some(slot) = self.slots.get(index) else {
             return Outcome::Unavailable {
                 reason: "no such function".into(),
@@ -190,7 +199,7 @@ impl Pool {
                 reason: "the worker did not start".into(),
             };
         };
-        if let Ok(answer) = exchange(worker, request, query) {
+        if let Ok(answer) = exchange(worker, request, params) {
             match answer.error {
                 Some(traceback) => Outcome::Raised {
                     traceback,
@@ -323,13 +332,18 @@ impl Pool {
 }
 
 /// Sends one request and reads its answer.
-fn exchange(worker: &mut Worker, request: &Request, query: &str) -> std::io::Result<AnswerFrame> {
+fn exchange(
+    worker: &mut Worker,
+    request: &Request,
+    params: &BTreeMap<String, String>,
+) -> std::io::Result<AnswerFrame> {
     let frame = RequestFrame {
         method: &request.method,
         path: &request.path,
-        query,
+        query: &super::router::query_with(&request.query, params),
         headers: &request.headers,
         body: BASE64.encode(&request.body),
+        params,
     };
     let data = serde_json::to_vec(&frame).map_err(std::io::Error::other)?;
     write_frame(&mut worker.stdin, &data)?;

@@ -697,3 +697,115 @@ fn a_vercel_bundle_has_no_shim_and_vercels_limit() {
     assert!(names.contains(&"api/hello.py".to_string()), "{names:?}");
     assert!(!names.iter().any(|n| n.starts_with("fenv_")), "{names:?}");
 }
+
+/// `fenv_handler.handler(event)` run in `dir`: its exit code and what it
+/// wrote to stderr (the shim raising, as the Lambda runtime would show).
+fn shim_fails(project: &Project, dir: &Path, event: &Value) -> String {
+    let code = "import json, sys\nimport fenv_handler\nfenv_handler.handler(json.loads(sys.argv[1]), None)";
+    let output = run(Command::new(&project.host_python)
+        .current_dir(dir)
+        .env_remove("PYTHONPATH")
+        .args(["-B", "-c", code])
+        .arg(event.to_string()));
+    assert_eq!(output.status.code(), Some(1), "the shim must raise");
+    String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn the_shim_runs_functions_as_the_platforms_do() {
+    let Some(project) = Project::locked() else { return };
+    // A function named like a standard module shadows nothing: the
+    // project root is on sys.path, not `api/`.
+    project.ctx.write(
+        "api/uuid.py",
+        "import json\nimport uuid\n\n\
+         def app(environ, start_response):\n    \
+             start_response('200 OK', [('Content-Type', 'application/json')])\n    \
+             return [json.dumps({'len': len(str(uuid.uuid4()))}).encode()]\n",
+    );
+    // A handler class deriving from the project's own base, as Vercel allows.
+    project.ctx.write(
+        "api/_base.py",
+        "from http.server import BaseHTTPRequestHandler\n\n\
+         class JSONHandler(BaseHTTPRequestHandler):\n    \
+             def reply(self, text):\n        \
+                 self.send_response(200)\n        \
+                 self.send_header('Content-Type', 'text/plain')\n        \
+                 self.end_headers()\n        \
+                 self.wfile.write(text.encode())\n",
+    );
+    project.ctx.write(
+        "api/users/[id].py",
+        "from api._base import JSONHandler\n\n\
+         class handler(JSONHandler):\n    \
+             def do_GET(self):\n        \
+                 self.reply(self.path)\n",
+    );
+    // A module without a handler is no function, as on Vercel.
+    project.ctx.write("api/utils.py", "X = 1\n");
+    let stderr = project.bundle_ok(&[]);
+    assert!(
+        stderr.contains("Skipped `api/utils.py`: it has no handler, so it is no function\n"),
+        "{stderr}"
+    );
+    assert!(!project.ctx.path("dist/lambda/utils.zip").exists());
+
+    let dir = project.unzip("uuid");
+    let mut event = v2_event();
+    event["rawPath"] = json!("/api/uuid");
+    assert_eq!(project.shim(&dir, &event)["body"], json!("{\"len\": 36}"));
+
+    // `[id]` reaches the function as Vercel passes it: in the query.
+    let dir = project.unzip("users-id");
+    event["rawPath"] = json!("/api/users/42");
+    event["rawQueryString"] = json!("tab=posts");
+    event["requestContext"]["http"]["method"] = json!("GET");
+    assert_eq!(
+        project.shim(&dir, &event)["body"],
+        json!("/api/users/42?tab=posts&id=42")
+    );
+
+    // ALB without multi-value headers: both cookies arrive, under names
+    // that differ only in case.
+    let dir = project.unzip("hello");
+    let alb = json!({
+        "requestContext": {"elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/1"}},
+        "httpMethod": "POST",
+        "path": "/api/hello",
+        "queryStringParameters": {},
+        "headers": {"content-type": "text/plain"},
+        "body": "hi",
+        "isBase64Encoded": false
+    });
+    let result = project.shim(&dir, &alb);
+    let headers = result["headers"].as_object().unwrap();
+    let cookies: Vec<&str> = headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, value)| value.as_str().unwrap())
+        .collect();
+    assert_eq!(cookies.len(), 2, "{result}");
+    assert!(
+        cookies.contains(&"a=1; Path=/") && cookies.contains(&"b=2"),
+        "{result}"
+    );
+
+    // An SQS message given to an HTTP function is an error, so SQS keeps
+    // it for a retry instead of deleting it unprocessed.
+    let sqs = json!({"Records": [{
+        "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d",
+        "body": "Test message.",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-2:123456789012:my-queue",
+        "awsRegion": "us-east-2"
+    }]});
+    assert_eq!(
+        shim_fails(&project, &dir, &sqs),
+        "TypeError: fenv_handler: the event is not an HTTP request from API Gateway, a function URL or an ALB \
+         (it looks like an event from aws:sqs); this function answers HTTP requests only"
+    );
+}

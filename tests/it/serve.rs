@@ -101,7 +101,7 @@ fn project() -> Option<TestContext> {
     ctx.write("api/crash.py", CRASH);
     ctx.write(
         "api/broken.py",
-        "import os\n\nraise RuntimeError(\"broken on purpose\")\n",
+        "import os\n\nraise RuntimeError(\"broken on purpose\")\n\napp = None\n",
     );
     run_ok(
         ctx.fenv()
@@ -371,7 +371,7 @@ fn serves_every_form_and_stops_clean() {
         [
             format!("fenv serve on http://127.0.0.1:{port}  (env .venv, .env loaded)"),
             "  /api/asgi        api/asgi.py        app (WSGI or ASGI)".to_string(),
-            "  /api/broken      api/broken.py      no handler found".to_string(),
+            "  /api/broken      api/broken.py      app (WSGI or ASGI)".to_string(),
             "  /api/crash       api/crash.py       app (WSGI or ASGI)".to_string(),
             "  /api/hello       api/hello.py       handler (BaseHTTPRequestHandler)".to_string(),
             "  /api/wsgi        api/wsgi.py        app (WSGI or ASGI)".to_string(),
