@@ -809,3 +809,27 @@ fn the_shim_runs_functions_as_the_platforms_do() {
          (it looks like an event from aws:sqs); this function answers HTTP requests only"
     );
 }
+
+#[test]
+fn files_fenv_writes_follow_the_umask() {
+    let Some(project) = Project::locked() else { return };
+    let under_umask = |args: &str| {
+        let mut sh = project.ctx.command("sh");
+        sh.args(["-c", &format!("umask 027 && exec \"$0\" {args}")])
+            .arg(crate::common::fenv_binary())
+            .env("FENV_INDEX_URL", project.index.url());
+        run_ok(&mut sh);
+    };
+    fs_err::remove_file(project.ctx.path("pylock.toml")).unwrap();
+    under_umask("lock");
+    under_umask("bundle");
+    use std::os::unix::fs::PermissionsExt;
+    for file in ["pylock.toml", "dist/manifest.json", "dist/lambda/hello.zip"] {
+        let mode = fs_err::metadata(project.ctx.path(file))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o640, "{file}: {mode:o}");
+    }
+}

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr, clippy::print_stdout)]
 
 mod activation;
+mod asgi_live;
 mod build;
 mod bundle;
 mod cache;

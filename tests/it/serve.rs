@@ -628,3 +628,50 @@ fn another_sites_name_for_the_server_is_refused() {
     );
     server.interrupt();
 }
+
+/// A native `handler(event, context)` under serve gets an event shaped as
+/// API Gateway v2 sends it (`sam local generate-event apigateway
+/// http-api-proxy`): parsed query parameters, path parameters, text
+/// bodies as text, base64 only for binary ones.
+#[test]
+fn a_native_handler_gets_an_api_gateway_v2_event() {
+    let Some(ctx) = project() else { return };
+    ctx.write(
+        "api/items/[id].py",
+        "import json\n\n\
+         def handler(event, context):\n    \
+             keys = ['queryStringParameters', 'pathParameters', 'body', 'isBase64Encoded', 'rawQueryString']\n    \
+             seen = {key: event.get(key) for key in keys}\n    \
+             seen['method'] = event['requestContext']['http']['method']\n    \
+             return {'statusCode': 200, 'headers': {'content-type': 'application/json'}, 'body': json.dumps(seen, sort_keys=True)}\n",
+    );
+    let server = Server::start(&ctx);
+    let response = server.post(
+        "/api/items/7?x=1&x=2",
+        b"{\"a\": 1}",
+        "Content-Type: application/json\r\n",
+    );
+    assert_eq!(response.status, 200, "{}", response.body);
+    let seen: serde_json::Value = serde_json::from_str(&response.body).unwrap();
+    assert_eq!(
+        seen,
+        serde_json::json!({
+            "body": "{\"a\": 1}",
+            "isBase64Encoded": false,
+            "method": "POST",
+            "pathParameters": {"id": "7"},
+            "queryStringParameters": {"id": "7", "x": "1,2"},
+            "rawQueryString": "x=1&x=2&id=7"
+        })
+    );
+    let binary = server.post(
+        "/api/items/8",
+        b"\x00\xff",
+        "Content-Type: application/octet-stream\r\n",
+    );
+    let seen: serde_json::Value = serde_json::from_str(&binary.body).unwrap();
+    assert_eq!(
+        (&seen["body"], &seen["isBase64Encoded"]),
+        (&serde_json::json!("AP8="), &serde_json::json!(true))
+    );
+}
