@@ -37,6 +37,26 @@ pub struct PackageSize {
     pub version: String,
     /// The bytes of its files in the zip, uncompressed.
     pub unzipped_bytes: u64,
+    /// Its installed files outside its `.dist-info`, and how many of them
+    /// the zip holds: a package whose every file an `exclude` glob removed
+    /// is not in the zip, and the manifest does not list it.
+    #[serde(skip)]
+    pub code_files: usize,
+    #[serde(skip)]
+    pub code_in_zip: usize,
+}
+
+impl PackageSize {
+    /// Whether the zip carries the package (a package with no files of
+    /// its own, only metadata, is carried by its metadata).
+    pub fn shipped(&self) -> bool {
+        self.code_in_zip > 0 || self.code_files == 0
+    }
+}
+
+/// Whether a path (installed or in a zip) lies in a `.dist-info` folder.
+pub fn is_metadata(path: &str) -> bool {
+    path.split('/').any(|part| part.ends_with(".dist-info"))
 }
 
 /// A limit a bundle does not keep.
@@ -163,6 +183,8 @@ mod tests {
     #[test]
     fn largest_first() {
         let p = |name: &str, unzipped_bytes| PackageSize {
+            code_files: 0,
+            code_in_zip: 0,
             name: name.into(),
             version: "1".into(),
             unzipped_bytes,

@@ -227,6 +227,18 @@ fn functions(
     for finding in rules::handlers(&functions, targets) {
         report.push(finding);
     }
+    let install = (manifest.file.file_name().is_some_and(|n| n == "pyproject.toml"))
+        .then(|| fs_err::read_to_string(&manifest.file).ok())
+        .flatten()
+        .map(|text| crate::project::vercel::install(&text));
+    let shared = manifest
+        .dependencies
+        .iter()
+        .map(|r| crate::dist::name::normalize(r.name.as_ref()))
+        .collect();
+    for finding in rules::vercel_install(install.as_ref(), &functions, &shared, targets) {
+        report.push(finding);
+    }
     for finding in rules::python_versions(
         manifest.settings.target_defaults.python_version_file,
         manifest.requires_python.as_ref(),

@@ -58,6 +58,47 @@ pub fn handlers(functions: &[Function], targets: &[TargetSpec]) -> Vec<Finding> 
     findings
 }
 
+/// For a project with the vercel target: Vercel's install step, and the
+/// functions' own dependencies that Vercel would not install without it.
+pub fn vercel_install(
+    install: Option<&crate::project::vercel::Install>,
+    functions: &[Function],
+    shared: &BTreeSet<String>,
+    targets: &[TargetSpec],
+) -> Vec<Finding> {
+    use crate::project::vercel::{INSTALL_KEY, INSTALL_SCRIPT, Install};
+    let vercel = targets.iter().any(|t| matches!(t, TargetSpec::Vercel { .. }));
+    let Some(Install::Missing { .. }) = install.filter(|_| vercel) else {
+        return Vec::new();
+    };
+    let mut findings = vec![Finding::new(
+        Rule::VercelInstall,
+        format!(
+            "pyproject.toml: no `{INSTALL_KEY}` in `[tool.vercel.scripts]`, so Vercel's build runs `uv sync --frozen`, which reads only uv.lock and fails; set `{INSTALL_KEY} = \"{INSTALL_SCRIPT}\"` (`fenv lock` adds it when the table is absent)"
+        ),
+    )];
+    for function in functions.iter().filter(|f| f.form.is_some()) {
+        let own = function
+            .settings
+            .dependencies
+            .iter()
+            .filter(|r| !shared.contains(&crate::dist::name::normalize(r.name.as_ref())));
+        for requirement in own {
+            findings.push(
+                Finding::new(
+                    Rule::VercelFunctionDependency,
+                    format!(
+                        "{}: `{}` comes only from `[tool.fenv.functions.{}] dependencies`, which Vercel does not install: without `{INSTALL_KEY}`, the function fails with ModuleNotFoundError when deployed",
+                        function.relative, requirement.name, function.name
+                    ),
+                )
+                .package(&function.name),
+            );
+        }
+    }
+    findings
+}
+
 /// `.python-version` against every target's Python and `requires-python`:
 /// tests that run on another Python than the functions prove less.
 pub fn python_versions(

@@ -113,6 +113,12 @@ pub enum Rule {
     ImportTime,
     /// A function's cold import time is over its `import-ms` budget.
     ImportBudget,
+    /// A Vercel project without the `vercel-install` script: Vercel's
+    /// own install step cannot read `pylock.toml`.
+    VercelInstall,
+    /// A function's own dependency, which Vercel does not install for it
+    /// without the `vercel-install` script.
+    VercelFunctionDependency,
 }
 
 impl Rule {
@@ -139,6 +145,8 @@ impl Rule {
             Self::FunctionImportFailed => "function-import-failed",
             Self::ImportTime => "import-time",
             Self::ImportBudget => "import-budget",
+            Self::VercelInstall => "vercel-install",
+            Self::VercelFunctionDependency => "vercel-function-dependency",
         }
     }
 

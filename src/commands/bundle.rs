@@ -176,6 +176,11 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
                 .with_context(|| format!("the wheel of `{name}` was not fetched"))?;
             let installed = install::install(wheel, &folder, &options)
                 .with_context(|| format!("failed to bundle `{}`", function.name))?;
+            let code_files = installed
+                .files
+                .iter()
+                .filter(|f| !report::is_metadata(&f.to_string_lossy()))
+                .count();
             for file in installed.files {
                 owners.insert(file, packages.len());
             }
@@ -183,6 +188,8 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
                 name: name.clone(),
                 version: installed.version,
                 unzipped_bytes: 0,
+                code_files,
+                code_in_zip: 0,
             });
         }
         let mut generated = Vec::new();
@@ -212,8 +219,9 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
                 Contents::Bytes(bytes) => bytes.len() as u64,
                 Contents::File { source, .. } => {
                     let size = fs_err::metadata(source)?.len();
-                    if let Some(at) = owners.get(source) {
-                        packages[*at].unzipped_bytes += size;
+                    if let Some(&at) = owners.get(source) {
+                        packages[at].unzipped_bytes += size;
+                        packages[at].code_in_zip += usize::from(!report::is_metadata(&entry.path));
                     }
                     size
                 }
@@ -245,6 +253,7 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
         if let Some(handler) = &handler {
             printer.info(format!("    handler: {handler}"));
         }
+        packages.retain(PackageSize::shipped);
         let largest = report::largest(&packages, 3);
         if !largest.is_empty() {
             let list: Vec<String> = largest

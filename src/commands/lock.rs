@@ -28,6 +28,7 @@ pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) 
     }
     if up_to_date && !settings.upgrade && settings.upgrade_packages.is_empty() {
         printer.info(format!("`{}` is up to date", user_display(lock_path)));
+        locking::vercel_install(&checked.manifest, &checked.specs, printer)?;
         return Ok(ExitStatus::Success);
     }
     let cache = open_cache(global, printer);

@@ -204,11 +204,49 @@ pub fn lock(
         names.join(", "),
         started.elapsed().as_millis()
     ));
+    vercel_install(&manifest, &specs, printer)?;
     // The process ends here: freeing tens of thousands of cached index
     // entries one by one would cost a fifth of a warm lock's time.
     drop(names);
     std::mem::forget(request);
     std::mem::forget(resolution);
     std::mem::forget(index);
+    Ok(())
+}
+
+/// For a project that deploys to Vercel: the `vercel-install` script that
+/// makes Vercel install exactly the lock, added to `pyproject.toml` when
+/// it has no `[tool.vercel.scripts]` table, else named in a note.
+pub fn vercel_install(
+    manifest: &crate::project::manifest::Manifest,
+    specs: &[crate::project::manifest::TargetSpec],
+    printer: &Printer,
+) -> Result<(), Error> {
+    use crate::project::vercel::{self, Install};
+    let for_vercel = specs
+        .iter()
+        .any(|spec| matches!(spec, crate::project::manifest::TargetSpec::Vercel { .. }));
+    if !for_vercel
+        || manifest
+            .file
+            .file_name()
+            .is_none_or(|name| name != "pyproject.toml")
+    {
+        return Ok(());
+    }
+    if vercel::add_install(&manifest.file)? {
+        printer.info(format!(
+            "Added `{}` to `[tool.vercel.scripts]` in `pyproject.toml`: with it, Vercel installs exactly `pylock.toml`",
+            vercel::INSTALL_KEY
+        ));
+    } else if let Ok(text) = fs_err::read_to_string(&manifest.file)
+        && let Install::Missing { table: true } = vercel::install(&text)
+    {
+        printer.warn(format!(
+            "Vercel will not install `pylock.toml`: add `{} = \"{}\"` to `[tool.vercel.scripts]` in `pyproject.toml`",
+            vercel::INSTALL_KEY,
+            vercel::INSTALL_SCRIPT
+        ));
+    }
     Ok(())
 }

@@ -9,6 +9,7 @@ pub mod env;
 pub mod interpreter;
 pub mod manifest;
 pub mod scaffold;
+pub mod vercel;
 
 use std::path::{Path, PathBuf};
 

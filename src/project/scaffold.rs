@@ -53,7 +53,12 @@ pub fn files(name: &str, target: InitTarget, minor: u32) -> Vec<File> {
          # A function's own dependencies and limits:\n\
          # [tool.fenv.functions.hello]\n\
          # dependencies = [\"httpx\"]\n\
-         # budget = {{ unzipped-mb = 20, import-ms = 200 }}\n"
+         # budget = {{ unzipped-mb = 20, import-ms = 200 }}\n{vercel}",
+        vercel = if target == InitTarget::Vercel {
+            super::vercel::INSTALL_TABLE
+        } else {
+            ""
+        }
     );
     vec![
         File {

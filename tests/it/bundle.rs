@@ -833,3 +833,24 @@ fn files_fenv_writes_follow_the_umask() {
         assert_eq!(mode, 0o640, "{file}: {mode:o}");
     }
 }
+
+#[test]
+fn the_manifest_leaves_out_a_package_that_excludes_removed() {
+    let Some(project) = Project::locked() else { return };
+    project.ctx.write(
+        "pyproject.toml",
+        PYPROJECT.replace(
+            "exclude = [\"**/test_*.py\"]",
+            "exclude = [\"**/test_*.py\", \"shared/**\"]",
+        ),
+    );
+    // The excludes are no input of the lock: it stays fresh.
+    project.bundle_ok(&["--function", "hello"]);
+    let names = names(&project.zip("hello"));
+    assert!(!names.iter().any(|n| n.starts_with("shared/")), "{names:?}");
+    let manifest: Value =
+        serde_json::from_str(&fs_err::read_to_string(project.ctx.path("dist/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["artifacts"][0]["function"], json!("hello"));
+    assert_eq!(manifest["artifacts"][0]["packages"], json!([]));
+}

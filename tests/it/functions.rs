@@ -101,3 +101,38 @@ fn import_time_reports_each_function_and_fails_over_budget() {
     assert_eq!(json["infos"], 6, "5 import times and nothing's note");
     assert_eq!(of("function-import-failed"), Vec::<String>::new());
 }
+
+#[test]
+fn a_vercel_project_without_the_install_script_is_named_with_what_it_breaks() {
+    let Some((ctx, index)) = project() else { return };
+    // `fenv lock` added the script to the project's pyproject.toml.
+    let pyproject = fs_err::read_to_string(ctx.path("pyproject.toml")).unwrap();
+    assert!(
+        pyproject.ends_with("[tool.vercel.scripts]\nvercel-install = \"uv pip install -r pylock.toml\"\n"),
+        "{pyproject}"
+    );
+    // A scripts table of the user's own is never edited: lock says what to add.
+    let (head, _) = pyproject.split_once("\n# Vercel installs").unwrap();
+    ctx.write(
+        "pyproject.toml",
+        format!("{head}\n[tool.vercel.scripts]\nbuild = \"true\"\n"),
+    );
+    let output = run(ctx.fenv().args(["lock"]).env("FENV_INDEX_URL", index.url()));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(
+            "warning: Vercel will not install `pylock.toml`: add `vercel-install = \"uv pip install -r pylock.toml\"` to `[tool.vercel.scripts]` in `pyproject.toml`"
+        ),
+        "{output:?}"
+    );
+    let stdout =
+        String::from_utf8_lossy(&run(ctx.fenv().arg("check").env("FENV_INDEX_URL", index.url())).stdout)
+            .into_owned();
+    let vercel: Vec<&str> = stdout.lines().filter(|l| l.contains("[vercel-")).collect();
+    assert_eq!(
+        vercel,
+        [
+            "error[vercel-install]: pyproject.toml: no `vercel-install` in `[tool.vercel.scripts]`, so Vercel's build runs `uv sync --frozen`, which reads only uv.lock and fails; set `vercel-install = \"uv pip install -r pylock.toml\"` (`fenv lock` adds it when the table is absent)",
+            "error[vercel-function-dependency]: api/needs.py: `b` comes only from `[tool.fenv.functions.needs] dependencies`, which Vercel does not install: without `vercel-install`, the function fails with ModuleNotFoundError when deployed",
+        ]
+    );
+}

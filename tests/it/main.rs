@@ -31,3 +31,4 @@ mod serve;
 mod support;
 mod sync;
 mod sync_live;
+mod vercel;

@@ -14,6 +14,7 @@ use std::process::Command;
 /// tests only when this file does.
 pub const PACKAGING: &str = "26.4";
 pub const UV: &str = "0.13.9";
+pub const VERCEL_CLI: &str = "58.10.0";
 
 /// Where the tools live: inside the build folder, so `cargo clean` removes
 /// them and nothing outside the checkout is touched.
@@ -66,6 +67,31 @@ pub fn uv(python: &Path) -> Option<PathBuf> {
         installed.then(|| dir.join("bin/uv"))
     })
     .map(|dir| dir.join("bin/uv"))
+}
+
+/// The Vercel CLI (its `vercel build` runs Vercel's own Python builder),
+/// installed by npm from the npm registry; `None` without npm or when
+/// that fails.
+pub fn vercel_cli() -> Option<PathBuf> {
+    install_once(&format!("vercel-{VERCEL_CLI}"), |dir| {
+        let installed = retried(|| {
+            Command::new("npm")
+                .args([
+                    "install",
+                    "--no-audit",
+                    "--no-fund",
+                    "--no-update-notifier",
+                    "--prefix",
+                ])
+                .arg(dir)
+                .arg(format!("vercel@{VERCEL_CLI}"))
+                .stdout(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        });
+        installed.then(|| dir.join("node_modules/.bin/vercel"))
+    })
+    .map(|dir| dir.join("node_modules/.bin/vercel"))
 }
 
 /// Whether `attempt` succeeded within three tries (the network may fail
