@@ -23,10 +23,14 @@ pub struct Manifest {
 pub struct Artifact {
     pub function: String,
     pub target: String,
-    /// From the output folder, `/`-separated: `lambda/hello.zip`.
+    /// From the manifest's folder, `/`-separated: `lambda/hello.zip`, or
+    /// for Vercel `../.vercel/output/functions/api/hello.func`.
     pub path: String,
+    /// Of the zip; of a folder, its files as `sha256sum` lists them
+    /// ([`crate::bundle::tree::digest`]).
     pub sha256: String,
-    pub zipped_bytes: u64,
+    /// `null` for a folder, which Vercel zips itself.
+    pub zipped_bytes: Option<u64>,
     pub unzipped_bytes: u64,
     /// What to configure as the Lambda handler; `null` on Vercel.
     pub handler: Option<String>,
@@ -50,7 +54,7 @@ pub fn write(out: &Path, lock_hash: &str, built: Vec<Artifact>) -> Result<(), Er
             !built
                 .iter()
                 .any(|new| new.function == old.function && new.target == old.target)
-                && out.join(&old.path).is_file()
+                && out.join(&old.path).exists()
         })
         .collect();
     artifacts.extend(built);

@@ -10,13 +10,16 @@
 pub mod artifacts;
 pub mod plan;
 pub mod report;
+pub mod stage;
+pub mod tree;
+pub mod vercel;
 pub mod zip;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::error::Hint;
 use crate::fs::user_display;
-use crate::functions::Form;
+use crate::functions::{Form, Function};
 
 /// The Lambda shim for a Vercel-style handler, before its module is set.
 pub const SHIM_PY: &str = include_str!("shim.py");
@@ -44,11 +47,33 @@ pub enum Error {
     #[error("the function `{function}` has no handler fenv recognises")]
     NoHandler { function: String },
 
+    #[error("the function `{function}` is a Lambda handler, which Vercel's runtime cannot call")]
+    VercelForm { function: String },
+
+    #[error("Vercel's runtime needs Python {}.{} or newer, and the vercel target is Python {}.{}", vercel::RUNTIME_PYTHON.0, vercel::RUNTIME_PYTHON.1, python.0, python.1)]
+    VercelPython { python: (u32, u32) },
+
+    #[error("the index has no wheel of {} {}", vercel::RUNTIME, vercel::RUNTIME_VERSION)]
+    NoVercelRuntime,
+
+    #[error(
+        "`{}` is not a Build Output folder, so fenv leaves it alone",
+        user_display(path)
+    )]
+    ForeignOutput { path: PathBuf },
+
     #[error("the function `{function}` has an invalid glob `{glob}`: {reason}")]
     Glob {
         function: String,
         glob: String,
         reason: String,
+    },
+
+    #[error("failed to bundle `{function}`")]
+    Install {
+        function: String,
+        #[source]
+        source: Box<crate::install::Error>,
     },
 
     #[error(transparent)]
@@ -81,8 +106,20 @@ impl Hint for Error {
                 "define a `handler` class (BaseHTTPRequestHandler), an `app`, an `application`, or set `handler = \"module:function\"` in its `[tool.fenv.functions.NAME]` table"
                     .into(),
             ),
+            Self::VercelForm { .. } => Some(
+                "export `app`, `application` or a `handler` class, or bundle it with `--target lambda`".into(),
+            ),
+            Self::VercelPython { .. } => Some("set `python = \"3.12\"` in `[tool.fenv.target.vercel]`".into()),
+            Self::NoVercelRuntime => Some(format!(
+                "Vercel's builder installs `{}=={}` from the package index; use an index that has it",
+                vercel::RUNTIME,
+                vercel::RUNTIME_VERSION
+            )),
+            Self::ForeignOutput { .. } => Some(
+                "`vercel build` and `fenv bundle` write it, with a `config.json`; move the folder away".into(),
+            ),
             Self::Glob { .. } => Some("fix `include` or `exclude` in its `[tool.fenv.functions.NAME]` table".into()),
-            Self::Io(_) => None,
+            Self::Install { .. } | Self::Io(_) => None,
             Self::Walk(source) => source.hint(),
             // A boxed source is not found by downcasting the chain.
             Self::ForTarget { source, .. } => source.hint(),
@@ -104,6 +141,54 @@ impl Platform {
             Self::Vercel => report::Limits::VERCEL,
         }
     }
+}
+
+/// Where `function`'s `_helpers` live: the functions folder, or the
+/// module's own folder for a module outside it.
+pub fn helpers_dir(function: &Function, functions_dir: &Path) -> PathBuf {
+    if function.module.starts_with(functions_dir) {
+        functions_dir.to_path_buf()
+    } else {
+        function
+            .module
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+}
+
+/// The files fenv writes into `function`'s bundle: for Lambda with a
+/// Vercel-style handler the shared runtime and the shim; for Vercel the
+/// bootstrap module and `.vc-config.json`.
+pub fn generated(
+    platform: Platform,
+    function: &Function,
+    form: &Form,
+    python: (u32, u32),
+) -> Result<Vec<(String, Vec<u8>)>, Error> {
+    Ok(match platform {
+        Platform::Lambda if needs_shim(platform, form) => vec![
+            (
+                format!("{RUNTIME_MODULE}.py"),
+                crate::functions::RUNTIME_PY.as_bytes().to_vec(),
+            ),
+            (
+                format!("{SHIM_MODULE}.py"),
+                shim(&function.relative, &function.route.to_string()).into_bytes(),
+            ),
+        ],
+        Platform::Lambda => Vec::new(),
+        Platform::Vercel => {
+            let variable = vercel::variable(function)?;
+            vec![
+                (
+                    format!("{}.py", vercel::BOOTSTRAP_MODULE),
+                    vercel::bootstrap(function, &variable).into_bytes(),
+                ),
+                (".vc-config.json".into(), vercel::vc_config(python).into_bytes()),
+            ]
+        }
+    })
 }
 
 /// The Lambda handler string for a function whose module is `module`

@@ -9,16 +9,16 @@
 //! staging folder, zip, weigh. `dist/manifest.json` records the result;
 //! any artifact over a limit or budget makes the command exit 1.
 
-use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
 use crate::bundle::artifacts::{self, Artifact};
-use crate::bundle::plan::{self, Code, Excludes};
+use crate::bundle::plan::{Code, Excludes};
 use crate::bundle::report::{self, PackageSize};
-use crate::bundle::zip::{self, Contents};
-use crate::bundle::{self, Platform};
+use crate::bundle::vercel::{self, Output};
+use crate::bundle::{self, Platform, stage, tree, zip};
 use crate::cli::settings::{BundleSettings, GlobalSettings};
 use crate::commands::open_cache;
 use crate::error::ExitStatus;
@@ -27,7 +27,6 @@ use crate::functions::{self, Function};
 use crate::index::IndexClient;
 use crate::install::WheelStore;
 use crate::install::store::OpenedStore;
-use crate::install::{self, InstallOptions, Linker, Target as InstallTarget};
 use crate::lock;
 use crate::lock::freshness;
 use crate::printer::Printer;
@@ -109,9 +108,10 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
         closures.push(functions::closure(locked, roots, &available));
     }
 
-    // Step 4: every wheel any closure needs, in the store and verified.
+    // Step 4: every wheel any closure needs, in the store and verified;
+    // for Vercel, its runtime too.
     let needed: BTreeSet<&String> = closures.iter().flatten().collect();
-    let wanted: Vec<&Selected> = selected.iter().filter(|s| needed.contains(&s.name)).collect();
+    let mut wanted: Vec<&Selected> = selected.iter().filter(|s| needed.contains(&s.name)).collect();
     let cache = open_cache(global, printer);
     let OpenedStore { store, .. } = &WheelStore::open(&cache)?;
     let index = IndexClient::for_files(
@@ -120,6 +120,17 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
         settings.lock_settings.index_url.as_deref(),
         manifest.settings.index_url.as_deref(),
     );
+    let python = spec.python().unwrap_or((3, 12));
+    let runtime = match platform {
+        Platform::Lambda => None,
+        Platform::Vercel => {
+            if python < vercel::RUNTIME_PYTHON {
+                return Err(bundle::Error::VercelPython { python }.into());
+            }
+            Some(vercel::runtime_package(&index.project(vercel::RUNTIME)?)?)
+        }
+    };
+    wanted.extend(runtime.as_ref());
     let progress = printer.progress(wanted.len(), "Fetching");
     let fetched = sync::fetch(&wanted, store, &index, None, sync::fetch::DEFAULT_JOBS, &progress);
     progress.finish();
@@ -128,16 +139,25 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
         source: Box::new(source),
     })?;
 
-    // Step 5: one zip a function.
+    // Step 5: one artifact a function: a zip for Lambda, a `.func`
+    // folder of a fresh Build Output for Vercel.
     let out = crate::fs::absolute(&settings.out)?;
+    fs_err::create_dir_all(&out)?;
+    let output = match platform {
+        Platform::Lambda => None,
+        Platform::Vercel => Some(Output::new(&manifest.root)?),
+    };
     let target_dir = out.join(spec.name());
-    fs_err::create_dir_all(&target_dir)?;
+    if output.is_none() {
+        fs_err::create_dir_all(&target_dir)?;
+    }
     let mtime = zip::mtime(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref());
-    let python = spec.python().unwrap_or((3, 12));
     let env_dir = manifest.settings.env.as_ref().map(|env| manifest.root.join(env));
-    let skip: Vec<PathBuf> = std::iter::once(out.clone()).chain(env_dir).collect();
+    let skip: Vec<PathBuf> = [out.clone(), manifest.root.join(".vercel")]
+        .into_iter()
+        .chain(env_dir)
+        .collect();
     let functions_dir = functions::functions_dir(manifest);
-    let linker = Linker::new(None);
     printer.info(format!(
         "Bundling {} function{} for {}",
         chosen.len(),
@@ -149,110 +169,77 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
     let mut over_lines = Vec::new();
     for (function, closure) in chosen.iter().zip(&closures) {
         let form = function.form.clone().unwrap_or(functions::Form::App);
-        let helpers_dir = if function.module.starts_with(&functions_dir) {
-            functions_dir.clone()
-        } else {
-            function
-                .module
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default()
-        };
-        let staging = tempfile::Builder::new()
-            .prefix(".fenv-bundle-")
-            .tempdir_in(&out)
-            .with_context(|| format!("failed to create a folder in `{}`", user_display(&out)))?;
-        let folder = InstallTarget::folder(staging.path(), python, Some(target.tags.clone()));
-        let options = InstallOptions {
-            linker: &linker,
-            requested: false,
-            direct_url: None,
-        };
-        let mut owners: HashMap<PathBuf, usize> = HashMap::new();
-        let mut packages: Vec<PackageSize> = Vec::new();
-        for name in closure {
+        let helpers_dir = bundle::helpers_dir(function, &functions_dir);
+        let generated = bundle::generated(platform, function, &form, python)?;
+        let mut names: Vec<&str> = closure.iter().map(String::as_str).collect();
+        if platform == Platform::Vercel {
+            names.push(vercel::RUNTIME);
+        }
+        let mut packages = Vec::new();
+        for name in names {
             let wheel = wheels
                 .get(name)
                 .with_context(|| format!("the wheel of `{name}` was not fetched"))?;
-            let installed = install::install(wheel, &folder, &options)
-                .with_context(|| format!("failed to bundle `{}`", function.name))?;
-            let code_files = installed
-                .files
-                .iter()
-                .filter(|f| !report::is_metadata(&f.to_string_lossy()))
-                .count();
-            for file in installed.files {
-                owners.insert(file, packages.len());
-            }
-            packages.push(PackageSize {
-                name: name.clone(),
-                version: installed.version,
-                unzipped_bytes: 0,
-                code_files,
-                code_in_zip: 0,
-            });
+            packages.push((name, wheel));
         }
-        let mut generated = Vec::new();
-        if bundle::needs_shim(platform, &form) {
-            generated.push((
-                format!("{}.py", bundle::RUNTIME_MODULE),
-                functions::RUNTIME_PY.as_bytes().to_vec(),
-            ));
-            generated.push((
-                format!("{}.py", bundle::SHIM_MODULE),
-                bundle::shim(&function.relative, &function.route.to_string()).into_bytes(),
-            ));
-        }
-        let code = Code {
-            root: &manifest.root,
-            module: &function.relative,
-            helpers_dir: &helpers_dir,
-            include: &function.settings.include,
-            skip: &skip,
-        };
         let excludes = Excludes::new(&function.name, &function.settings.exclude)?;
-        let entries = plan::entries(staging.path(), &code, generated, &excludes)?;
-        let mut unzipped = 0;
-        for entry in &entries {
-            let size = match &entry.contents {
-                Contents::Dir => 0,
-                Contents::Bytes(bytes) => bytes.len() as u64,
-                Contents::File { source, .. } => {
-                    let size = fs_err::metadata(source)?.len();
-                    if let Some(&at) = owners.get(source) {
-                        packages[at].unzipped_bytes += size;
-                        packages[at].code_in_zip += usize::from(!report::is_metadata(&entry.path));
-                    }
-                    size
-                }
-            };
-            unzipped += size;
-        }
+        let request = stage::Request {
+            function: &function.name,
+            wheels: packages,
+            site: if output.is_some() { vercel::VENDOR } else { "" },
+            python,
+            tags: target.tags.clone(),
+            code: Code {
+                root: &manifest.root,
+                module: &function.relative,
+                helpers_dir: &helpers_dir,
+                include: &function.settings.include,
+                skip: &skip,
+            },
+            generated,
+            excludes: &excludes,
+        };
+        let staged = stage::stage(&out, request)?;
+        let unzipped = staged.unzipped;
 
-        let zip_path = target_dir.join(format!("{}.zip", function.name));
-        let partial = target_dir.join(format!(".{}.zip.partial", function.name));
-        zip::write(&partial, &entries, mtime)
-            .with_context(|| format!("failed to write `{}`", user_display(&partial)))?;
-        fs_err::rename(&partial, &zip_path)?;
-        drop(staging);
-        let bytes = fs_err::read(&zip_path)?;
-        let zipped = bytes.len() as u64;
-        let sha256 = crate::hash::sha256_hex(&bytes);
+        let (path, shown, sha256, zipped) = match &output {
+            None => {
+                let zip_path = target_dir.join(format!("{}.zip", function.name));
+                let partial = target_dir.join(format!(".{}.zip.partial", function.name));
+                zip::write(&partial, &staged.entries, mtime)
+                    .with_context(|| format!("failed to write `{}`", user_display(&partial)))?;
+                fs_err::rename(&partial, &zip_path)?;
+                let bytes = fs_err::read(&zip_path)?;
+                let path = format!("{}/{}.zip", spec.name(), function.name);
+                (
+                    path,
+                    zip_path,
+                    crate::hash::sha256_hex(&bytes),
+                    Some(bytes.len() as u64),
+                )
+            }
+            Some(output) => {
+                let func = vercel::func_dir(function);
+                output.write_function(&func, &staged.entries)?;
+                let shown = manifest.root.join(vercel::OUTPUT).join(&func);
+                let path = crate::install::relative_to(&shown, &out);
+                (path, shown, tree::digest(&staged.entries)?, None)
+            }
+        };
 
         let budget = function.settings.budget.unzipped_bytes;
-        let over = report::over(unzipped, zipped, limits, budget);
+        let over = report::over(unzipped, zipped.unwrap_or(0), limits, budget);
         let handler = bundle::handler_string(platform, &form, &function.relative);
         printer.info(format!(
-            "  {}  {}  {} unzipped / {} zipped  ({})",
+            "  {}  {}  {}",
             function.name,
-            user_display(&zip_path),
-            report::mb(unzipped),
-            report::mb(zipped),
-            report::margins(unzipped, zipped, limits, budget)
+            user_display(&shown),
+            report::sizes(unzipped, zipped, limits, budget)
         ));
         if let Some(handler) = &handler {
             printer.info(format!("    handler: {handler}"));
         }
+        let mut packages = staged.packages;
         packages.retain(PackageSize::shipped);
         let largest = report::largest(&packages, 3);
         if !largest.is_empty() {
@@ -263,20 +250,27 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
             printer.info(format!("    largest: {}", list.join(", ")));
         }
         over_lines.extend(over.iter().map(|o| o.line(&function.name)));
+        let mut listed: Vec<String> = packages
+            .iter()
+            .map(|p| format!("{}=={}", p.name, p.version))
+            .collect();
+        listed.sort();
         built.push(Artifact {
             function: function.name.clone(),
             target: spec.name().to_string(),
-            path: format!("{}/{}.zip", spec.name(), function.name),
+            path,
             sha256,
             zipped_bytes: zipped,
             unzipped_bytes: unzipped,
             handler,
-            packages: packages
-                .iter()
-                .map(|p| format!("{}=={}", p.name, p.version))
-                .collect(),
+            packages: listed,
             over: over.iter().map(|o| o.what.to_string()).collect(),
         });
+    }
+    if let Some(output) = output {
+        let served: Vec<&Function> = chosen.iter().collect();
+        let written = output.finish(&served)?;
+        printer.info(format!("Wrote `{}`", user_display(&written)));
     }
     let over_count = built.iter().filter(|a| !a.over.is_empty()).count();
     artifacts::write(&out, &lock_hash, built)?;

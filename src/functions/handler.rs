@@ -49,37 +49,54 @@ pub struct Scan {
     /// A class named `handler` with no base at all (or only `object`),
     /// which Vercel's runtime refuses when it imports it.
     pub bad_handler_class: Option<usize>,
+    /// The name [`Scan::handler`] is bound to (`handler`, `Handler`,
+    /// `app`): Vercel's runtime looks that attribute up exactly.
+    pub name: Option<String>,
 }
 
 /// Scans Python source for the handler forms.
 pub fn scan(source: &str) -> Scan {
     let mut handler = None;
+    let mut name = None;
     let mut lambda = None;
     let mut bad_handler_class = None;
     for (line, statement) in top_level_statements(source) {
         let statement = statement.trim_end();
-        let form = if let Some((name, bases)) = class_header(statement) {
+        let found = if let Some((class, bases)) = class_header(statement) {
             let plain = bases.split(',').all(|b| matches!(b.trim(), "" | "object"));
-            if name.eq_ignore_ascii_case("handler") && plain {
+            if class.eq_ignore_ascii_case("handler") && plain {
                 bad_handler_class.get_or_insert(line);
             }
-            name.eq_ignore_ascii_case("handler").then_some(Form::Http)
-        } else if let Some(name) = def_name(statement) {
-            if name == "handler" || name == "lambda_handler" {
-                lambda.get_or_insert((name.clone(), line));
+            class
+                .eq_ignore_ascii_case("handler")
+                .then_some((Form::Http, class))
+        } else if let Some(function) = def_name(statement) {
+            if function == "handler" || function == "lambda_handler" {
+                lambda.get_or_insert((function.clone(), line));
             }
-            app_form(&name)
+            app_form(&function).map(|form| (form, function))
         } else {
-            bound_names(statement).iter().find_map(|name| app_form(name))
+            bound_names(statement)
+                .into_iter()
+                .find_map(|bound| app_form(&bound).map(|form| (form, bound)))
         };
-        if let Some(form) = form {
-            handler.get_or_insert((form, line));
+        if let Some((form, bound)) = found
+            && handler.is_none()
+        {
+            handler = Some((form, line));
+            name = Some(bound);
         }
     }
-    let handler = handler.or_else(|| lambda.map(|(function, line)| (Form::Lambda { function }, line)));
+    if handler.is_none()
+        && let Some((function, line)) = lambda
+    {
+        name = Some(function.clone());
+        handler = Some((Form::Lambda { function }, line));
+    }
     Scan {
         bad_handler_class: bad_handler_class.filter(|_| matches!(handler, Some((Form::Http, _)))),
         handler,
+        name,
     }
 }
 

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 pub use closure::closure;
 pub use handler::{Form, Scan};
-pub use route::Route;
+pub use route::{Route, Segment};
 
 use crate::error::Hint;
 use crate::fs::user_display;

@@ -124,6 +124,7 @@ mod tests {
             scan: Scan {
                 handler: None,
                 bad_handler_class: None,
+                name: None,
             },
             form: Some(Form::App),
             settings: crate::project::manifest::FunctionSettings::default(),

@@ -684,18 +684,235 @@ fn the_shim_drives_an_asgi_app() {
     );
 }
 
+/// A stand-in for Vercel's runtime (the real one is driven in
+/// `vercel.rs`): its `vc_handler` reports what the bootstrap set up.
+const STUB_VC_INIT: &str = r#"import os, sys
+import importlib.util
+
+spec = importlib.util.spec_from_file_location(
+    os.environ["__VC_HANDLER_MODULE_NAME"], os.environ["__VC_HANDLER_ENTRYPOINT_ABS"]
+)
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+found = getattr(module, os.environ["__VC_HANDLER_VARIABLE_NAME"])
+
+
+def vc_handler(event, context):
+    return {
+        "env": {k: v for k, v in os.environ.items() if k.startswith("__VC_HANDLER_") and not k.endswith("_ABS")},
+        "found": found.__name__,
+        "vendor_first": os.path.relpath(sys.path[1]),
+    }
+"#;
+
+/// `line` with every size (`1.74 MB`, `37.5 kB`) as `SIZE`.
+fn sizeless(line: &str) -> String {
+    let words: Vec<&str> = line.split(' ').collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let number = words[i].parse::<f64>().is_ok();
+        let unit = words.get(i + 1).map(|w| w.trim_end_matches([',', ')']));
+        if number && matches!(unit, Some("MB" | "kB")) {
+            out.push(if words[i + 1].len() > 2 { "SIZE," } else { "SIZE" });
+            i += 2;
+        } else {
+            out.push(words[i]);
+            i += 1;
+        }
+    }
+    out.join(" ")
+}
+
+/// Every file under `dir`, `/`-separated, sorted.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
+}
+
 #[test]
-fn a_vercel_bundle_has_no_shim_and_vercels_limit() {
+fn a_vercel_bundle_is_a_build_output_with_each_functions_own_closure() {
     let Some(project) = Project::locked() else { return };
+    let runtime = WheelBuilder::new("vercel-runtime", "0.20.0")
+        .file("vercel_runtime/__init__.py", "")
+        .file("vercel_runtime/vc_init.py", STUB_VC_INIT)
+        .build(&project.wheels());
+    project.index.publish(&runtime);
     // A target not in `targets` is an input of the lock, as for `fenv lock`.
     run_ok(&mut project.fenv(&["lock", "--target", "vercel"]));
-    let stderr = project.bundle_ok(&["--target", "vercel", "--function", "hello"]);
-    assert!(stderr.contains("Bundling 1 function for vercel"), "{stderr}");
-    assert!(stderr.contains("of 500.00 MB"), "{stderr}");
-    let zip = project.ctx.path("dist/vercel/hello.zip");
-    let names = names(&zip);
-    assert!(names.contains(&"api/hello.py".to_string()), "{names:?}");
-    assert!(!names.iter().any(|n| n.starts_with("fenv_")), "{names:?}");
+
+    // A Lambda handler cannot run on Vercel: refused, nothing written.
+    let stderr = run_err(&mut project.fenv(&["bundle", "--target", "vercel"]), 1);
+    assert!(
+        stderr.contains(
+            "error: the function `native` is a Lambda handler, which Vercel's runtime cannot call\n\
+             hint: export `app`, `application` or a `handler` class, or bundle it with `--target lambda`\n"
+        ),
+        "{stderr}"
+    );
+    let vercel = project.ctx.path(".vercel");
+    assert_eq!(
+        files_under(&vercel),
+        Vec::<String>::new(),
+        "nothing is left behind"
+    );
+
+    fs_err::remove_file(project.ctx.path("api/native.py")).unwrap();
+    let stderr = project.bundle_ok(&["--target", "vercel"]);
+    assert!(stderr.contains(" left of 235.93 MB, no budget)"), "{stderr}");
+    let lines: Vec<String> = stderr
+        .lines()
+        .filter(|l| !l.starts_with("    largest"))
+        .map(sizeless)
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "Bundling 2 functions for vercel (python3.12, x86_64)",
+            "  hello  .vercel/output/functions/api/hello.func  SIZE unzipped  (unzipped SIZE left of SIZE, no budget)",
+            "  wsgi  .vercel/output/functions/api/wsgi.func  SIZE unzipped  (unzipped SIZE left of SIZE, no budget)",
+            "Wrote `.vercel/output`",
+            "Wrote `dist/manifest.json`",
+        ],
+        "{stderr}"
+    );
+
+    let output = project.ctx.path(".vercel/output");
+    let hello = files_under(&output.join("functions/api/hello.func"));
+    let runtime_files = [
+        "_vendor/vercel_runtime-0.20.0.dist-info/METADATA",
+        "_vendor/vercel_runtime-0.20.0.dist-info/WHEEL",
+        "_vendor/vercel_runtime/__init__.py",
+        "_vendor/vercel_runtime/vc_init.py",
+    ];
+    let mut expected: Vec<&str> = vec![
+        ".vc-config.json",
+        "_vendor/shared-1.0.dist-info/METADATA",
+        "_vendor/shared-1.0.dist-info/WHEEL",
+        "_vendor/shared/__init__.py",
+        "api/_helper.py",
+        "api/hello.py",
+        "lib/util.py",
+        "vc__handler__python.py",
+    ];
+    expected.extend(runtime_files);
+    expected.sort_unstable();
+    assert_eq!(hello, expected, "hello: its code, its closure, the runtime");
+    let wsgi = files_under(&output.join("functions/api/wsgi.func"));
+    assert!(
+        wsgi.contains(&"_vendor/only_wsgi/__init__.py".to_string()),
+        "{wsgi:?}"
+    );
+    assert!(
+        !hello.iter().any(|f| f.contains("only_wsgi")),
+        "only wsgi depends on it"
+    );
+
+    let config: Value =
+        serde_json::from_str(&fs_err::read_to_string(output.join("config.json")).unwrap()).unwrap();
+    assert_eq!(
+        config,
+        json!({
+            "version": 3,
+            "routes": [
+                {"handle": "filesystem"},
+                {"src": "^/api(/.*)?$", "status": 404},
+                {"handle": "error"},
+                {"status": 404, "src": "^(?!/api).*$", "dest": "/404.html"},
+                {"handle": "miss"},
+                {"src": "^/api/(.+)(?:\\.(?:py))$", "dest": "/api/$1", "check": true}
+            ],
+            "crons": []
+        })
+    );
+    let vc_config: Value = serde_json::from_str(
+        &fs_err::read_to_string(output.join("functions/api/hello.func/.vc-config.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        vc_config,
+        json!({
+            "handler": "vc__handler__python.vc_handler",
+            "runtime": "python3.12",
+            "architecture": "x86_64",
+            "environment": {"PYTHONPATH": "_vendor", "PYTHONDONTWRITEBYTECODE": "1"},
+            "supportsResponseStreaming": true
+        })
+    );
+
+    // The bootstrap, imported as the platform imports it, hands the
+    // runtime the function's module and handler, `_vendor` first.
+    for (function, variable) in [("hello", "handler"), ("wsgi", "app")] {
+        let code = "import json, sys\nsys.path.insert(0, '')\nimport vc__handler__python as h\n\
+                    print(json.dumps(h.vc_handler({}, None)))";
+        let out = run_ok(
+            Command::new(&project.host_python)
+                .current_dir(output.join(format!("functions/api/{function}.func")))
+                .env("PYTHONPATH", "_vendor")
+                .args(["-B", "-c", code]),
+        );
+        let answer: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        assert_eq!(
+            answer,
+            json!({
+                "env": {
+                    "__VC_HANDLER_MODULE_NAME": format!("api.{function}"),
+                    "__VC_HANDLER_ENTRYPOINT": format!("api/{function}.py"),
+                    "__VC_HANDLER_VENDOR_DIR": "_vendor",
+                    "__VC_HANDLER_VARIABLE_NAME": variable,
+                },
+                "found": variable,
+                "vendor_first": "_vendor",
+            })
+        );
+    }
+
+    let manifest: Value =
+        serde_json::from_str(&fs_err::read_to_string(project.ctx.path("dist/manifest.json")).unwrap())
+            .unwrap();
+    let hello = manifest["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["function"] == "hello")
+        .unwrap();
+    assert_eq!(hello["path"], "../.vercel/output/functions/api/hello.func");
+    assert_eq!(hello["zipped_bytes"], Value::Null);
+    assert_eq!(
+        hello["packages"],
+        json!(["shared==1.0", "vercel-runtime==0.20.0"])
+    );
+
+    // The same inputs give the same folders.
+    let again = project.bundle_ok(&["--target", "vercel"]);
+    assert_eq!(again, stderr);
+    let manifest_again: Value =
+        serde_json::from_str(&fs_err::read_to_string(project.ctx.path("dist/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest_again, manifest);
+    assert_eq!(
+        files_under(&vercel)
+            .iter()
+            .filter(|f| !f.starts_with("output/"))
+            .count(),
+        0
+    );
+
+    // A `.vercel/output` that is no Build Output is never replaced.
+    fs_err::remove_dir_all(&output).unwrap();
+    project.ctx.write(".vercel/output/notes.txt", "mine\n");
+    let stderr = run_err(&mut project.fenv(&["bundle", "--target", "vercel"]), 1);
+    assert!(
+        stderr.contains("error: `.vercel/output` is not a Build Output folder, so fenv leaves it alone\n"),
+        "{stderr}"
+    );
+    assert_eq!(files_under(&vercel), ["output/notes.txt"]);
 }
 
 /// `fenv_handler.handler(event)` run in `dir`: its exit code and what it

@@ -161,7 +161,7 @@ impl Server {
     }
 
     /// Sends a raw request and reads the whole answer (the server closes).
-    fn send(&self, head: &str, body: &[u8]) -> Response {
+    pub(crate) fn send(&self, head: &str, body: &[u8]) -> Response {
         let mut stream = TcpStream::connect(&self.address).expect("connect to fenv serve");
         stream.set_read_timeout(Some(Duration::from_mins(1))).unwrap();
         stream.write_all(head.as_bytes()).unwrap();

@@ -15,6 +15,8 @@ use std::process::Command;
 pub const PACKAGING: &str = "26.4";
 pub const UV: &str = "0.13.9";
 pub const VERCEL_CLI: &str = "58.10.0";
+/// The `vercel-runtime` that Vercel CLI 58.10's Python builder installs.
+pub const VERCEL_RUNTIME: &str = "0.20.0";
 
 /// Where the tools live: inside the build folder, so `cargo clean` removes
 /// them and nothing outside the checkout is touched.
@@ -26,8 +28,19 @@ fn tools_dir() -> PathBuf {
 /// wheel). `python` (3.8+) runs pip to download it when it is not there
 /// yet; `None` when that fails (no network and nothing cached).
 pub fn packaging_wheel(python: &Path) -> Option<PathBuf> {
-    let name = format!("packaging-{PACKAGING}-py3-none-any.whl");
-    install_once(&name, |dir| {
+    pure_wheel(python, "packaging", PACKAGING)
+}
+
+/// The wheel of Vercel's Python runtime that Vercel's builder installs,
+/// downloaded by `python` (3.12+, as the runtime requires).
+pub fn vercel_runtime_wheel(python: &Path) -> Option<PathBuf> {
+    pure_wheel(python, "vercel_runtime", VERCEL_RUNTIME)
+}
+
+/// `<name>-<version>-py3-none-any.whl` from the public index, by pip.
+fn pure_wheel(python: &Path, name: &str, version: &str) -> Option<PathBuf> {
+    let file = format!("{name}-{version}-py3-none-any.whl");
+    install_once(&file, |dir| {
         let downloaded = retried(|| {
             Command::new(python)
                 .args([
@@ -39,15 +52,15 @@ pub fn packaging_wheel(python: &Path) -> Option<PathBuf> {
                     "--only-binary",
                     ":all:",
                 ])
-                .arg(format!("packaging=={PACKAGING}"))
+                .arg(format!("{name}=={version}"))
                 .arg("-d")
                 .arg(dir)
                 .status()
                 .is_ok_and(|s| s.success())
         });
-        downloaded.then(|| dir.join(&name)).filter(|p| p.is_file())
+        downloaded.then(|| dir.join(&file)).filter(|p| p.is_file())
     })
-    .map(|dir| dir.join(&name))
+    .map(|dir| dir.join(&file))
 }
 
 /// uv's binary, from its wheel installed by pip into a scratch venv of
