@@ -1,11 +1,12 @@
 //! A real FastAPI app (from the public index, `FENV_LIVE_TESTS=1`) with a
 //! lifespan and a module-level `httpx.AsyncClient`, answering three
-//! requests in a row under `fenv serve` and under the Lambda shim in one
-//! warm container: one event loop a process, lifespan state in every
-//! request, as Vercel's runtime and Mangum run it.
+//! requests in a row under `fenv serve`, under the Lambda shim in one
+//! warm container, and under Vercel's runtime in its prebuilt function:
+//! one event loop a process, the lifespan run before the first request.
 
 use std::process::{Command, Stdio};
 
+use base64::Engine;
 use serde_json::{Value, json};
 
 use crate::common::{TestContext, live_tests, pyenv_python, require, run_ok, with_retries};
@@ -22,9 +23,12 @@ from fastapi import FastAPI, Request
 client = httpx.AsyncClient()
 
 
+# Set on the app, not yielded: Vercel's runtime gives the lifespan no
+# `state` dict.
 @asynccontextmanager
 async def lifespan(app):
-    yield {"started": "yes"}
+    app.state.started = "yes"
+    yield
 
 
 app = FastAPI(lifespan=lifespan)
@@ -33,7 +37,7 @@ app = FastAPI(lifespan=lifespan)
 @app.get("/api")
 async def root(request: Request):
     upstream = await client.get(os.environ["UPSTREAM"])
-    return {"state": request.state.started, "upstream": upstream.status_code}
+    return {"state": request.app.state.started, "upstream": upstream.status_code}
 "#;
 
 /// Three calls of the shim's handler in one process: a warm container.
@@ -57,7 +61,7 @@ fn live_fastapi_keeps_its_loop_and_lifespan_across_requests() {
     ctx.write(
         "pyproject.toml",
         "[project]\nname = \"live-asgi\"\nversion = \"0\"\nrequires-python = \">=3.12\"\n\
-         dependencies = [\"fastapi\", \"httpx\"]\n\n[tool.fenv]\ntargets = [\"lambda\"]\n",
+         dependencies = [\"fastapi\", \"httpx\"]\n\n[tool.fenv]\ntargets = [\"lambda\", \"vercel\"]\n",
     );
     ctx.write("api/index.py", APP);
     ctx.write(".env", format!("UPSTREAM={}\n", upstream.url()));
@@ -124,4 +128,39 @@ fn live_fastapi_keeps_its_loop_and_lifespan_across_requests() {
         );
     }
     assert_eq!(results.len(), 3);
+
+    // And prebuilt for Vercel, three requests to one warm process of
+    // Vercel's own runtime (`vercel-runtime` from the public index).
+    with_retries("fenv bundle --target vercel", || {
+        let mut cmd = ctx.fenv();
+        cmd.args(["bundle", "--target", "vercel", "-q"]);
+        cmd
+    });
+    let request = json!({"method": "GET", "path": "/api", "headers": {"host": "example.vercel.app"}});
+    let driver = "import json, sys\nsys.path.insert(0, '')\nimport vc__handler__python as h\n\
+                  print(json.dumps([h.vc_handler({'body': sys.argv[1]}, None) for _ in range(3)]))";
+    let out = run_ok(
+        Command::new(&python)
+            .current_dir(ctx.path(".vercel/output/functions/api/index.func"))
+            .env("PYTHONPATH", "_vendor")
+            .env("UPSTREAM", upstream.url())
+            .args(["-B", "-c", driver])
+            .arg(request.to_string()),
+    );
+    let results: Vec<Value> = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(results.len(), 3);
+    for result in &results {
+        assert_eq!(result["statusCode"], json!(200), "{result}");
+        let body = result["body"].as_str().unwrap();
+        let body = if result["encoding"] == "base64" {
+            String::from_utf8(base64::engine::general_purpose::STANDARD.decode(body).unwrap()).unwrap()
+        } else {
+            body.to_string()
+        };
+        assert_eq!(
+            status(&body),
+            json!({"state": "yes", "upstream": upstream_status}),
+            "Vercel's runtime"
+        );
+    }
 }
