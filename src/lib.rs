@@ -23,6 +23,7 @@ pub mod fuzz;
 mod hash;
 pub mod index;
 pub mod install;
+mod invoke;
 mod limits;
 pub mod lock;
 mod locking;

@@ -39,6 +39,13 @@ pub const METADATA: Limit = Limit {
     default: 16 * MIB,
 };
 
+/// An event for `fenv invoke`: Lambda takes at most 6 MB a synchronous
+/// invocation, and 256 KB asynchronously.
+pub const EVENT: Limit = Limit {
+    variable: "FENV_MAX_EVENT",
+    default: 6 * MIB,
+};
+
 /// A requirements file, with everything it includes.
 pub const REQUIREMENTS: Limit = Limit {
     variable: "FENV_MAX_REQUIREMENTS",

@@ -78,6 +78,9 @@ pub enum Command {
     /// Serve the project's functions locally, each in a warm worker of the env's Python.
     Serve(ServeArgs),
 
+    /// Call one function once with an event, as Lambda would: `sam local invoke` without Docker.
+    Invoke(InvokeArgs),
+
     /// Report how the environment and the lock differ from what they should be.
     Check(CheckArgs),
 
@@ -359,6 +362,24 @@ pub struct ServeArgs {
     /// The address to listen on; `0.0.0.0` opens the server to the network.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
+
+    /// The environment [default: the project's `[tool.fenv] env`, else `.venv` beside the manifest].
+    #[arg(long, value_name = "DIR")]
+    pub env: Option<PathBuf>,
+}
+
+/// `fenv invoke`
+#[derive(Debug, Args)]
+pub struct InvokeArgs {
+    /// The function, by name (`hello`; `api/users/[id].py` is `users-id`).
+    #[arg(value_name = "FUNCTION")]
+    pub function: String,
+
+    /// The event: a JSON file, `-` for standard input, or a built-in one
+    /// (`apigw-v2`, `apigw-v1`, `alb`, `function-url`, `s3-put`, `sqs`, `sns`,
+    /// `eventbridge`, `schedule`).
+    #[arg(long, short, value_name = "FILE|-|NAME", default_value = "apigw-v2")]
+    pub event: String,
 
     /// The environment [default: the project's `[tool.fenv] env`, else `.venv` beside the manifest].
     #[arg(long, value_name = "DIR")]

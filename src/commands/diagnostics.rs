@@ -46,6 +46,7 @@ pub fn hints(err: &anyhow::Error) -> Vec<String> {
         collect::<crate::build::Error>(cause, &mut hints);
         collect::<crate::bundle::Error>(cause, &mut hints);
         collect::<crate::functions::Error>(cause, &mut hints);
+        collect::<crate::invoke::Error>(cause, &mut hints);
         collect::<crate::serve::Error>(cause, &mut hints);
         collect::<crate::serve::dotenv::Error>(cause, &mut hints);
     }

@@ -11,6 +11,7 @@ mod debug;
 pub mod diagnostics;
 mod freeze;
 mod init;
+mod invoke;
 mod lock;
 mod python;
 mod run;
@@ -39,6 +40,9 @@ pub fn dispatch(command: Command, global: &GlobalSettings, printer: &Printer) ->
         Command::Sync(args) => sync::sync(SyncSettings::resolve(args), global, printer),
         Command::Run(args) => run::run(args, global, printer),
         Command::Serve(args) => serve::serve(&args.host, args.port, args.env.as_deref(), printer),
+        Command::Invoke(args) => {
+            invoke::invoke(&args.function, Some(&args.event), args.env.as_deref(), printer)
+        }
         Command::Check(args) => check::check(&CheckSettings::resolve(args), global, printer),
         Command::Ci(args) => ci::ci(CiSettings::resolve(args), global, printer),
         Command::Bundle(args) => bundle::bundle(BundleSettings::resolve(args), global, printer),

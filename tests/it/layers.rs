@@ -37,6 +37,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "check",
             "bundle",
             "serve",
+            "invoke",
             "ci",
         ],
     ),

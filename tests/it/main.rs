@@ -16,6 +16,7 @@ mod hostile;
 mod index;
 mod init;
 mod install;
+mod invoke;
 mod layers;
 mod lock;
 mod lock_uv;

@@ -15,6 +15,9 @@ use std::process::Command;
 pub const PACKAGING: &str = "26.4";
 pub const UV: &str = "0.13.9";
 pub const VERCEL_CLI: &str = "58.10.0";
+/// AWS SAM CLI, whose `sam local generate-event` makes the events
+/// `fenv invoke`'s samples are compared with.
+pub const SAM_CLI: &str = "1.170.0";
 /// The `vercel-runtime` that Vercel CLI 58.10's Python builder installs.
 pub const VERCEL_RUNTIME: &str = "0.20.0";
 
@@ -80,6 +83,30 @@ pub fn uv(python: &Path) -> Option<PathBuf> {
         installed.then(|| dir.join("bin/uv"))
     })
     .map(|dir| dir.join("bin/uv"))
+}
+
+/// AWS SAM CLI's `sam`, installed by uv into a venv of `python` (3.9+);
+/// `None` when that fails.
+pub fn sam(python: &Path) -> Option<PathBuf> {
+    let uv = uv(python)?;
+    install_once(&format!("aws-sam-cli-{SAM_CLI}"), |dir| {
+        let ok = |cmd: &mut Command| cmd.status().is_ok_and(|s| s.success());
+        if !ok(Command::new(&uv)
+            .args(["venv", "-q", "--python"])
+            .arg(python)
+            .arg(dir))
+        {
+            return None;
+        }
+        let installed = retried(|| {
+            ok(Command::new(&uv)
+                .args(["pip", "install", "-q", "--python"])
+                .arg(dir.join("bin/python"))
+                .arg(format!("aws-sam-cli=={SAM_CLI}")))
+        });
+        installed.then(|| dir.join("bin/sam"))
+    })
+    .map(|dir| dir.join("bin/sam"))
 }
 
 /// The Vercel CLI (its `vercel build` runs Vercel's own Python builder),
