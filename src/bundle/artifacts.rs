@@ -17,6 +17,9 @@ pub struct Manifest {
     /// `sha256:<hex>` of `pylock.toml`.
     pub lock_hash: String,
     pub artifacts: Vec<Artifact>,
+    /// Lambda layers (`fenv bundle --layer`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<Layer>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,21 +37,44 @@ pub struct Artifact {
     pub unzipped_bytes: u64,
     /// What to configure as the Lambda handler; `null` on Vercel.
     pub handler: Option<String>,
+    /// The layer it needs (`path` of a [`Layer`]), when built with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
     /// `name==version`, sorted.
     pub packages: Vec<String>,
     /// The limits or budget it is over (`unzipped limit`, `budget`, …).
     pub over: Vec<String>,
 }
 
+/// A Lambda layer: the packages every function of a target shares,
+/// under `python/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layer {
+    pub target: String,
+    /// From the manifest's folder: `lambda-layer.zip`.
+    pub path: String,
+    pub sha256: String,
+    pub zipped_bytes: u64,
+    pub unzipped_bytes: u64,
+    /// `name==version`, sorted.
+    pub packages: Vec<String>,
+}
+
 /// Writes the manifest at `out/manifest.json`, keeping the artifacts of
 /// other targets and functions built from the same lock whose files are
 /// still there, so bundling one function never forgets the others.
-pub fn write(out: &Path, lock_hash: &str, built: Vec<Artifact>) -> Result<(), Error> {
+/// A run's layers replace those of its targets.
+pub fn write(out: &Path, lock_hash: &str, built: Vec<Artifact>, layers: Vec<Layer>) -> Result<(), Error> {
     let path = out.join(FILE);
-    let mut artifacts: Vec<Artifact> = read(&path)
-        .filter(|old| old.lock_hash == lock_hash)
-        .map(|old| old.artifacts)
-        .unwrap_or_default()
+    let old = read(&path).filter(|old| old.lock_hash == lock_hash);
+    let (old_artifacts, old_layers) = old.map(|old| (old.artifacts, old.layers)).unwrap_or_default();
+    let mut kept_layers: Vec<Layer> = old_layers
+        .into_iter()
+        .filter(|old| !built.iter().any(|new| new.target == old.target) && out.join(&old.path).is_file())
+        .collect();
+    kept_layers.extend(layers);
+    kept_layers.sort_by(|a, b| a.target.cmp(&b.target));
+    let mut artifacts: Vec<Artifact> = old_artifacts
         .into_iter()
         .filter(|old| {
             !built
@@ -63,6 +89,7 @@ pub fn write(out: &Path, lock_hash: &str, built: Vec<Artifact>) -> Result<(), Er
         fenv: env!("CARGO_PKG_VERSION").to_string(),
         lock_hash: lock_hash.to_string(),
         artifacts,
+        layers: kept_layers,
     };
     let mut text = serde_json::to_string_pretty(&manifest).map_err(|err| {
         Error::Io(crate::fs::PathError::new(

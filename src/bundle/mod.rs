@@ -8,6 +8,7 @@
 //! `dist/manifest.json`. `commands/bundle.rs` runs the steps in order.
 
 pub mod artifacts;
+pub mod build;
 pub mod plan;
 pub mod report;
 pub mod stage;
@@ -15,6 +16,7 @@ pub mod tree;
 pub mod vercel;
 pub mod zip;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::error::Hint;
@@ -76,6 +78,12 @@ pub enum Error {
         source: Box<crate::install::Error>,
     },
 
+    #[error("the wheel of `{package}` was not fetched")]
+    NotFetched { package: String },
+
+    #[error("layers are a Lambda feature; Vercel has none")]
+    LayerOnVercel,
+
     #[error(transparent)]
     Io(#[from] crate::fs::PathError),
 
@@ -119,7 +127,8 @@ impl Hint for Error {
                 "`vercel build` and `fenv bundle` write it, with a `config.json`; move the folder away".into(),
             ),
             Self::Glob { .. } => Some("fix `include` or `exclude` in its `[tool.fenv.functions.NAME]` table".into()),
-            Self::Install { .. } | Self::Io(_) => None,
+            Self::LayerOnVercel => Some("drop `--layer`, or pass `--target lambda`".into()),
+            Self::Install { .. } | Self::NotFetched { .. } | Self::Io(_) => None,
             Self::Walk(source) => source.hint(),
             // A boxed source is not found by downcasting the chain.
             Self::ForTarget { source, .. } => source.hint(),
@@ -141,6 +150,18 @@ impl Platform {
             Self::Vercel => report::Limits::VERCEL,
         }
     }
+}
+
+/// The packages in every closure, sorted: what a layer shares.
+pub fn shared(closures: &[BTreeSet<String>]) -> Vec<String> {
+    let Some((first, rest)) = closures.split_first() else {
+        return Vec::new();
+    };
+    first
+        .iter()
+        .filter(|name| rest.iter().all(|c| c.contains(*name)))
+        .cloned()
+        .collect()
 }
 
 /// Where `function`'s `_helpers` live: the functions folder, or the

@@ -49,7 +49,7 @@ impl Excludes {
 /// entry at the same path replaces an earlier one.
 pub fn entries(
     staging: &Path,
-    code: &Code<'_>,
+    code: Option<&Code<'_>>,
     generated: Vec<(String, Vec<u8>)>,
     excludes: &Excludes,
 ) -> Result<Vec<Entry>, Error> {
@@ -73,8 +73,12 @@ pub fn entries(
         }
         true
     })?;
-    for path in code_files(code)? {
-        let relative = crate::install::relative_to(&path, code.root);
+    let (files, root) = match code {
+        Some(code) => (code_files(code)?, code.root),
+        None => (Vec::new(), staging),
+    };
+    for path in files {
+        let relative = crate::install::relative_to(&path, root);
         let executable = crate::fs::is_executable(&path);
         add_parents(&relative, &mut out);
         out.insert(

@@ -144,12 +144,19 @@ pub fn margins(unzipped: u64, zipped: u64, limits: Limits, budget: Option<u64>) 
 }
 
 /// `1.74 MB unzipped / 0.80 MB zipped  (<margins>)`; a folder has no
-/// zipped size.
-pub fn sizes(unzipped: u64, zipped: Option<u64>, limits: Limits, budget: Option<u64>) -> String {
-    let margins = margins(unzipped, zipped.unwrap_or(0), limits, budget);
+/// zipped size. With a layer, `+ 3.10 MB in the layer` follows the
+/// unzipped size, and the margins are those of both together, as
+/// Lambda's unzipped limit counts them.
+pub fn sizes(unzipped: u64, layer: u64, zipped: Option<u64>, limits: Limits, budget: Option<u64>) -> String {
+    let margins = margins(unzipped + layer, zipped.unwrap_or(0), limits, budget);
+    let unzipped = if layer > 0 {
+        format!("{} unzipped + {} in the layer", mb(unzipped), mb(layer))
+    } else {
+        format!("{} unzipped", mb(unzipped))
+    };
     match zipped {
-        Some(zipped) => format!("{} unzipped / {} zipped  ({margins})", mb(unzipped), mb(zipped)),
-        None => format!("{} unzipped  ({margins})", mb(unzipped)),
+        Some(zipped) => format!("{unzipped} / {} zipped  ({margins})", mb(zipped)),
+        None => format!("{unzipped}  ({margins})"),
     }
 }
 

@@ -21,7 +21,8 @@ pub struct Request<'a> {
     pub site: &'a str,
     pub python: (u32, u32),
     pub tags: Tags,
-    pub code: Code<'a>,
+    /// The function's own files; a layer has none.
+    pub code: Option<Code<'a>>,
     pub generated: Vec<(String, Vec<u8>)>,
     pub excludes: &'a Excludes,
 }
@@ -78,7 +79,12 @@ pub fn stage(parent: &Path, request: Request<'_>) -> Result<Staged, Error> {
             code_in_zip: 0,
         });
     }
-    let entries = plan::entries(scratch.path(), &request.code, request.generated, request.excludes)?;
+    let entries = plan::entries(
+        scratch.path(),
+        request.code.as_ref(),
+        request.generated,
+        request.excludes,
+    )?;
     let mut unzipped = 0;
     for entry in &entries {
         if let Contents::File { source, .. } = &entry.contents {

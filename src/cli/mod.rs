@@ -256,6 +256,11 @@ pub struct BundleArgs {
     #[arg(long, value_name = "DIR", default_value = "dist")]
     pub out: PathBuf,
 
+    /// Lambda: put the packages every function shares into one layer
+    /// (`DIR/lambda-layer.zip`), and only the rest into each function's zip.
+    #[arg(long)]
+    pub layer: bool,
+
     #[command(flatten)]
     pub index: IndexArgs,
 }

@@ -296,6 +296,8 @@ pub struct BundleSettings {
     /// `None`: every function (`--all`, the default).
     pub function: Option<String>,
     pub out: PathBuf,
+    /// `--layer`: the shared packages in one Lambda layer.
+    pub layer: bool,
     /// The overrides `fenv lock` would be given, plus `--target`, so the
     /// lock's freshness is judged as `fenv lock --target` left it.
     pub lock_settings: LockSettings,
@@ -308,6 +310,7 @@ impl BundleSettings {
             function,
             all: _,
             out,
+            layer,
             index,
         } = args;
         Self {
@@ -318,6 +321,7 @@ impl BundleSettings {
             target,
             function,
             out,
+            layer,
         }
     }
 }

@@ -10,15 +10,14 @@
 //! any artifact over a limit or budget makes the command exit 1.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-use crate::bundle::artifacts::{self, Artifact};
-use crate::bundle::plan::{Code, Excludes};
-use crate::bundle::report::{self, PackageSize};
+use crate::bundle::artifacts;
+use crate::bundle::build::Builder;
+use crate::bundle::report;
 use crate::bundle::vercel::{self, Output};
-use crate::bundle::{self, Platform, stage, tree, zip};
+use crate::bundle::{self, Platform, zip};
 use crate::cli::settings::{BundleSettings, GlobalSettings};
 use crate::commands::open_cache;
 use crate::error::ExitStatus;
@@ -63,6 +62,9 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
             .into());
         }
     };
+    if settings.layer && platform == Platform::Vercel {
+        return Err(bundle::Error::LayerOnVercel.into());
+    }
     let target = crate::resolve::target::for_spec(&spec).ok_or_else(|| bundle::Error::UnsupportedTarget {
         target: spec.name().to_string(),
     })?;
@@ -139,109 +141,80 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
         source: Box::new(source),
     })?;
 
-    // Step 5: one artifact a function: a zip for Lambda, a `.func`
-    // folder of a fresh Build Output for Vercel.
+    // Step 5: with `--layer`, the packages every function shares in one
+    // Lambda layer; then one artifact a function: a zip for Lambda, a
+    // `.func` folder of a fresh Build Output for Vercel.
     let out = crate::fs::absolute(&settings.out)?;
     fs_err::create_dir_all(&out)?;
-    let output = match platform {
-        Platform::Lambda => None,
-        Platform::Vercel => Some(Output::new(&manifest.root)?),
-    };
-    let target_dir = out.join(spec.name());
-    if output.is_none() {
-        fs_err::create_dir_all(&target_dir)?;
-    }
-    let mtime = zip::mtime(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref());
     let env_dir = manifest.settings.env.as_ref().map(|env| manifest.root.join(env));
-    let skip: Vec<PathBuf> = [out.clone(), manifest.root.join(".vercel")]
-        .into_iter()
-        .chain(env_dir)
-        .collect();
-    let functions_dir = functions::functions_dir(manifest);
+    let builder = Builder {
+        platform,
+        target: spec.name().to_string(),
+        python,
+        tags: target.tags.clone(),
+        wheels: &wheels,
+        out: out.clone(),
+        root: manifest.root.clone(),
+        functions_dir: functions::functions_dir(manifest),
+        skip: [out.clone(), manifest.root.join(".vercel")]
+            .into_iter()
+            .chain(env_dir)
+            .collect(),
+        mtime: zip::mtime(std::env::var("SOURCE_DATE_EPOCH").ok().as_deref()),
+        output: match platform {
+            Platform::Lambda => None,
+            Platform::Vercel => Some(Output::new(&manifest.root)?),
+        },
+    };
+    if builder.output.is_none() {
+        fs_err::create_dir_all(builder.target_dir())?;
+    }
     printer.info(format!(
         "Bundling {} function{} for {}",
         chosen.len(),
         if chosen.len() == 1 { "" } else { "s" },
         target.description
     ));
-    let limits = platform.limits();
+    let limits = builder.limits();
+    let layer = if settings.layer {
+        let shared = bundle::shared(&closures);
+        let layer = builder.layer(&shared)?;
+        match &layer {
+            Some(built) => printer.info(format!(
+                "  layer  {}  {} unzipped / {} zipped  ({})",
+                user_display(&built.shown),
+                report::mb(built.layer.unzipped_bytes),
+                report::mb(built.layer.zipped_bytes),
+                built.layer.packages.join(", ")
+            )),
+            None => printer.info("  no package is in every function, so there is no layer"),
+        }
+        layer
+    } else {
+        None
+    };
     let mut built = Vec::new();
     let mut over_lines = Vec::new();
     for (function, closure) in chosen.iter().zip(&closures) {
-        let form = function.form.clone().unwrap_or(functions::Form::App);
-        let helpers_dir = bundle::helpers_dir(function, &functions_dir);
-        let generated = bundle::generated(platform, function, &form, python)?;
-        let mut names: Vec<&str> = closure.iter().map(String::as_str).collect();
-        if platform == Platform::Vercel {
-            names.push(vercel::RUNTIME);
-        }
-        let mut packages = Vec::new();
-        for name in names {
-            let wheel = wheels
-                .get(name)
-                .with_context(|| format!("the wheel of `{name}` was not fetched"))?;
-            packages.push((name, wheel));
-        }
-        let excludes = Excludes::new(&function.name, &function.settings.exclude)?;
-        let request = stage::Request {
-            function: &function.name,
-            wheels: packages,
-            site: if output.is_some() { vercel::VENDOR } else { "" },
-            python,
-            tags: target.tags.clone(),
-            code: Code {
-                root: &manifest.root,
-                module: &function.relative,
-                helpers_dir: &helpers_dir,
-                include: &function.settings.include,
-                skip: &skip,
-            },
-            generated,
-            excludes: &excludes,
-        };
-        let staged = stage::stage(&out, request)?;
-        let unzipped = staged.unzipped;
-
-        let (path, shown, sha256, zipped) = match &output {
-            None => {
-                let zip_path = target_dir.join(format!("{}.zip", function.name));
-                let partial = target_dir.join(format!(".{}.zip.partial", function.name));
-                zip::write(&partial, &staged.entries, mtime)
-                    .with_context(|| format!("failed to write `{}`", user_display(&partial)))?;
-                fs_err::rename(&partial, &zip_path)?;
-                let bytes = fs_err::read(&zip_path)?;
-                let path = format!("{}/{}.zip", spec.name(), function.name);
-                (
-                    path,
-                    zip_path,
-                    crate::hash::sha256_hex(&bytes),
-                    Some(bytes.len() as u64),
-                )
-            }
-            Some(output) => {
-                let func = vercel::func_dir(function);
-                output.write_function(&func, &staged.entries)?;
-                let shown = manifest.root.join(vercel::OUTPUT).join(&func);
-                let path = crate::install::relative_to(&shown, &out);
-                (path, shown, tree::digest(&staged.entries)?, None)
-            }
-        };
-
-        let budget = function.settings.budget.unzipped_bytes;
-        let over = report::over(unzipped, zipped.unwrap_or(0), limits, budget);
-        let handler = bundle::handler_string(platform, &form, &function.relative);
+        let one = builder.function(function, closure, layer.as_ref())?;
+        let artifact = &one.artifact;
+        let in_layer = layer.as_ref().map_or(0, |l| l.layer.unzipped_bytes);
         printer.info(format!(
             "  {}  {}  {}",
             function.name,
-            user_display(&shown),
-            report::sizes(unzipped, zipped, limits, budget)
+            user_display(&one.shown),
+            report::sizes(
+                artifact.unzipped_bytes,
+                in_layer,
+                artifact.zipped_bytes,
+                limits,
+                function.settings.budget.unzipped_bytes
+            )
         ));
-        if let Some(handler) = &handler {
+        if let Some(handler) = &artifact.handler {
             printer.info(format!("    handler: {handler}"));
         }
-        let mut packages = staged.packages;
-        packages.retain(PackageSize::shipped);
-        let largest = report::largest(&packages, 3);
+        let largest = report::largest(&one.packages, 3);
         if !largest.is_empty() {
             let list: Vec<String> = largest
                 .iter()
@@ -249,31 +222,21 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
                 .collect();
             printer.info(format!("    largest: {}", list.join(", ")));
         }
-        over_lines.extend(over.iter().map(|o| o.line(&function.name)));
-        let mut listed: Vec<String> = packages
-            .iter()
-            .map(|p| format!("{}=={}", p.name, p.version))
-            .collect();
-        listed.sort();
-        built.push(Artifact {
-            function: function.name.clone(),
-            target: spec.name().to_string(),
-            path,
-            sha256,
-            zipped_bytes: zipped,
-            unzipped_bytes: unzipped,
-            handler,
-            packages: listed,
-            over: over.iter().map(|o| o.what.to_string()).collect(),
-        });
+        over_lines.extend(one.over.iter().map(|o| o.line(&function.name)));
+        built.push(one.artifact);
     }
-    if let Some(output) = output {
+    if let Some(output) = builder.output {
         let served: Vec<&Function> = chosen.iter().collect();
         let written = output.finish(&served)?;
         printer.info(format!("Wrote `{}`", user_display(&written)));
     }
     let over_count = built.iter().filter(|a| !a.over.is_empty()).count();
-    artifacts::write(&out, &lock_hash, built)?;
+    artifacts::write(
+        &out,
+        &lock_hash,
+        built,
+        layer.map(|l| l.layer).into_iter().collect(),
+    )?;
     printer.info(format!("Wrote `{}`", user_display(&out.join(artifacts::FILE))));
     if over_lines.is_empty() {
         return Ok(ExitStatus::Success);

@@ -1071,3 +1071,119 @@ fn the_manifest_leaves_out_a_package_that_excludes_removed() {
     assert_eq!(manifest["artifacts"][0]["function"], json!("hello"));
     assert_eq!(manifest["artifacts"][0]["packages"], json!([]));
 }
+
+#[test]
+fn a_layer_holds_what_every_function_shares_and_is_the_same_twice() {
+    let Some(project) = Project::locked() else { return };
+    let layered = || {
+        let output = run(project
+            .fenv(&["bundle", "--layer"])
+            .env("SOURCE_DATE_EPOCH", "1709210096"));
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "{stderr}");
+        stderr
+    };
+    let stderr = layered();
+    let lines: Vec<String> = stderr.lines().map(sizeless).collect();
+    assert_eq!(
+        lines[..3],
+        [
+            "Bundling 3 functions for lambda (python3.12, x86_64, glibc ≤ 2.34)",
+            "  layer  dist/lambda-layer.zip  SIZE unzipped / SIZE zipped  (shared==1.0)",
+            "  hello  dist/lambda/hello.zip  SIZE unzipped + SIZE in the layer / SIZE zipped  (unzipped SIZE left of SIZE, zipped SIZE left of SIZE, no budget)",
+        ],
+        "{stderr}"
+    );
+    let layer = project.ctx.path("dist/lambda-layer.zip");
+    assert_eq!(
+        names(&layer),
+        [
+            "python/",
+            "python/shared-1.0.dist-info/",
+            "python/shared-1.0.dist-info/METADATA",
+            "python/shared-1.0.dist-info/WHEEL",
+            "python/shared/",
+            "python/shared/__init__.py",
+        ]
+    );
+    let hello = names(&project.zip("hello"));
+    assert!(
+        !hello.iter().any(|n| n.starts_with("shared")),
+        "in the layer: {hello:?}"
+    );
+    let wsgi = names(&project.zip("wsgi"));
+    assert!(
+        wsgi.contains(&"only_wsgi/__init__.py".to_string()),
+        "only wsgi's: {wsgi:?}"
+    );
+
+    let manifest: Value =
+        serde_json::from_str(&fs_err::read_to_string(project.ctx.path("dist/manifest.json")).unwrap())
+            .unwrap();
+    let layers = manifest["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 1);
+    assert_eq!(layers[0]["path"], "lambda-layer.zip");
+    assert_eq!(layers[0]["sha256"], json!(sha256(&layer)));
+    assert_eq!(layers[0]["packages"], json!(["shared==1.0"]));
+    let artifact = |name: &str| {
+        manifest["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["function"] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(artifact("hello")["layer"], "lambda-layer.zip");
+    assert_eq!(artifact("hello")["packages"], json!([]));
+    assert_eq!(artifact("wsgi")["packages"], json!(["only-wsgi==2.0"]));
+
+    // As Lambda runs it: the layer unpacked in /opt, its `python/` on
+    // `sys.path` after the function's own folder.
+    let opt = project.ctx.root().join("opt");
+    run_ok(
+        Command::new(&project.host_python)
+            .args([
+                "-I",
+                "-c",
+                "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])",
+            ])
+            .arg(&layer)
+            .arg(&opt),
+    );
+    let task = project.unzip("hello");
+    let code = "import json, sys\nsys.path.append(sys.argv[2])\nimport fenv_handler\n\
+                print(json.dumps(fenv_handler.handler(json.loads(sys.argv[1]), None)))";
+    let out = run_ok(
+        Command::new(&project.host_python)
+            .current_dir(&task)
+            .env_remove("PYTHONPATH")
+            .args(["-B", "-c", code])
+            .arg(v2_event().to_string())
+            .arg(opt.join("python")),
+    );
+    let result: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(result["statusCode"], json!(200), "{result}");
+    let body: Value = serde_json::from_str(result["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["kind"], "manylinux", "from the layer");
+
+    // The same inputs, the same bytes.
+    let before: Vec<String> = [layer.clone(), project.zip("hello"), project.zip("wsgi")]
+        .iter()
+        .map(|p| sha256(p))
+        .collect();
+    assert_eq!(layered(), stderr);
+    let after: Vec<String> = [layer, project.zip("hello"), project.zip("wsgi")]
+        .iter()
+        .map(|p| sha256(p))
+        .collect();
+    assert_eq!(after, before);
+
+    // Vercel has no layers.
+    run_ok(&mut project.fenv(&["lock", "--target", "vercel"]));
+    let stderr = run_err(&mut project.fenv(&["bundle", "--target", "vercel", "--layer"]), 1);
+    assert!(
+        stderr.ends_with("error: layers are a Lambda feature; Vercel has none\nhint: drop `--layer`, or pass `--target lambda`\n"),
+        "{stderr}"
+    );
+}
