@@ -32,6 +32,7 @@ import inspect
 import io
 import json
 import sys
+import time as _time
 from http.server import BaseHTTPRequestHandler
 
 try:
@@ -387,6 +388,17 @@ def is_text(content_type):
     )
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _request_time(now):
+    """`12/Mar/2020:19:03:58 +0000`, as API Gateway writes
+    `requestContext.time` (English months, whatever the locale)."""
+    t = _time.gmtime(now)
+    return "%02d/%s/%04d:%02d:%02d:%02d +0000" % (
+        t.tm_mday, _MONTHS[t.tm_mon - 1], t.tm_year, t.tm_hour, t.tm_min, t.tm_sec)
+
+
 def request_to_event(request):
     """An API Gateway v2 (HTTP API, payload 2.0) event for `request`,
     shaped as `sam local generate-event apigateway http-api-proxy` makes
@@ -406,6 +418,7 @@ def request_to_event(request):
         parameters[key] = parameters[key] + "," + value if key in parameters else value
     method = request["method"]
     path = request["path"]
+    now = _time.time()
     event = {
         "version": "2.0",
         "routeKey": "$default",
@@ -427,6 +440,8 @@ def request_to_event(request):
             "requestId": "fenv-local",
             "routeKey": "$default",
             "stage": "$default",
+            "time": _request_time(now),
+            "timeEpoch": int(now * 1000),
         },
         "isBase64Encoded": False,
     }

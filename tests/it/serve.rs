@@ -11,7 +11,7 @@ use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{TestContext, pyenv_python, require, run_err, run_ok};
+use crate::common::{TestContext, live_tests, pyenv_python, require, run, run_err, run_ok};
 
 const HELLO: &str = r#"import os
 from http.server import BaseHTTPRequestHandler
@@ -674,4 +674,74 @@ fn a_native_handler_gets_an_api_gateway_v2_event() {
         (&seen["body"], &seen["isBase64Encoded"]),
         (&serde_json::json!("AP8="), &serde_json::json!(true))
     );
+}
+
+/// The event a native handler gets under `fenv serve` has the fields of
+/// the one `sam local generate-event apigateway http-api-proxy` makes,
+/// less those a request without them leaves out (stage variables, an
+/// authorizer, client certificates), checked with AWS SAM CLI.
+#[test]
+fn live_a_native_handlers_event_has_the_fields_sam_generates() {
+    if !live_tests() {
+        eprintln!("skipped: set FENV_LIVE_TESTS=1 to compare with AWS SAM CLI");
+        return;
+    }
+    let Some(ctx) = project() else { return };
+    let Some(python) = crate::common::require("pyenv CPython 3.12", crate::common::pyenv_python("3.12"))
+    else {
+        return;
+    };
+    let Some(sam) = require("AWS SAM CLI (public index)", crate::support::tools::sam(&python)) else {
+        return;
+    };
+    ctx.write(
+        "api/items/[id].py",
+        "import json\n\ndef handler(event, context):\n    return {'statusCode': 200, 'body': json.dumps(event)}\n",
+    );
+    let server = Server::start(&ctx);
+    let response = server.post(
+        "/api/items/7?x=1",
+        b"{}",
+        "Content-Type: application/json\r\nCookie: a=1\r\n",
+    );
+    assert_eq!(response.status, 200, "{}", response.body);
+    let ours: serde_json::Value = serde_json::from_str(&response.body).unwrap();
+    let output = run(Command::new(&sam)
+        .args(["local", "generate-event", "apigateway", "http-api-proxy"])
+        .env("SAM_CLI_TELEMETRY", "0")
+        .env("HOME", ctx.home()));
+    assert!(output.status.success());
+    let theirs: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let keys = |value: &serde_json::Value, leave_out: &[&str]| -> Vec<String> {
+        let mut keys: Vec<String> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| !leave_out.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(keys(&ours, &[]), keys(&theirs, &["stageVariables"]));
+    assert_eq!(
+        keys(&ours["requestContext"], &[]),
+        keys(&theirs["requestContext"], &["authentication", "authorizer"])
+    );
+    assert_eq!(
+        keys(&ours["requestContext"]["http"], &[]),
+        keys(&theirs["requestContext"]["http"], &[])
+    );
+    // The same types where both have a value.
+    for key in ["time", "timeEpoch"] {
+        let kind = |v: &serde_json::Value| (v.is_string(), v.is_u64());
+        assert_eq!(
+            kind(&ours["requestContext"][key]),
+            kind(&theirs["requestContext"][key]),
+            "{key}"
+        );
+    }
+    let time = ours["requestContext"]["time"].as_str().unwrap();
+    assert_eq!(time.len(), "12/Mar/2020:19:03:58 +0000".len(), "{time}");
+    assert!(time.ends_with(" +0000"), "{time}");
 }

@@ -285,6 +285,85 @@ struct Request {
     body: &'static str,
 }
 
+/// Reads one API Gateway v2 event a line and prints what the Lambda
+/// shim answers, in one process: a warm container.
+const SHIM_DRIVER: &str = "import json, sys\nimport fenv_handler\n\
+for line in sys.stdin:\n    print(json.dumps(fenv_handler.handler(json.loads(line), None)), flush=True)\n";
+
+/// `list` sent to the function's Lambda zip (`dist/lambda/<name>.zip`,
+/// unzipped) as API Gateway v2 events, answers as [`Answer`]s.
+fn shim_answers(project: &Project, func: &str, list: &[Request], headers: &[(&str, &str)]) -> Vec<Answer> {
+    let name = func
+        .trim_end_matches(".func")
+        .replace('/', "-")
+        .replace(['[', ']'], "");
+    let dir = project.ctx.root().join(format!("lambda-{name}"));
+    let zip = fs_err::File::open(project.ctx.path(format!("dist/lambda/{name}.zip"))).unwrap();
+    zip::ZipArchive::new(zip).unwrap().extract(&dir).unwrap();
+    let mut input = String::new();
+    for request in list {
+        let (path, query) = request.asked.split_once('?').unwrap_or((request.asked, ""));
+        let event = json!({
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": path,
+            "rawQueryString": query,
+            "headers": headers.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<serde_json::Map<_, _>>(),
+            "requestContext": {"http": {"method": request.method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7"}},
+            "body": request.body,
+            "isBase64Encoded": false,
+        });
+        input.push_str(&event.to_string());
+        input.push('\n');
+    }
+    let mut child = Command::new(&project.host_python)
+        .current_dir(&dir)
+        .env_remove("PYTHONPATH")
+        .args(["-B", "-c", SHIM_DRIVER])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{func} under the shim:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+        .lines()
+        .map(|line| {
+            let value: Value = serde_json::from_str(line).unwrap();
+            let mut headers: Vec<(String, String)> = value["headers"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(name, _)| COMPARED.contains(&name.to_lowercase().as_str()))
+                .map(|(name, v)| (name.to_lowercase(), v.as_str().unwrap().to_string()))
+                .collect();
+            for cookie in value["cookies"].as_array().into_iter().flatten() {
+                headers.push(("set-cookie".into(), cookie.as_str().unwrap().to_string()));
+            }
+            headers.sort();
+            let body = value["body"].as_str().unwrap();
+            let body = if value["isBase64Encoded"] == true {
+                let bytes = base64::engine::general_purpose::STANDARD.decode(body).unwrap();
+                String::from_utf8_lossy(&bytes).into_owned()
+            } else {
+                body.to_string()
+            };
+            Answer {
+                status: u16::try_from(value["statusCode"].as_u64().unwrap()).unwrap(),
+                headers,
+                body,
+            }
+        })
+        .collect()
+}
+
 /// What the comparison looks at: the status, the function's own headers
 /// (not the server's `Date`, `Server`, `Content-Length`), the body.
 #[derive(Debug, PartialEq)]
@@ -297,7 +376,7 @@ struct Answer {
 const COMPARED: &[&str] = &["content-type", "set-cookie", "x-fn"];
 
 #[test]
-fn live_prebuilt_functions_answer_under_vercels_runtime_as_under_serve() {
+fn live_every_function_answers_the_same_under_serve_the_shim_and_vercels_runtime() {
     if !live_tests() {
         eprintln!("skipped: set FENV_LIVE_TESTS=1 to run functions under Vercel's runtime");
         return;
@@ -315,7 +394,7 @@ fn live_prebuilt_functions_answer_under_vercels_runtime_as_under_serve() {
     project.publish("only-asgi", "1.0", &[]);
     project.write_pyproject(
         &["greeting"],
-        "requires-python = \">=3.12\"\n\n[tool.fenv]\ntargets = [\"vercel\"]\n\n\
+        "requires-python = \">=3.12\"\n\n[tool.fenv]\ntargets = [\"vercel\", \"lambda\"]\n\n\
          [tool.fenv.functions.asgi]\ndependencies = [\"only-asgi\"]\n",
     );
     project.ctx.write("api/hello.py", HELLO);
@@ -328,6 +407,7 @@ fn live_prebuilt_functions_answer_under_vercels_runtime_as_under_serve() {
     run_ok(&mut project.fenv(&["lock"]));
     project.sync_ok(&[]);
     run_ok(&mut project.fenv(&["bundle"]));
+    run_ok(&mut project.fenv(&["bundle", "--target", "lambda"]));
     let functions = project.ctx.path(".vercel/output/functions/api");
     let vendored = |func: &str| {
         fs_err::read_dir(functions.join(func).join("_vendor"))
