@@ -1187,3 +1187,91 @@ fn a_layer_holds_what_every_function_shares_and_is_the_same_twice() {
         "{stderr}"
     );
 }
+
+/// Each Lambda zip run by AWS's own runtime client, `awslambdaric`
+/// (from the public index), against a local Runtime API: the handler
+/// strings `fenv bundle` prints import from the unzipped bundle, and a
+/// warm container answers one event after another.
+#[test]
+fn live_awslambdaric_runs_each_zip_by_its_handler_string() {
+    if !crate::common::live_tests() {
+        eprintln!("skipped: set FENV_LIVE_TESTS=1 to run AWS's runtime client");
+        return;
+    }
+    let Some(project) = Project::locked() else { return };
+    let Some(ric) = crate::common::require(
+        "awslambdaric (public index)",
+        crate::support::tools::awslambdaric(&project.host_python),
+    ) else {
+        return;
+    };
+    project.bundle_ok(&[]);
+    let manifest: Value =
+        serde_json::from_str(&fs_err::read_to_string(project.ctx.path("dist/manifest.json")).unwrap())
+            .unwrap();
+    let handler = |name: &str| -> String {
+        manifest["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["function"] == name)
+            .unwrap()["handler"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let sqs = json!({"Records": [{"eventSource": "aws:sqs", "body": "x"}]});
+    for (function, events) in [
+        ("hello", vec![v2_event(), v2_event(), sqs.clone()]),
+        ("native", vec![json!({"any": "event"})]),
+    ] {
+        let api = crate::support::runtime_api::RuntimeApi::start(events.clone());
+        let dir = project.unzip(function);
+        let mut child = Command::new(&ric)
+            .current_dir(&dir)
+            .env_remove("PYTHONPATH")
+            .env("AWS_LAMBDA_RUNTIME_API", api.address())
+            .env("LAMBDA_TASK_ROOT", &dir)
+            .env("AWS_LAMBDA_FUNCTION_NAME", function)
+            .args(["-m", "awslambdaric", &handler(function)])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let posted = api.posted(events.len());
+        let _ = child.kill();
+        let output = child.wait_with_output().unwrap();
+        let log = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(posted.len(), events.len(), "{function}: {posted:?}\n{log}");
+        use crate::support::runtime_api::Posted;
+        match function {
+            "hello" => {
+                for answer in &posted[..2] {
+                    let Posted::Response(result) = answer else {
+                        panic!("{answer:?}\n{log}")
+                    };
+                    assert_eq!(result["statusCode"], json!(200), "{result}");
+                    let body: Value = serde_json::from_str(result["body"].as_str().unwrap()).unwrap();
+                    assert_eq!(body["kind"], "manylinux");
+                    assert_eq!(body["path"], "/api/hello?name=Ada&tag=a&tag=b");
+                }
+                // Not an HTTP request: an error, so a queue retries it.
+                let Posted::Error(error) = &posted[2] else {
+                    panic!("{:?}", posted[2])
+                };
+                assert_eq!(error["errorType"], "TypeError", "{error}");
+                assert!(
+                    error["errorMessage"]
+                        .as_str()
+                        .unwrap()
+                        .contains("it looks like an event from aws:sqs"),
+                    "{error}"
+                );
+            }
+            _ => assert_eq!(
+                posted,
+                [Posted::Response(json!({"statusCode": 202, "body": "manylinux"}))]
+            ),
+        }
+    }
+}

@@ -595,6 +595,8 @@ fn live_every_function_answers_the_same_under_serve_the_shim_and_vercels_runtime
             on_vercel, under_serve,
             "{func}: Vercel's runtime, then fenv serve"
         );
+        let on_lambda = shim_answers(&project, func, list, &headers);
+        assert_eq!(on_lambda, under_serve, "{func}: the Lambda shim, then fenv serve");
         assert!(on_vercel.iter().all(|a| !a.headers.is_empty()), "{on_vercel:?}");
     }
     drop(server);

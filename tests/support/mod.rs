@@ -4,6 +4,7 @@
 pub mod index;
 pub mod lock;
 pub mod mount;
+pub mod runtime_api;
 pub mod sdist;
 pub mod tools;
 pub mod tree;

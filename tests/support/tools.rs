@@ -18,6 +18,8 @@ pub const VERCEL_CLI: &str = "58.10.0";
 /// AWS SAM CLI, whose `sam local generate-event` makes the events
 /// `fenv invoke`'s samples are compared with.
 pub const SAM_CLI: &str = "1.170.0";
+/// AWS's Lambda runtime interface client for Python.
+pub const AWSLAMBDARIC: &str = "4.2.2";
 /// The `vercel-runtime` that Vercel CLI 58.10's Python builder installs.
 pub const VERCEL_RUNTIME: &str = "0.20.0";
 
@@ -107,6 +109,30 @@ pub fn sam(python: &Path) -> Option<PathBuf> {
         installed.then(|| dir.join("bin/sam"))
     })
     .map(|dir| dir.join("bin/sam"))
+}
+
+/// The Python of a venv of `python` holding AWS's Lambda runtime client
+/// `awslambdaric` (what AWS's Python base images run), installed by uv.
+pub fn awslambdaric(python: &Path) -> Option<PathBuf> {
+    let uv = uv(python)?;
+    install_once(&format!("awslambdaric-{AWSLAMBDARIC}"), |dir| {
+        let ok = |cmd: &mut Command| cmd.status().is_ok_and(|s| s.success());
+        if !ok(Command::new(&uv)
+            .args(["venv", "-q", "--python"])
+            .arg(python)
+            .arg(dir))
+        {
+            return None;
+        }
+        let installed = retried(|| {
+            ok(Command::new(&uv)
+                .args(["pip", "install", "-q", "--python"])
+                .arg(dir.join("bin/python"))
+                .arg(format!("awslambdaric=={AWSLAMBDARIC}")))
+        });
+        installed.then(|| dir.join("bin/python"))
+    })
+    .map(|dir| dir.join("bin/python"))
 }
 
 /// The Vercel CLI (its `vercel build` runs Vercel's own Python builder),
