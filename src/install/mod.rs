@@ -110,8 +110,10 @@ impl Hint for Error {
                 // Copying is the last resort: nothing else to try.
                 _ => None,
             },
+            // An install writes only into the environment, so a full disk
+            // is its disk, whichever file (a package's, or RECORD) hit it.
             Self::Io(err) if is_full(err.io()) => {
-                Some("the disk is full: free some space on it, and run it again".into())
+                Some("the disk the environment is on is full: free some space there, and run it again".into())
             }
             Self::Io(_) => None,
         }

@@ -112,7 +112,7 @@ fn a_project_from_lock_to_bundle_says_what_it_did_at_each_step() {
             &["bundle"],
             "exit: 0\n--- stdout\n--- stderr\n\
              Bundling 1 function for lambda (python3.12, x86_64, glibc ≤ 2.34)\n  \
-             hello  dist/lambda/hello.zip  25.5 kB unzipped / 10.1 kB zipped  \
+             hello  dist/lambda/hello.zip  26.0 kB unzipped / 10.3 kB zipped  \
              (unzipped 262.12 MB left of 262.14 MB, zipped 52.42 MB left of 52.43 MB, no budget)\n    \
              handler: fenv_handler.handler\n    \
              largest: a 0.1 kB, b 0.1 kB\n\
