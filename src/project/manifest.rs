@@ -16,6 +16,7 @@ mod pyproject;
 mod requirements;
 mod settings;
 pub mod targets;
+mod uv;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -244,7 +245,14 @@ fn load_pyproject(root: &Path, file: &Path) -> Result<Manifest, Error> {
         text: &text,
     };
     let pyproject: PyprojectToml = source.parse()?;
-    let fenv_table = pyproject.tool.and_then(|tool| tool.fenv);
+    let (fenv_table, uv_table) = pyproject
+        .tool
+        .map(|tool| (tool.fenv, tool.uv))
+        .unwrap_or_default();
+    let uv = match &uv_table {
+        Some(table) => uv::read(&source, table)?,
+        None => uv::UvSettings::default(),
+    };
     let groups = match &pyproject.dependency_groups {
         Some(table) => pyproject::dependency_groups(&source, table)?,
         None => BTreeMap::new(),
@@ -264,6 +272,7 @@ fn load_pyproject(root: &Path, file: &Path) -> Result<Manifest, Error> {
             None => with_requirements_beside(root, file, Settings::default_for(root)?)?,
         };
         manifest.groups = groups;
+        uv.apply(&source, &mut manifest)?;
         return Ok(manifest);
     };
 
@@ -301,7 +310,7 @@ fn load_pyproject(root: &Path, file: &Path) -> Result<Manifest, Error> {
         }
         None => Settings::default_with(defaults(root, requires_python.clone())?),
     };
-    Ok(Manifest {
+    let mut manifest = Manifest {
         root: root.to_path_buf(),
         file: file.to_path_buf(),
         name: project.name,
@@ -314,7 +323,9 @@ fn load_pyproject(root: &Path, file: &Path) -> Result<Manifest, Error> {
         groups,
         constraints: Vec::new(),
         settings,
-    })
+    };
+    uv.apply(&source, &mut manifest)?;
+    Ok(manifest)
 }
 
 /// Settings in both `[tool.fenv]` and `fenv.toml`: which wins would be a

@@ -267,6 +267,7 @@ targets = [
 inputs-hash = "{hash}"
 inputs = [
     "dependency a",
+    "python-version 3.12",
     "target host",
     "index-url {index}",
 ]
@@ -1301,4 +1302,39 @@ fn live_uv_installs_the_host_part_of_the_lock() {
         "import requests, fastapi, boto3, pydantic, httpx; print('ok')",
     ]));
     assert_eq!(imported, "ok\n");
+}
+
+/// A package uv would take from a folder is never locked from the index
+/// under the same name (dependency confusion): the lock is refused, and
+/// so is a `[tool.uv]` key that would change it; constraints are honoured.
+#[test]
+fn tool_uv_sources_are_refused_and_constraints_honoured() {
+    let Some(project) = Project::new() else { return };
+    project.publish("utils", "9.9", &[]);
+    project.ctx.write(
+        "mylib/pyproject.toml",
+        "[project]\nname = \"utils\"\nversion = \"0.1\"\n",
+    );
+    project.pyproject(&["utils"], "\n[tool.uv.sources]\nutils = { path = \"mylib\" }\n");
+    let stderr = run_err(&mut project.lock(&[]), 1);
+    assert_eq!(
+        stderr,
+        "error: `pyproject.toml` line 7: `[tool.uv.sources]` takes `utils` from the folder `mylib`, which fenv does not read: it would lock the index's `utils` instead\n\
+         hint: build a wheel of `utils` into a `[tool.fenv] find-links` folder and remove the entry, or lock this project with uv\n"
+    );
+    assert!(!project.ctx.path("pylock.toml").exists(), "nothing is locked");
+
+    project.publish("utils", "1.0", &[]);
+    project.pyproject(
+        &["utils"],
+        "\n[tool.uv]\nconstraint-dependencies = [\"utils<2\"]\n",
+    );
+    project.lock_ok(&[]);
+    let lock = parsed(&fs_err::read_to_string(project.ctx.path("pylock.toml")).unwrap());
+    let versions: Vec<String> = lock
+        .packages
+        .iter()
+        .map(|p| format!("{} {}", p.name, p.version))
+        .collect();
+    assert_eq!(versions, ["utils 1.0"], "the constraint holds");
 }

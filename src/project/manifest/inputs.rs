@@ -45,6 +45,18 @@ impl Manifest {
         push_all(&mut lines, "extra", keyed(&self.optional_dependencies));
         push_all(&mut lines, "group", keyed(&self.groups));
         push_all(&mut lines, "constraint", requirements(&self.constraints));
+        // The Python the host's environment is made with, which the host
+        // part of the lock was resolved for.
+        push_all(&mut lines, "python", settings.python.iter().cloned().collect());
+        let pinned = settings.target_defaults.python_version_file;
+        push_all(
+            &mut lines,
+            "python-version",
+            pinned
+                .map(|(major, minor)| format!("{major}.{minor}"))
+                .into_iter()
+                .collect(),
+        );
         let functions = settings
             .functions
             .iter()

@@ -39,6 +39,7 @@ pub(super) struct ProjectTable {
 #[derive(Deserialize)]
 pub(super) struct ToolTables {
     pub fenv: Option<FenvTable>,
+    pub uv: Option<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
 }
 
 /// A file being read: its path and text, to turn spans into lines.

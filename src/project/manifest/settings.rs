@@ -392,7 +392,7 @@ fn target_table(
 
 /// `exclude-newer` as a string or a TOML date or datetime, in its
 /// canonical form ([`ExcludeNewer`]'s).
-fn exclude_newer_value(source: &Source, value: &Spanned<toml::Value>) -> Result<String, Error> {
+pub(super) fn exclude_newer_value(source: &Source, value: &Spanned<toml::Value>) -> Result<String, Error> {
     let text = match value.get_ref() {
         toml::Value::String(text) => text.clone(),
         toml::Value::Datetime(datetime) => datetime.to_string(),

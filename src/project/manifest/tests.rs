@@ -553,6 +553,7 @@ fn inputs_are_readable_and_portable() {
     group test
     group test: pytest>=8
     group test: ruff
+    python 3.12
     function forecast: pydantic>=2.7
     target host
     target lambda (python3.12, arm64)
@@ -574,4 +575,65 @@ fn errors_carry_hints() {
         load(dir.path()).unwrap_err().hints(),
         ["write a PEP 508 requirement such as `httpx>=0.27` or `boto3; extra == \"aws\"`"]
     );
+}
+
+#[test]
+fn the_python_pinned_for_the_env_is_an_input() {
+    let base = "[project]\nname = \"a\"\nversion = \"0\"\n";
+    let inputs = |files: &[(&str, &str)]| load_files(files).unwrap().inputs();
+    assert!(
+        !inputs(&[("pyproject.toml", base)])
+            .iter()
+            .any(|l| l.starts_with("python"))
+    );
+    assert!(
+        inputs(&[("pyproject.toml", base), (".python-version", "3.11\n")])
+            .contains(&"python-version 3.11".to_string())
+    );
+    let pinned = format!("{base}\n[tool.fenv]\npython = \"3.13\"\n");
+    assert!(inputs(&[("pyproject.toml", &pinned)]).contains(&"python 3.13".to_string()));
+}
+
+#[test]
+fn tool_uv_is_read_or_refused_never_ignored() {
+    let base = "[project]\nname = \"a\"\nversion = \"0\"\ndependencies = [\"utils\"]\n";
+    let with = |uv: &str| load_files(&[("pyproject.toml", &format!("{base}{uv}"))]);
+    let err = with("\n[tool.uv.sources]\nutils = { path = \"mylib\" }\n").unwrap_err();
+    assert!(
+        err.to_string().ends_with(
+            "pyproject.toml` line 7: `[tool.uv.sources]` takes `utils` from the folder `mylib`, which fenv does not read: it would lock the index's `utils` instead"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        crate::error::Hint::hints(&err),
+        [
+            "build a wheel of `utils` into a `[tool.fenv] find-links` folder and remove the entry, or lock this project with uv"
+        ]
+    );
+    let err = with("\n[tool.uv]\noverride-dependencies = [\"b==1\"]\n").unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("pyproject.toml` line 7: fenv does not read `[tool.uv] override-dependencies`, which changes what is locked"),
+        "{err}"
+    );
+    let err = with("\n[tool.uv.sources]\nutils = { git = \"https://example.org/utils.git\" }\n").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("from the repository `https://example.org/utils.git`"),
+        "{err}"
+    );
+
+    // Read: constraints and exclude-newer; uv's own workings: left to uv.
+    let manifest = with(
+        "\n[tool.uv]\nconstraint-dependencies = [\"b<2\"]\nexclude-newer = \"2025-01-31T11:00:00Z\"\nlink-mode = \"copy\"\ncache-dir = \".cache\"\n",
+    )
+    .unwrap();
+    let constraints: Vec<String> = manifest.constraints.iter().map(ToString::to_string).collect();
+    assert_eq!(constraints, ["b<2"]);
+    assert_eq!(
+        manifest.settings.exclude_newer.as_deref(),
+        Some("2025-01-31T11:00:00Z")
+    );
+    assert!(manifest.inputs().contains(&"constraint b<2".to_string()));
 }
