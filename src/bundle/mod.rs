@@ -256,7 +256,7 @@ pub fn select(
         tags: &target.tags,
         allow_sdist: false,
     };
-    crate::sync::select(locked, &environment).map_err(|source| Error::ForTarget {
+    crate::sync::select(locked, &environment, None).map_err(|source| Error::ForTarget {
         target: target.description.clone(),
         source: Box::new(source),
     })

@@ -104,7 +104,19 @@ fn environment(
     }
 
     // The environment against the lock.
-    let state = match EnvState::read(env, &locked, &cache(), /* check never builds */ false) {
+    // Judged against the extras and groups it was synced with.
+    let cfg_path = env.join("pyvenv.cfg");
+    let cfg = crate::venv::cfg::PyvenvCfg::parse(
+        &fs_err::read_to_string(&cfg_path).map_err(crate::fs::PathError::with("read", &cfg_path))?,
+    );
+    let selection = sync::selection::recorded(&cfg, &locked);
+    let state = match EnvState::read(
+        env,
+        &locked,
+        &selection,
+        &cache(),
+        /* check never builds */ false,
+    ) {
         Ok(state) => state,
         Err(err) => {
             let unfit = match &err {

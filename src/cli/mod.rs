@@ -141,6 +141,39 @@ pub struct EnvArgs {
     pub lock: Option<PathBuf>,
 }
 
+/// Which extras and dependency groups an environment gets, with uv's
+/// flags: `sync`, `run` and `ci` take the same ones.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SelectArgs {
+    /// Install this extra of the project too; repeatable.
+    #[arg(long = "extra", value_name = "EXTRA", conflicts_with = "all_extras")]
+    pub extras: Vec<String>,
+
+    /// Install every extra of the project.
+    #[arg(long)]
+    pub all_extras: bool,
+
+    /// Install this dependency group too; repeatable.
+    #[arg(long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
+
+    /// Leave this dependency group out, even when it is a default one; repeatable.
+    #[arg(long = "no-group", value_name = "GROUP")]
+    pub no_groups: Vec<String>,
+
+    /// Install every dependency group.
+    #[arg(long)]
+    pub all_groups: bool,
+
+    /// Leave the `dev` group out (as `--no-group dev`).
+    #[arg(long)]
+    pub no_dev: bool,
+
+    /// Install no default group (`[tool.fenv] default-groups`, else `dev`) unless named.
+    #[arg(long, conflicts_with = "all_groups")]
+    pub no_default_groups: bool,
+}
+
 /// `fenv lock`
 #[derive(Debug, Args)]
 pub struct LockArgs {
@@ -235,6 +268,9 @@ pub struct CiArgs {
 
     #[command(flatten)]
     pub index: IndexArgs,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
 }
 
 /// `fenv bundle`
@@ -331,6 +367,9 @@ pub struct SyncArgs {
     /// sdist for this environment is an error (and so is locking one).
     #[arg(long, env = "FENV_NO_BUILD", value_parser = parse_switch)]
     pub no_build: bool,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
 }
 
 /// `fenv run`
@@ -346,6 +385,9 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub index: IndexArgs,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
 
     /// The command and its arguments, passed on as they are (after `--`).
     #[arg(

@@ -152,6 +152,22 @@ impl LockSettings {
     }
 }
 
+impl crate::cli::SelectArgs {
+    /// The selection asked for, names as given (checked against the lock
+    /// by [`crate::sync::Choice::resolve`]).
+    fn into_choice(self) -> crate::sync::Choice {
+        crate::sync::Choice {
+            extras: self.extras,
+            all_extras: self.all_extras,
+            groups: self.groups,
+            no_groups: self.no_groups,
+            all_groups: self.all_groups,
+            no_dev: self.no_dev,
+            no_default_groups: self.no_default_groups,
+        }
+    }
+}
+
 impl crate::cli::IndexArgs {
     /// The lock settings these flags amend; every other one at its default.
     fn into_lock_settings(self) -> LockSettings {
@@ -166,7 +182,12 @@ impl crate::cli::IndexArgs {
 impl SyncSettings {
     /// A plain sync of the host into `place`, locking again with `index`'s
     /// flags if the lock is stale: what the other fields amend.
-    fn host(place: crate::cli::EnvArgs, python: Option<String>, index: crate::cli::IndexArgs) -> Self {
+    fn host(
+        place: crate::cli::EnvArgs,
+        python: Option<String>,
+        index: crate::cli::IndexArgs,
+        select: crate::cli::SelectArgs,
+    ) -> Self {
         Self {
             env: place.env,
             lock: place.lock,
@@ -179,16 +200,17 @@ impl SyncSettings {
             lock_settings: index.into_lock_settings(),
             reinstall: Reinstall::Nothing,
             verify: false,
+            choice: select.into_choice(),
         }
     }
 
     /// The sync `fenv run` makes first in a project with a lock.
-    pub fn before_run(env: PathBuf, index: crate::cli::IndexArgs) -> Self {
+    pub fn before_run(env: PathBuf, index: crate::cli::IndexArgs, select: crate::cli::SelectArgs) -> Self {
         let place = crate::cli::EnvArgs {
             env: Some(env),
             lock: None,
         };
-        Self::host(place, None, index)
+        Self::host(place, None, index, select)
     }
 
     pub fn resolve(args: crate::cli::SyncArgs) -> Self {
@@ -204,8 +226,9 @@ impl SyncSettings {
             reinstall,
             verify,
             no_build,
+            select,
         } = args;
-        let host = Self::host(place, python, index);
+        let host = Self::host(place, python, index, select);
         Self {
             frozen,
             dry_run,
@@ -276,12 +299,13 @@ impl CiSettings {
             cache_key,
             link_mode,
             index,
+            select,
         } = args;
         Self {
             sync: SyncSettings {
                 frozen: true,
                 link_mode,
-                ..SyncSettings::host(place, python, index)
+                ..SyncSettings::host(place, python, index, select)
             },
             export,
             cache_key,

@@ -45,7 +45,7 @@ pub fn run(args: RunArgs, global: &GlobalSettings, printer: &Printer) -> Result<
         .as_ref()
         .is_some_and(|m| crate::project::lock_path(&m.root).is_file());
     if locked && !args.no_sync {
-        let settings = SyncSettings::before_run(env.clone(), args.index.clone());
+        let settings = SyncSettings::before_run(env.clone(), args.index.clone(), args.select.clone());
         let cache = open_cache(global, printer);
         match crate::sync::sync(&settings, cwd.clone(), &cache, global.offline, printer)? {
             ExitStatus::Success => {}

@@ -68,6 +68,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Lock, Error> {
             targets: fenv.targets.unwrap_or_default(),
             inputs_hash: fenv.inputs_hash.unwrap_or_default(),
             inputs: fenv.inputs.unwrap_or_default(),
+            default_groups: fenv.default_groups,
         },
     })
 }
@@ -204,6 +205,7 @@ struct RawFenv {
     targets: Option<Vec<String>>,
     inputs_hash: Option<String>,
     inputs: Option<Vec<String>>,
+    default_groups: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]

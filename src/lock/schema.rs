@@ -103,4 +103,9 @@ pub struct FenvTool {
     /// The inputs as readable lines, so `fenv lock --check` can say what
     /// changed, not only that something did. Written in the given order.
     pub inputs: Vec<String>,
+    /// The groups `fenv sync` installs when none is named. Kept here, not
+    /// in PEP 751's `default-groups`: installers such as `uv pip install
+    /// -r pylock.toml` (Vercel's install step) turn those groups on, and a
+    /// deploy must not get the `dev` group.
+    pub default_groups: Option<Vec<String>>,
 }

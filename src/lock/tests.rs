@@ -59,6 +59,7 @@ fn sample() -> Lock {
             targets: vec!["host".into(), "lambda (python3.12, x86_64)".into()],
             inputs_hash: "e".repeat(64),
             inputs: vec!["dependency anyio>=4".into(), "target host".into()],
+            default_groups: None,
         },
     }
 }

@@ -58,6 +58,9 @@ pub fn render(lock: &Lock) -> String {
 
     out.push_str("\n[tool.fenv]\n");
     line(&mut out, "targets", &multiline_array(&lock.tool.targets));
+    if let Some(groups) = &lock.tool.default_groups {
+        line(&mut out, "default-groups", &inline_array(&sorted(groups)));
+    }
     line(&mut out, "inputs-hash", &string(&lock.tool.inputs_hash));
     if !lock.tool.inputs.is_empty() {
         line(&mut out, "inputs", &multiline_array(&lock.tool.inputs));

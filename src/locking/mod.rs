@@ -186,6 +186,7 @@ pub fn lock(
         targets: specs.iter().map(ToString::to_string).collect(),
         inputs_hash,
         inputs,
+        default_groups: Some(manifest.default_groups()).filter(|groups| !groups.is_empty()),
     };
     let lock = resolve::to_lock(&manifest, &request, &resolution, &index_url, tool);
     let rendered = lock::render(&lock);

@@ -172,6 +172,9 @@ pub struct Settings {
     /// Files `run` and `serve` load into the environment, from the
     /// project root (default `[".env"]`).
     pub env_files: Vec<String>,
+    /// `[tool.fenv] default-groups`: the groups `fenv sync` installs when
+    /// none is named (normalized); see [`Manifest::default_groups`].
+    pub default_groups: Option<Vec<String>>,
 }
 
 impl Default for Settings {
@@ -189,6 +192,7 @@ impl Default for Settings {
             functions: BTreeMap::new(),
             only_binary: true,
             env_files: vec![".env".into()],
+            default_groups: None,
         }
     }
 }
@@ -325,7 +329,34 @@ fn load_pyproject(root: &Path, file: &Path) -> Result<Manifest, Error> {
         settings,
     };
     uv.apply(&source, &mut manifest)?;
+    if let Some(unknown) = manifest
+        .settings
+        .default_groups
+        .iter()
+        .flatten()
+        .find(|group| !manifest.groups.contains_key(*group))
+    {
+        let at = text.find("default-groups").unwrap_or(0);
+        return Err(source
+            .invalid(
+                at,
+                format!("`default-groups` names `{unknown}`, which `[dependency-groups]` does not define"),
+            )
+            .with_hint("name groups of `[dependency-groups]`, or remove the key"));
+    }
     Ok(manifest)
+}
+
+impl Manifest {
+    /// The groups `fenv sync` installs when none is named: `[tool.fenv]
+    /// default-groups`, else `dev` when the project has it, as uv does.
+    pub fn default_groups(&self) -> Vec<String> {
+        match &self.settings.default_groups {
+            Some(groups) => groups.clone(),
+            None if self.groups.contains_key("dev") => vec!["dev".to_string()],
+            None => Vec::new(),
+        }
+    }
 }
 
 /// Settings in both `[tool.fenv]` and `fenv.toml`: which wins would be a

@@ -13,12 +13,14 @@ pub mod plan;
 pub mod report;
 pub mod run;
 pub mod select;
+pub mod selection;
 pub mod state;
 
 pub use fetch::fetch;
 pub use plan::{Plan, plan};
 pub use run::sync;
 pub use select::{Selected, Source, select};
+pub use selection::{Choice, Selection};
 pub use state::EnvState;
 
 use std::path::PathBuf;
@@ -46,6 +48,8 @@ pub struct SyncSettings {
     pub reinstall: Reinstall,
     /// Whether installed files are checked against their RECORD first.
     pub verify: bool,
+    /// The extras and groups asked for (`--extra`, `--group`, `--no-dev`, …).
+    pub choice: Choice,
 }
 
 /// `--reinstall`, `--reinstall PACKAGE…`, or neither.
@@ -166,6 +170,9 @@ pub enum Error {
     #[error("{reason}")]
     UnsupportedHost { reason: String },
 
+    #[error(transparent)]
+    Selection(#[from] selection::Unknown),
+
     #[error("the wheel of `{package}` was not fetched")]
     NotFetched { package: String },
 
@@ -258,6 +265,11 @@ impl Hint for Error {
             Self::Manifest(source) => source.hint(),
             Self::FindPython { source, .. } => source.hint(),
             Self::Create { source, .. } => source.hint(),
+            Self::Selection(unknown) if unknown.known.is_empty() => Some(format!(
+                "the lock has no {}s at all; add them to `pyproject.toml` and run `fenv lock`",
+                unknown.kind
+            )),
+            Self::Selection(unknown) => Some(format!("the lock's {}s: {}", unknown.kind, unknown.known.join(", "))),
             Self::NotLocked { .. } | Self::Json(_) => None,
             Self::QueryPython { .. }
             | Self::UnsupportedHost { .. }

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use super::apply::{apply, install_target, lock_env};
 use super::report::Report;
+use super::selection::SELECTION_KEY;
 use super::state::select_for;
 use super::{EnvState, Error, LOCK_KEY, Reinstall, Selected, SyncSettings, pending};
 use crate::cache::Cache;
@@ -67,6 +68,7 @@ pub fn sync(
         None => lock::read(lock_path)?,
     };
     let lock_hash = lock::hash_file(lock_path)?;
+    let selection = settings.choice.resolve(&locked)?;
 
     // Step 2: the environment, created as `fenv create` would when missing.
     let env = located.env_dir(settings.env.as_deref());
@@ -78,7 +80,7 @@ pub fn sync(
             // What a new environment would get: every package the lock
             // selects for the Python it would be made with.
             printer.info(format!(" + virtual environment at `{}`", user_display(&env)));
-            let selected = select_for(&locked, &info, &env, settings.lock_settings.no_build)?;
+            let selected = select_for(&locked, &selection, &info, &env, settings.lock_settings.no_build)?;
             report.python = info.version_string();
             let plan = super::plan(&[], &selected, &[], &[]);
             return Ok(report.finish(&plan, started, settings.json, printer)?);
@@ -90,7 +92,7 @@ pub fn sync(
     let _guard = lock_env(&env)?;
 
     // Step 4: the plan: the environment against the lock's packages for it.
-    let mut state = EnvState::read(&env, &locked, cache, settings.lock_settings.no_build)?;
+    let mut state = EnvState::read(&env, &locked, &selection, cache, settings.lock_settings.no_build)?;
     match &settings.reinstall {
         Reinstall::Nothing => {}
         Reinstall::Every => {
@@ -119,7 +121,12 @@ pub fn sync(
     if settings.dry_run {
         return Ok(report.finish(plan, started, settings.json, printer)?);
     }
-    if plan.is_empty() && state.cfg.get(LOCK_KEY) == Some(lock_hash.as_str()) && state.pending.is_none() {
+    let record = selection.record();
+    if plan.is_empty()
+        && state.cfg.get(LOCK_KEY) == Some(lock_hash.as_str())
+        && state.cfg.get(SELECTION_KEY) == Some(record.as_str())
+        && state.pending.is_none()
+    {
         return Ok(report.finish(plan, started, settings.json, printer)?);
     }
 
@@ -186,6 +193,7 @@ pub fn sync(
     // Step 8: record the lock, so that the next sync can stop early.
     let mut cfg = state.cfg.clone();
     cfg.set(LOCK_KEY, &lock_hash);
+    cfg.set(SELECTION_KEY, &record);
     let cfg_path = env.join("pyvenv.cfg");
     crate::fs::write_atomic(&cfg_path, cfg.render()).map_err(PathError::with("write", &cfg_path))?;
     pending::clear(&env).map_err(PathError::with("remove", &pending::path(&env)))?;
@@ -265,7 +273,14 @@ fn env_python(
             env: env.to_path_buf(),
             source: Box::new(source),
         })?;
-    select_for(locked, &found.info, env, settings.lock_settings.no_build)?;
+    let selection = settings.choice.resolve(locked)?;
+    select_for(
+        locked,
+        &selection,
+        &found.info,
+        env,
+        settings.lock_settings.no_build,
+    )?;
     Ok(found.info)
 }
 

@@ -14,10 +14,11 @@ use std::str::FromStr;
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerEnvironment, MarkerTree};
 
-use crate::dist::name::WheelFilename;
+use crate::dist::name::{WheelFilename, normalize};
 use crate::install::Tags;
 use crate::lock::{Lock, LockedFile, LockedPackage};
 use crate::sync::Error;
+use crate::sync::selection::Selection;
 
 /// The environment a lock is installed into, as selection sees it.
 #[derive(Debug, Clone)]
@@ -53,12 +54,20 @@ pub enum Source {
     Sdist,
 }
 
-/// The extra every rewritten `in extras` clause compares with.
-const ALL: &str = "fenv-sync-all";
+/// What a rewritten `'x' in extras` clause compares `extra` with:
+/// `fenv-extra-x`; `'g' in dependency_groups`: `fenv-group-g`.
+const EXTRA_PREFIX: &str = "fenv-extra-";
+const GROUP_PREFIX: &str = "fenv-group-";
 
-/// The packages of `lock` that `environment` gets, sorted by name, each
-/// with the wheel its tags prefer; every extra and group included.
-pub fn select(lock: &Lock, environment: &Environment<'_>) -> Result<Vec<Selected>, Error> {
+/// The packages of `lock` that `environment` gets with `selection`'s
+/// extras and groups (`None`: every one), sorted by name, each with the
+/// wheel its tags prefer.
+pub fn select(
+    lock: &Lock,
+    environment: &Environment<'_>,
+    selection: Option<&Selection>,
+) -> Result<Vec<Selected>, Error> {
+    let on = Switches::new(selection);
     let python = environment.python.to_string();
     if let Some(requires) = &lock.requires_python
         && !satisfies(requires, environment.python)
@@ -71,7 +80,7 @@ pub fn select(lock: &Lock, environment: &Environment<'_>) -> Result<Vec<Selected
     if !lock.environments.is_empty() {
         let mut any = false;
         for marker in &lock.environments {
-            any |= applies(marker, environment.markers)?;
+            any |= on.applies(marker, environment.markers)?;
         }
         if !any {
             return Err(Error::NotForThisEnvironment {
@@ -83,7 +92,7 @@ pub fn select(lock: &Lock, environment: &Environment<'_>) -> Result<Vec<Selected
     let mut chosen: BTreeMap<String, Selected> = BTreeMap::new();
     for package in &lock.packages {
         if let Some(marker) = &package.marker
-            && !applies(marker, environment.markers)?
+            && !on.applies(marker, environment.markers)?
         {
             continue;
         }
@@ -157,23 +166,59 @@ fn satisfies(specifiers: &str, version: &Version) -> bool {
     VersionSpecifiers::from_str(specifiers).map_or(true, |s| s.contains(version))
 }
 
-/// Evaluates a lock marker for `markers`, with every extra and group on.
-pub fn applies(marker: &str, markers: &MarkerEnvironment) -> Result<bool, Error> {
-    let rewritten = rewrite_collections(marker);
-    let tree = MarkerTree::from_str(&rewritten).map_err(|err| Error::InvalidMarker {
-        marker: marker.to_string(),
-        reason: err.to_string(),
-    })?;
-    let all = ExtraName::from_str(ALL).map_err(|err| Error::InvalidMarker {
-        marker: marker.to_string(),
-        reason: err.to_string(),
-    })?;
-    Ok(tree.evaluate(markers, &[all]))
+/// The extras and groups a marker sees as on, as the `extra` names its
+/// rewritten clauses compare with.
+enum Switches {
+    /// Every extra and group: what a target's whole package set needs.
+    All,
+    These(Vec<ExtraName>),
+}
+
+impl Switches {
+    fn new(selection: Option<&Selection>) -> Self {
+        let Some(selection) = selection else {
+            return Self::All;
+        };
+        let names = selection
+            .extras
+            .iter()
+            .map(|e| format!("{EXTRA_PREFIX}{e}"))
+            .chain(selection.groups.iter().map(|g| format!("{GROUP_PREFIX}{g}")))
+            // Normalized names are valid extra names, prefixed or not.
+            .filter_map(|name| ExtraName::from_str(&name).ok())
+            .collect();
+        Self::These(names)
+    }
+
+    /// Evaluates a lock marker for `markers` with these switches on.
+    fn applies(&self, marker: &str, markers: &MarkerEnvironment) -> Result<bool, Error> {
+        let rewritten = rewrite_collections(marker);
+        let tree = MarkerTree::from_str(&rewritten).map_err(|err| Error::InvalidMarker {
+            marker: marker.to_string(),
+            reason: err.to_string(),
+        })?;
+        Ok(match self {
+            Self::These(names) => tree.evaluate(markers, names),
+            Self::All => {
+                let every: Vec<ExtraName> = fenv_names(&rewritten)
+                    .filter_map(|name| ExtraName::from_str(name).ok())
+                    .collect();
+                tree.evaluate(markers, &every)
+            }
+        })
+    }
+}
+
+/// The `fenv-extra-…` and `fenv-group-…` names in a rewritten marker.
+fn fenv_names(rewritten: &str) -> impl Iterator<Item = &str> {
+    rewritten
+        .split('\'')
+        .filter(|part| part.starts_with(EXTRA_PREFIX) || part.starts_with(GROUP_PREFIX))
 }
 
 /// Rewrites `'x' in extras` / `'g' not in dependency_groups` (either
-/// quote) to `extra == 'fenv-sync-all'` / `extra != 'fenv-sync-all'`,
-/// leaving every other character as it was.
+/// quote) to `extra == 'fenv-extra-x'` / `extra != 'fenv-group-g'` (the
+/// name normalized), leaving every other character as it was.
 fn rewrite_collections(marker: &str) -> String {
     let mut out = String::with_capacity(marker.len());
     let mut rest = marker;
@@ -184,10 +229,12 @@ fn rewrite_collections(marker: &str) -> String {
         };
         let end = start + 1 + len + 1;
         let after = &rest[end..];
-        if let Some((negated, consumed)) = collection_test(after) {
+        if let Some((negated, groups, consumed)) = collection_test(after) {
             out.push_str(&rest[..start]);
             let op = if negated { "!=" } else { "==" };
-            out.push_str(&format!("extra {op} '{ALL}'"));
+            let prefix = if groups { GROUP_PREFIX } else { EXTRA_PREFIX };
+            let name = normalize(&rest[start + 1..start + 1 + len]);
+            out.push_str(&format!("extra {op} '{prefix}{name}'"));
             rest = &after[consumed..];
         } else {
             out.push_str(&rest[..end]);
@@ -199,8 +246,8 @@ fn rewrite_collections(marker: &str) -> String {
 }
 
 /// After a quoted string: ` in extras`, ` not in dependency_groups`, …
-/// as `(negated, bytes consumed)`.
-fn collection_test(text: &str) -> Option<(bool, usize)> {
+/// as `(negated, of groups, bytes consumed)`.
+fn collection_test(text: &str) -> Option<(bool, bool, usize)> {
     let words: Vec<(usize, &str)> = word_spans(text).take(3).collect();
     let (negated, name_at) = match words.as_slice() {
         [(_, "not"), (_, "in"), ..] => (true, 2),
@@ -212,7 +259,7 @@ fn collection_test(text: &str) -> Option<(bool, usize)> {
     if word != "extras" && word != "dependency_groups" {
         return None;
     }
-    Some((negated, at + word.len()))
+    Some((negated, word == "dependency_groups", at + word.len()))
 }
 
 /// Whitespace-separated words of `text` with their byte offsets; a word
@@ -242,12 +289,12 @@ mod tests {
     #[test]
     fn rewrites_extras_and_groups() {
         let cases = [
-            ("'x' in extras", "extra == 'fenv-sync-all'"),
-            ("\"dev\" in dependency_groups", "extra == 'fenv-sync-all'"),
-            ("'x' not in extras", "extra != 'fenv-sync-all'"),
+            ("'x' in extras", "extra == 'fenv-extra-x'"),
+            ("\"dev\" in dependency_groups", "extra == 'fenv-group-dev'"),
+            ("'X_y' not in extras", "extra != 'fenv-extra-x-y'"),
             (
-                "(sys_platform == 'linux') and ('a' in extras or 'b' in extras)",
-                "(sys_platform == 'linux') and (extra == 'fenv-sync-all' or extra == 'fenv-sync-all')",
+                "(sys_platform == 'linux') and ('a' in extras or 'b' in dependency_groups)",
+                "(sys_platform == 'linux') and (extra == 'fenv-extra-a' or extra == 'fenv-group-b')",
             ),
             ("python_version >= '3.10'", "python_version >= '3.10'"),
             ("'linux' in sys_platform", "'linux' in sys_platform"),
@@ -290,6 +337,7 @@ mod tests {
                 tags: &target.tags,
                 allow_sdist: target.allow_sdist,
             },
+            None,
         )
     }
 

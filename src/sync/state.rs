@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::select::Environment;
-use super::{Error, Plan, Selected, Source, pending};
+use super::{Error, Plan, Selected, Selection, Source, pending};
 use crate::cache::Cache;
 use crate::dist::name::normalize;
 use crate::install::{self, Distribution};
@@ -34,7 +34,13 @@ pub struct EnvState {
 }
 
 impl EnvState {
-    pub fn read(env: &Path, locked: &Lock, cache: &Cache, no_build: bool) -> Result<Self, Error> {
+    pub fn read(
+        env: &Path,
+        locked: &Lock,
+        selection: &Selection,
+        cache: &Cache,
+        no_build: bool,
+    ) -> Result<Self, Error> {
         let (info, _) =
             crate::python::cache::query_cached(cache, &env.join("bin").join("python")).map_err(|source| {
                 Error::QueryPython {
@@ -42,7 +48,7 @@ impl EnvState {
                     source,
                 }
             })?;
-        let selected = select_for(locked, &info, env, no_build)?;
+        let selected = select_for(locked, selection, &info, env, no_build)?;
         let cfg_path = env.join("pyvenv.cfg");
         let cfg = PyvenvCfg::parse(
             &fs_err::read_to_string(&cfg_path).map_err(crate::fs::PathError::with("read", &cfg_path))?,
@@ -115,6 +121,7 @@ impl EnvState {
 /// includes an sdist to build under `--no-build`).
 pub fn select_for(
     locked: &Lock,
+    selection: &Selection,
     info: &InterpreterInfo,
     env: &Path,
     no_build: bool,
@@ -127,7 +134,7 @@ pub fn select_for(
         tags: &target.tags,
         allow_sdist: target.allow_sdist,
     };
-    let selected = super::select(locked, &environment).and_then(|selected| {
+    let selected = super::select(locked, &environment, Some(selection)).and_then(|selected| {
         match selected.iter().find(|s| no_build && s.source == Source::Sdist) {
             Some(sdist) => Err(Error::BuildForbidden {
                 package: sdist.name.clone(),

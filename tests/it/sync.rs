@@ -434,3 +434,113 @@ fn link_mode_chooses_how_files_come_from_the_cache() {
     let stderr = run_err(&mut project.fenv(&["sync", "--link-mode", "sideways"]), 2);
     assert!(stderr.contains("sideways"), "{stderr}");
 }
+
+/// A project with an extra and two groups, `dev` among them.
+fn with_extras_and_groups() -> Option<Project> {
+    let project = Project(crate::common::project::Project::new()?);
+    for name in ["a", "fastlib", "devtool", "testlib"] {
+        project.publish(name, "1.0", &[]);
+    }
+    project.write_pyproject(
+        &["a"],
+        "\n[project.optional-dependencies]\nfast = [\"fastlib\"]\n\n\
+         [dependency-groups]\ndev = [\"devtool\"]\ntest = [\"testlib\"]\n",
+    );
+    run_ok(&mut project.fenv(&["lock"]));
+    Some(project)
+}
+
+#[test]
+fn extras_and_groups_are_chosen_at_sync_with_uvs_flags() {
+    let Some(project) = with_extras_and_groups() else {
+        return;
+    };
+    let lock = fs_err::read_to_string(project.ctx.path("pylock.toml")).unwrap();
+    // `dev` is fenv's default, kept out of PEP 751's `default-groups`,
+    // which other installers (Vercel's `uv pip install`) would turn on.
+    assert!(lock.contains("\ndefault-groups = []\n"), "{lock}");
+    assert!(
+        lock.contains("[tool.fenv]\ntargets = [\n    \"host\",\n]\ndefault-groups = [\"dev\"]\n"),
+        "{lock}"
+    );
+
+    let sync = |args: &[&str]| {
+        project.sync_ok(args);
+        project.frozen()
+    };
+    assert_eq!(
+        sync(&[]),
+        ["a==1.0", "devtool==1.0"],
+        "the project and its default group"
+    );
+    assert_eq!(
+        project.cfg_value("fenv.selection").as_deref(),
+        Some("extras= groups=dev")
+    );
+    assert_eq!(sync(&["--no-dev"]), ["a==1.0"]);
+    // `fenv check` judges the env against what it was synced with.
+    let check = run(&mut project.fenv(&["check"]));
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(!stdout.contains("package-"), "{stdout}");
+    assert_eq!(check.status.code(), Some(0), "{stdout}");
+    assert_eq!(
+        sync(&["--extra", "fast", "--group", "test"]),
+        ["a==1.0", "devtool==1.0", "fastlib==1.0", "testlib==1.0"]
+    );
+    assert_eq!(
+        sync(&["--all-extras", "--all-groups", "--no-group", "dev"]),
+        ["a==1.0", "fastlib==1.0", "testlib==1.0"]
+    );
+    assert_eq!(sync(&["--no-default-groups"]), ["a==1.0"]);
+
+    let stderr = run_err(&mut project.fenv(&["sync", "--group", "docs"]), 1);
+    assert!(
+        stderr.ends_with(
+            "error: the lock has no dependency group `docs`\nhint: the lock's dependency groups: dev, test\n"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(project.frozen(), ["a==1.0"], "nothing changed");
+
+    // `fenv run` and `fenv ci` take the same flags.
+    run_ok(&mut project.fenv(&["run", "--group", "test", "--", "python", "-c", "import testlib"]));
+    run_ok(&mut project.fenv(&["ci", "--no-dev", "-q"]));
+    assert_eq!(project.frozen(), ["a==1.0"]);
+}
+
+/// uv reads fenv's lock as fenv does: the project without the `dev`
+/// group by default, a group or extra when asked.
+#[test]
+fn live_uv_installs_the_same_selection_from_fenvs_lock() {
+    if !crate::common::live_tests() {
+        eprintln!("skipped: set FENV_LIVE_TESTS=1 to compare with uv");
+        return;
+    }
+    let Some(project) = with_extras_and_groups() else {
+        return;
+    };
+    let Some(uv) = crate::common::require("uv", crate::support::tools::uv(&project.host_python)) else {
+        return;
+    };
+    run_ok(&mut project.fenv(&["create", "-q", "--without-pip", "uv-env"]));
+    let would = |args: &[&str]| -> Vec<String> {
+        let output = run(Command::new(&uv)
+            .args(["pip", "install", "--dry-run", "-r", "pylock.toml"])
+            .args(args)
+            .current_dir(project.ctx.work())
+            .env("VIRTUAL_ENV", project.ctx.path("uv-env"))
+            .env("UV_INDEX_URL", project.index.url()));
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "{stderr}");
+        let mut names: Vec<String> = stderr
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("+ "))
+            .map(str::to_string)
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(would(&[]), ["a==1.0"], "deploys never get `dev`");
+    assert_eq!(would(&["--group", "dev"]), ["a==1.0", "devtool==1.0"]);
+    assert_eq!(would(&["--extra", "fast"]), ["a==1.0", "fastlib==1.0"]);
+}

@@ -44,6 +44,7 @@ impl Manifest {
         push_all(&mut lines, "dependency", requirements(&self.dependencies));
         push_all(&mut lines, "extra", keyed(&self.optional_dependencies));
         push_all(&mut lines, "group", keyed(&self.groups));
+        push_all(&mut lines, "default-group", self.default_groups());
         push_all(&mut lines, "constraint", requirements(&self.constraints));
         // The Python the host's environment is made with, which the host
         // part of the lock was resolved for.

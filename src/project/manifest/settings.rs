@@ -37,6 +37,7 @@ pub(super) struct FenvTable {
     functions_dir: Option<String>,
     only_binary: Option<bool>,
     env_files: Option<Vec<String>>,
+    default_groups: Option<Vec<Spanned<String>>>,
     /// Only in `fenv.toml`, which has no `[project]`.
     pub requires_python: Option<Spanned<String>>,
 }
@@ -138,6 +139,7 @@ pub(super) fn read(
         functions_dir,
         only_binary,
         env_files,
+        default_groups,
         requires_python,
     } = table;
 
@@ -237,6 +239,11 @@ pub(super) fn read(
         functions,
         only_binary: only_binary.unwrap_or(true),
         env_files: env_files.unwrap_or_else(|| vec![".env".into()]),
+        default_groups: default_groups.map(|list| {
+            list.into_iter()
+                .map(|name| crate::dist::name::normalize(name.get_ref()))
+                .collect()
+        }),
     })
 }
 

@@ -211,7 +211,7 @@ fn pyproject_errors_name_the_line() {
         ),
         (
             "[project]\n\n[tool.fenv]\ntargets = [\"host\"]\nindex_url = \"x\"\n",
-            "`pyproject.toml` line 5: unknown field `index_url`, expected one of `targets`, `target`, `index-url`, `extra-index-urls`, `find-links`, `exclude-newer`, `python`, `env`, `lock`, `functions`, `functions-dir`, `only-binary`, `env-files`, `requires-python`",
+            "`pyproject.toml` line 5: unknown field `index_url`, expected one of `targets`, `target`, `index-url`, `extra-index-urls`, `find-links`, `exclude-newer`, `python`, `env`, `lock`, `functions`, `functions-dir`, `only-binary`, `env-files`, `default-groups`, `requires-python`",
         ),
         (
             "[project]\n[tool.fenv]\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.9\"\n",
@@ -484,7 +484,7 @@ fn settings_files_take_requirements_from_beside_them() {
     );
     assert_eq!(
         error(&[("fenv.toml", "targets = [\"host\"]\nruntime = \"python3.12\"\n")]),
-        "`fenv.toml` line 2: unknown field `runtime`, expected one of `targets`, `target`, `index-url`, `extra-index-urls`, `find-links`, `exclude-newer`, `python`, `env`, `lock`, `functions`, `functions-dir`, `only-binary`, `env-files`, `requires-python`"
+        "`fenv.toml` line 2: unknown field `runtime`, expected one of `targets`, `target`, `index-url`, `extra-index-urls`, `find-links`, `exclude-newer`, `python`, `env`, `lock`, `functions`, `functions-dir`, `only-binary`, `env-files`, `default-groups`, `requires-python`"
     );
     assert_eq!(
         error(&[
