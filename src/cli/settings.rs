@@ -118,6 +118,7 @@ impl LockSettings {
             index_url: self.index_url.as_deref(),
             find_links: &self.find_links,
             prereleases: self.prereleases,
+            upgrade: self.upgrade,
         }
     }
 

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Error, Lock};
+use super::{Error, Lock, Options};
 use crate::project::manifest::{self, Manifest, TargetSpec};
 
 /// What the command line adds to the project's inputs: the flags of
@@ -20,6 +20,8 @@ pub struct Inputs<'a> {
     pub index_url: Option<&'a str>,
     pub find_links: &'a [PathBuf],
     pub prereleases: bool,
+    /// `--upgrade`: the recorded options are dropped with the pins.
+    pub upgrade: bool,
 }
 
 /// The project as the command line amends it, and how its lock stands.
@@ -32,6 +34,9 @@ pub struct Checked {
     pub lock_path: PathBuf,
     /// The lock, when there is one.
     pub existing: Option<Lock>,
+    /// The command line's options with the lock's recorded ones filled in:
+    /// what a new lock records.
+    pub options: Options,
     /// How `existing` stands against the inputs; `None` without a lock.
     pub freshness: Option<Freshness>,
 }
@@ -58,21 +63,27 @@ impl Checked {
 /// network.
 pub fn check(cwd: &Path, inputs: &Inputs<'_>) -> Result<Checked, Error> {
     let mut manifest = manifest::load(cwd)?;
-    apply_overrides(&mut manifest, inputs, cwd);
-    let specs = target_specs(&manifest, inputs.targets)?;
-    // The manifest's own inputs, plus what the command line adds to them.
-    let extra: Vec<String> = specs
-        .iter()
-        .filter(|spec| !manifest.settings.targets.contains(spec))
-        .map(|spec| format!("target {spec}"))
-        .chain(inputs.prereleases.then(|| "prereleases allowed".to_string()))
-        .collect();
     let lock_path = crate::project::lock_path(&manifest.root);
     let existing = if lock_path.is_file() {
         Some(super::read(&lock_path)?)
     } else {
         None
     };
+    let recorded = existing
+        .as_ref()
+        .filter(|_| !inputs.upgrade)
+        .map(|lock| lock.tool.options.clone())
+        .unwrap_or_default();
+    let options = merged(inputs, &recorded, &manifest.root, cwd);
+    apply_overrides(&mut manifest, &options);
+    let specs = target_specs(&manifest, &options.targets)?;
+    // The manifest's own inputs, plus what the command line adds to them.
+    let extra: Vec<String> = specs
+        .iter()
+        .filter(|spec| !manifest.settings.targets.contains(spec))
+        .map(|spec| format!("target {spec}"))
+        .chain(options.prereleases.then(|| "prereleases allowed".to_string()))
+        .collect();
     let freshness = existing.as_ref().map(|old| freshness(old, &manifest, &extra));
     Ok(Checked {
         manifest,
@@ -80,8 +91,51 @@ pub fn check(cwd: &Path, inputs: &Inputs<'_>) -> Result<Checked, Error> {
         extra,
         lock_path,
         existing,
+        options,
         freshness,
     })
+}
+
+/// The command line's options, each one not given taken from `recorded`
+/// (what the lock was made with): a flag given once holds for every later
+/// command, until it is given with another value.
+fn merged(inputs: &Inputs<'_>, recorded: &Options, root: &Path, cwd: &Path) -> Options {
+    let find_links: Vec<String> = inputs
+        .find_links
+        .iter()
+        .map(|dir| {
+            let absolute = crate::fs::normalize(&cwd.join(dir));
+            match absolute.strip_prefix(root) {
+                Ok(inside) => inside
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+                Err(_) => absolute.display().to_string(),
+            }
+        })
+        .collect();
+    Options {
+        targets: if inputs.targets.is_empty() {
+            recorded.targets.clone()
+        } else {
+            inputs.targets.to_vec()
+        },
+        exclude_newer: inputs
+            .exclude_newer
+            .map(str::to_string)
+            .or_else(|| recorded.exclude_newer.clone()),
+        index_url: inputs
+            .index_url
+            .map(str::to_string)
+            .or_else(|| recorded.index_url.clone()),
+        find_links: if find_links.is_empty() {
+            recorded.find_links.clone()
+        } else {
+            find_links
+        },
+        prereleases: inputs.prereleases || recorded.prereleases,
+    }
 }
 
 /// How a lock stands against the project's inputs: what `fenv lock
@@ -139,16 +193,17 @@ fn diff(old: &[String], new: &[String]) -> Vec<String> {
 /// (or beside) the manifest's, so that they count as inputs of the lock:
 /// an up-to-date lock made without them is resolved again with them, and
 /// `--check` tells a lock made with them from one made without.
-fn apply_overrides(manifest: &mut Manifest, inputs: &Inputs<'_>, cwd: &Path) {
+fn apply_overrides(manifest: &mut Manifest, options: &Options) {
+    let root = manifest.root.clone();
     let project = &mut manifest.settings;
-    if let Some(url) = inputs.index_url {
-        project.index_url = Some(url.to_string());
+    if let Some(url) = &options.index_url {
+        project.index_url = Some(url.clone());
     }
-    if let Some(timestamp) = inputs.exclude_newer {
-        project.exclude_newer = Some(timestamp.to_string());
+    if let Some(timestamp) = &options.exclude_newer {
+        project.exclude_newer = Some(timestamp.clone());
     }
-    for dir in inputs.find_links {
-        let dir = cwd.join(dir);
+    for dir in &options.find_links {
+        let dir = crate::fs::normalize(&root.join(dir));
         if !project.find_links.contains(&dir) {
             project.find_links.push(dir);
         }

@@ -15,7 +15,7 @@ use toml::value::Datetime;
 
 use crate::dist::name::normalize;
 use crate::lock::Error;
-use crate::lock::schema::{FenvTool, Lock, LockedFile, LockedPackage};
+use crate::lock::schema::{FenvTool, Lock, LockedFile, LockedPackage, Options};
 
 /// The lock in `text`, read from `file` (named in errors).
 pub fn parse(text: &str, file: &Path) -> Result<Lock, Error> {
@@ -69,6 +69,16 @@ pub fn parse(text: &str, file: &Path) -> Result<Lock, Error> {
             inputs_hash: fenv.inputs_hash.unwrap_or_default(),
             inputs: fenv.inputs.unwrap_or_default(),
             default_groups: fenv.default_groups,
+            options: fenv
+                .options
+                .map(|o| Options {
+                    targets: o.targets.unwrap_or_default(),
+                    exclude_newer: o.exclude_newer,
+                    index_url: o.index_url,
+                    find_links: o.find_links.unwrap_or_default(),
+                    prereleases: o.prereleases.unwrap_or(false),
+                })
+                .unwrap_or_default(),
         },
     })
 }
@@ -206,6 +216,17 @@ struct RawFenv {
     inputs_hash: Option<String>,
     inputs: Option<Vec<String>>,
     default_groups: Option<Vec<String>>,
+    options: Option<RawOptions>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+struct RawOptions {
+    targets: Option<Vec<String>>,
+    exclude_newer: Option<String>,
+    index_url: Option<String>,
+    find_links: Option<Vec<String>>,
+    prereleases: Option<bool>,
 }
 
 #[derive(Deserialize)]

@@ -108,4 +108,28 @@ pub struct FenvTool {
     /// -r pylock.toml` (Vercel's install step) turn those groups on, and a
     /// deploy must not get the `dev` group.
     pub default_groups: Option<Vec<String>>,
+    /// What the command line added when the lock was made, which later
+    /// commands take without the flags (`[tool.fenv.options]`).
+    pub options: Options,
+}
+
+/// Options given to `fenv lock` (or a command that locked) on the
+/// command line, kept so that no later command needs them again. A flag
+/// given anew replaces its recorded value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// `--target` names beside the manifest's.
+    pub targets: Vec<String>,
+    pub exclude_newer: Option<String>,
+    /// Without credentials.
+    pub index_url: Option<String>,
+    /// `/`-separated, from the project root when inside it.
+    pub find_links: Vec<String>,
+    pub prereleases: bool,
+}
+
+impl Options {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }

@@ -60,6 +60,7 @@ fn sample() -> Lock {
             inputs_hash: "e".repeat(64),
             inputs: vec!["dependency anyio>=4".into(), "target host".into()],
             default_groups: None,
+            options: crate::lock::Options::default(),
         },
     }
 }

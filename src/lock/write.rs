@@ -65,6 +65,25 @@ pub fn render(lock: &Lock) -> String {
     if !lock.tool.inputs.is_empty() {
         line(&mut out, "inputs", &multiline_array(&lock.tool.inputs));
     }
+    let options = &lock.tool.options;
+    if !options.is_empty() {
+        out.push_str("\n[tool.fenv.options]\n");
+        if !options.targets.is_empty() {
+            line(&mut out, "targets", &inline_array(&options.targets));
+        }
+        if let Some(value) = &options.exclude_newer {
+            line(&mut out, "exclude-newer", &string(value));
+        }
+        if let Some(value) = &options.index_url {
+            line(&mut out, "index-url", &string(value));
+        }
+        if !options.find_links.is_empty() {
+            line(&mut out, "find-links", &inline_array(&options.find_links));
+        }
+        if options.prereleases {
+            line(&mut out, "prereleases", "true");
+        }
+    }
     out
 }
 

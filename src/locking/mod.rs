@@ -95,6 +95,7 @@ pub fn lock(
         extra,
         lock_path,
         existing,
+        options,
         freshness: _,
     } = checked;
     let (inputs, inputs_hash) = freshness::inputs_of(&manifest, &extra);
@@ -176,7 +177,7 @@ pub fn lock(
         targets,
         preferences,
         exclude_newer,
-        prereleases: settings.prereleases,
+        prereleases: options.prereleases,
         index: &index,
         sdist_metadata: builder.as_ref().map(|b| b as &dyn resolve::SdistMetadata),
     };
@@ -187,6 +188,10 @@ pub fn lock(
         inputs_hash,
         inputs,
         default_groups: Some(manifest.default_groups()).filter(|groups| !groups.is_empty()),
+        options: crate::lock::Options {
+            index_url: options.index_url.as_deref().map(crate::index::redact),
+            ..options.clone()
+        },
     };
     let lock = resolve::to_lock(&manifest, &request, &resolution, &index_url, tool);
     let rendered = lock::render(&lock);

@@ -271,6 +271,9 @@ inputs = [
     "target host",
     "index-url {index}",
 ]
+
+[tool.fenv.options]
+index-url = "{index}"
 "#,
         env = p.host.environment,
         a = p.wheel_table(&a, "2024-05-01T10:01:00.25Z"),
@@ -930,7 +933,7 @@ fn exclude_newer_must_be_a_timestamp() {
 }
 
 #[test]
-fn a_flag_that_changes_the_result_is_not_ignored_by_an_up_to_date_lock() {
+fn a_flag_given_once_holds_for_every_later_command_until_given_again() {
     let Some(p) = Project::new() else { return };
     p.publish_as(
         p.wheel("a", "1.0", &[]),
@@ -941,31 +944,51 @@ fn a_flag_that_changes_the_result_is_not_ignored_by_an_up_to_date_lock() {
         Publish::new().upload_time("2024-06-01T00:00:00Z"),
     );
     p.publish("a", "3.0b1", &[]);
-    p.pyproject(&["a"], "");
+    p.pyproject(&["a"], "\n[tool.fenv]\ntargets = [\"lambda\"]\n");
     p.lock_ok(&[]);
     assert_eq!(p.pins(), ["a 2.0"]);
 
-    // Each flag is an input of the lock: the lock made without it is not
-    // up to date, and the one made with it says so.
-    let inputs = || parsed(&p.locked()).tool.inputs;
+    // Each flag is an input of the lock, and the lock records it: no
+    // later command needs it again.
+    let tool = || parsed(&p.locked()).tool;
     p.lock_ok(&["--exclude-newer", "2024-03-01"]);
     assert_eq!(p.pins(), ["a 1.0"]);
-    assert!(inputs().contains(&"exclude-newer 2024-03-01".to_string()));
-    assert_eq!(
-        lines(&p.lock_ok(&["--check", "--exclude-newer", "2024-03-01"])),
-        ["`pylock.toml` is up to date"]
+    assert!(tool().inputs.contains(&"exclude-newer 2024-03-01".to_string()));
+    assert_eq!(tool().options.exclude_newer.as_deref(), Some("2024-03-01"));
+    assert!(
+        p.locked()
+            .contains("\n[tool.fenv.options]\nexclude-newer = \"2024-03-01\"\n"),
+        "{}",
+        p.locked()
     );
+    assert_eq!(lines(&p.lock_ok(&["--check"])), ["`pylock.toml` is up to date"]);
+    let before = p.locked();
+    p.lock_ok(&[]);
+    assert_eq!(p.locked(), before, "a plain `fenv lock` keeps it");
+    p.sync_ok(&["--frozen"]);
+    run_ok(&mut p.fenv(&["check"]));
+
+    // A target given once is kept too: a lock that covers more than the
+    // manifest asks is never stale for it, and a plain sync keeps it.
+    p.lock_ok(&["--target", "vercel"]);
+    assert_eq!(tool().options.targets, ["vercel"]);
+    let before = p.locked();
+    p.sync_ok(&[]);
+    assert_eq!(p.locked(), before, "sync does not lock again and drop vercel");
+    assert_eq!(lines(&p.lock_ok(&["--check"])), ["`pylock.toml` is up to date"]);
+
+    // A new value replaces the recorded one; `--upgrade` drops them all.
+    p.lock_ok(&["--exclude-newer", "2024-07-01"]);
+    assert_eq!(tool().options.exclude_newer.as_deref(), Some("2024-07-01"));
     p.lock_ok(&["--prerelease", "--upgrade"]);
     assert_eq!(p.pins(), ["a 3.0b1"]);
-    assert_eq!(inputs().last().map(String::as_str), Some("prereleases allowed"));
+    assert_eq!(tool().options.exclude_newer, None);
+    assert!(tool().options.targets.is_empty());
     assert_eq!(
-        p.lock_err(&["--check"]),
-        [
-            "error: `pylock.toml` does not match the project's inputs:",
-            "  - prereleases allowed",
-            "hint: run `fenv lock` and commit the result",
-        ]
+        tool().inputs.last().map(String::as_str),
+        Some("prereleases allowed")
     );
+    assert_eq!(lines(&p.lock_ok(&["--check"])), ["`pylock.toml` is up to date"]);
 }
 
 // ---------------------------------------------------------------------
