@@ -24,7 +24,7 @@ use crate::lock::freshness::{self, Freshness};
 use crate::lock::{self, Lock};
 use crate::printer::Printer;
 use crate::project::env::locate;
-use crate::project::interpreter::select_python;
+use crate::project::interpreter::{Chosen, select_python};
 use crate::python::{Discovery, InterpreterInfo};
 use crate::venv::{self, CreateOptions, InterpreterLink, OnExisting, Seed, Seeder};
 
@@ -268,20 +268,55 @@ fn env_python(
     printer: &Printer,
 ) -> Result<InterpreterInfo, Error> {
     let discovery = Discovery::from_env(cache, printer);
-    let (found, _) =
+    let (found, chosen) =
         select_python(settings.python.as_deref(), root, &discovery).map_err(|source| Error::FindPython {
             env: env.to_path_buf(),
             source: Box::new(source),
         })?;
     let selection = settings.choice.resolve(locked)?;
-    select_for(
-        locked,
-        &selection,
-        &found.info,
-        env,
-        settings.lock_settings.no_build,
-    )?;
-    Ok(found.info)
+    let no_build = settings.lock_settings.no_build;
+    let Err(first) = select_for(locked, &selection, &found.info, env, no_build) else {
+        return Ok(found.info);
+    };
+    // Nothing asked for a Python: the newest one the lock fits (its
+    // `requires-python` and `environments`), as an installer would pick.
+    if !matches!(chosen, Chosen::Default) || !unfit(&first) {
+        return Err(first);
+    }
+    let mut fitting: Vec<InterpreterInfo> = discovery
+        .list()
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|found| found.info)
+        .filter(|info| select_for(locked, &selection, info, env, no_build).is_ok())
+        .collect();
+    fitting.sort_by_key(|info| std::cmp::Reverse(info.version));
+    match fitting.into_iter().next() {
+        Some(info) => {
+            printer.info(format!(
+                "Using Python {} at `{}`, the newest the lock fits",
+                info.version_string(),
+                user_display(&info.executable)
+            ));
+            Ok(info)
+        }
+        None => Err(first),
+    }
+}
+
+/// Whether `err` says the lock does not fit the interpreter (another one
+/// may fit), rather than something else going wrong.
+fn unfit(err: &Error) -> bool {
+    let inner = match err {
+        Error::Sync { source, .. } => source.as_ref(),
+        other => other,
+    };
+    matches!(
+        inner,
+        Error::PythonMismatch { .. }
+            | Error::NotForThisEnvironment { .. }
+            | Error::PackagePythonMismatch { .. }
+    )
 }
 
 /// Creates the environment at `env` with `info`'s Python and pip.

@@ -544,3 +544,40 @@ fn live_uv_installs_the_same_selection_from_fenvs_lock() {
     assert_eq!(would(&["--group", "dev"]), ["a==1.0", "devtool==1.0"]);
     assert_eq!(would(&["--extra", "fast"]), ["a==1.0", "fastlib==1.0"]);
 }
+
+/// A lock from elsewhere (`--lock FILE`, no project): the new environment
+/// gets the newest Python the lock fits, not the first on PATH; when none
+/// fits, nothing is created.
+#[test]
+fn a_lock_from_elsewhere_picks_a_python_it_fits() {
+    let Some(project) = Project::locked() else { return };
+    let Some(_) = crate::common::require("pyenv CPython 3.13", crate::common::pyenv_python("3.13")) else {
+        return;
+    };
+    project.ctx.write(".python-version", "3.13\n");
+    run_ok(&mut project.fenv(&["lock"]));
+    let lock = fs_err::read_to_string(project.ctx.path("pylock.toml")).unwrap();
+    assert!(lock.contains("python_version == '3.13'"), "{lock}");
+    let other = crate::common::TestContext::new();
+    other.write("pylock.toml", &lock);
+    let mut sync = other.fenv();
+    sync.args(["sync", "--lock", "pylock.toml", "--env", "e"])
+        .env("FENV_INDEX_URL", project.index.url());
+    let output = run(&mut sync);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.starts_with("Using Python 3.13."), "{stderr}");
+    let cfg = fs_err::read_to_string(other.path("e/pyvenv.cfg")).unwrap();
+    assert!(cfg.contains("\nversion = 3.13."), "{cfg}");
+
+    // No Python fits: an error, and no environment left behind.
+    other.write(
+        "none.toml",
+        lock.replace("python_version == '3.13'", "python_version == '3.5'"),
+    );
+    let mut sync = other.fenv();
+    sync.args(["sync", "--lock", "none.toml", "--env", "f"]);
+    let stderr = run_err(&mut sync, 1);
+    assert!(stderr.contains("this lock was not made for"), "{stderr}");
+    assert!(!other.path("f").exists(), "nothing is created");
+}
