@@ -75,6 +75,8 @@ pub enum Error {
     NotForThisEnvironment {
         environment: String,
         targets: Vec<String>,
+        /// The Pythons the lock's environments name.
+        pythons: Vec<String>,
     },
 
     #[error("the lock requires Python `{requires}`, but the environment runs {python}")]
@@ -228,14 +230,20 @@ impl Hint for Error {
             Self::NotInstallableTarget { target } => Some(format!(
                 "the lock pins the same versions for every target, so the host environment runs what `{target}` gets; its own wheels go into bundles"
             )),
-            Self::NotForThisEnvironment { targets, .. } => Some(format!(
-                "the lock is for {}; run `fenv lock --target host` to lock for this environment as well",
-                if targets.is_empty() {
+            Self::NotForThisEnvironment { targets, pythons, .. } => {
+                let covered = if targets.is_empty() {
                     "other environments".to_string()
                 } else {
                     targets.join(", ")
-                }
-            )),
+                };
+                Some(match pythons.first() {
+                    Some(python) => format!(
+                        "the lock covers {covered} (Python {}): sync with one of those (`-p {python}`), or name this Python in `.python-version` and run `fenv lock`",
+                        pythons.join(", ")
+                    ),
+                    None => format!("the lock covers {covered}: name this Python in `.python-version` and run `fenv lock`"),
+                })
+            }
             Self::PythonMismatch { .. } | Self::PackagePythonMismatch { .. } => Some(
                 "recreate the environment with a Python the lock supports (`fenv create --clear -p …`)"
                     .into(),

@@ -86,6 +86,7 @@ pub fn select(
             return Err(Error::NotForThisEnvironment {
                 environment: environment.description.to_string(),
                 targets: lock.tool.targets.clone(),
+                pythons: locked_pythons(&lock.environments),
             });
         }
     }
@@ -134,6 +135,26 @@ pub fn select(
         );
     }
     Ok(chosen.into_values().collect())
+}
+
+/// The `python_version` values of a lock's `environments` markers, in
+/// order, each once: the Pythons it was made for.
+fn locked_pythons(environments: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for marker in environments {
+        let Some((_, rest)) = marker.split_once("python_version == ") else {
+            continue;
+        };
+        let version: String = rest
+            .trim_start_matches(['\'', '"'])
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        if !version.is_empty() && !out.contains(&version) {
+            out.push(version);
+        }
+    }
+    out
 }
 
 /// The wheel whose best tag the environment ranks highest.

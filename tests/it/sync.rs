@@ -581,3 +581,26 @@ fn a_lock_from_elsewhere_picks_a_python_it_fits() {
     assert!(stderr.contains("this lock was not made for"), "{stderr}");
     assert!(!other.path("f").exists(), "nothing is created");
 }
+
+/// An environment of a Python the lock was not made for: the error names
+/// the Pythons it covers and the two ways on.
+#[test]
+fn an_env_of_another_python_is_told_which_ones_the_lock_covers() {
+    let Some(project) = Project::locked() else { return };
+    let Some(_) = crate::common::require("pyenv CPython 3.13", crate::common::pyenv_python("3.13")) else {
+        return;
+    };
+    run_ok(&mut project.fenv(&["create", "-q", "-p", "3.13", ".venv"]));
+    let stderr = run_err(&mut project.fenv(&["sync", "--frozen"]), 1);
+    assert!(
+        stderr.ends_with(
+            "hint: the lock covers host (Python 3.12): sync with one of those (`-p 3.12`), or name this Python in `.python-version` and run `fenv lock`\n"
+        ),
+        "{stderr}"
+    );
+    // Naming it makes the lock stale, and `fenv lock` covers it then.
+    project.ctx.write(".python-version", "3.13\n");
+    run_err(&mut project.fenv(&["lock", "--check"]), 1);
+    run_ok(&mut project.fenv(&["lock"]));
+    project.sync_ok(&["--frozen"]);
+}
