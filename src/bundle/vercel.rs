@@ -208,6 +208,7 @@ pub fn runtime_package(files: &[File]) -> Result<Selected, Error> {
         file: LockedFile {
             name: file.filename.clone(),
             url: file.url.clone(),
+            path: None,
             size: file.size,
             upload_time: file.upload_time.clone(),
             sha256,

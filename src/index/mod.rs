@@ -31,7 +31,7 @@ use std::path::PathBuf;
 pub use cached_page::{Listing, Summary};
 pub use client::{ClientOptions, DEFAULT_FRESHNESS, DEFAULT_INDEX_URL, IndexClient, IndexConfig};
 pub use simple::File;
-pub use url::redact;
+pub use url::{from_path as file_url, redact, to_path as file_path};
 
 use crate::error::Hint;
 

@@ -2,9 +2,9 @@
 //!
 //! Unknown keys are ignored, as PEP 751 allows for minor versions; an
 //! unknown major `lock-version` is an error. Sources fenv cannot install
-//! (VCS, directories, direct archives, local paths) are refused here,
-//! naming the line, rather than dropped, so a sync never silently skips a
-//! package.
+//! (VCS, directories, direct archives) are refused here, naming the line,
+//! rather than dropped, so a sync never silently skips a package. A wheel
+//! or sdist given by `path` is read from the lock's folder.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -45,13 +45,16 @@ pub fn parse(text: &str, file: &Path) -> Result<Lock, Error> {
         });
     }
 
+    // PEP 751: a relative `path` is from the lock's own folder.
+    let absolute = crate::fs::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    let base = absolute.parent().unwrap_or(Path::new("/"));
     let packages = raw
         .packages
         .unwrap_or_default()
         .into_iter()
         .map(|package| {
             let start = package.span().start;
-            convert_package(package.into_inner())
+            convert_package(package.into_inner(), base)
                 .map_err(|(offset, reason)| invalid(offset.unwrap_or(start), reason))
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -86,7 +89,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Lock, Error> {
 /// A byte offset (when more precise than the package's table) and a reason.
 type PackageError = (Option<usize>, String);
 
-fn convert_package(raw: RawPackage) -> Result<LockedPackage, PackageError> {
+fn convert_package(raw: RawPackage, base: &Path) -> Result<LockedPackage, PackageError> {
     let name = normalize(&raw.name);
     for (source, span) in [
         ("vcs", raw.vcs.as_ref()),
@@ -107,9 +110,12 @@ fn convert_package(raw: RawPackage) -> Result<LockedPackage, PackageError> {
         .wheels
         .unwrap_or_default()
         .into_iter()
-        .map(|wheel| convert_file(&name, wheel))
+        .map(|wheel| convert_file(&name, wheel, base))
         .collect::<Result<Vec<_>, _>>()?;
-    let sdist = raw.sdist.map(|sdist| convert_file(&name, sdist)).transpose()?;
+    let sdist = raw
+        .sdist
+        .map(|sdist| convert_file(&name, sdist, base))
+        .transpose()?;
     if wheels.is_empty() && sdist.is_none() {
         return Err((None, format!("package `{name}` has no wheels and no sdist")));
     }
@@ -130,17 +136,15 @@ fn convert_package(raw: RawPackage) -> Result<LockedPackage, PackageError> {
     })
 }
 
-fn convert_file(package: &str, raw: Spanned<RawFile>) -> Result<LockedFile, PackageError> {
+/// A wheel or sdist; a `path` is taken relative to `base`, the lock's
+/// folder, as PEP 751 says.
+fn convert_file(package: &str, raw: Spanned<RawFile>, base: &Path) -> Result<LockedFile, PackageError> {
     let at = Some(raw.span().start);
     let raw = raw.into_inner();
-    let Some(url) = raw.url else {
-        let reason = match raw.path {
-            Some(path) => {
-                format!("a file of `{package}` is the local path `{path}`, which fenv does not support yet")
-            }
-            None => format!("a file of `{package}` has neither `url` nor `path`"),
-        };
-        return Err((at, reason));
+    let url = match (raw.url, &raw.path) {
+        (Some(url), _) => url,
+        (None, Some(path)) => crate::index::file_url(&crate::fs::normalize(&base.join(path))),
+        (None, None) => return Err((at, format!("a file of `{package}` has neither `url` nor `path`"))),
     };
     // The spec lets `name` default to the last component of the URL, as
     // uv writes it.
@@ -172,6 +176,7 @@ fn convert_file(package: &str, raw: Spanned<RawFile>) -> Result<LockedFile, Pack
     Ok(LockedFile {
         name,
         url,
+        path: raw.path,
         size: raw.size,
         upload_time,
         sha256: sha256.to_ascii_lowercase(),

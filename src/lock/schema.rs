@@ -81,7 +81,12 @@ pub struct LockedPackage {
 pub struct LockedFile {
     /// The file name, which is what installers select wheels by.
     pub name: String,
+    /// Where it is; for a file given by [`LockedFile::path`], its
+    /// `file://` URL.
     pub url: String,
+    /// PEP 751's `path`: a local file, `/`-separated and relative to the
+    /// lock's folder, so the lock works in any checkout of the project.
+    pub path: Option<String>,
     /// Bytes, checked before the hash so a truncated download fails fast.
     pub size: Option<u64>,
     /// RFC 3339 in UTC (`2024-09-17T15:59:51Z`), written as a TOML

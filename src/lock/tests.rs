@@ -6,6 +6,7 @@ fn file(name: &str, sha: char) -> LockedFile {
     LockedFile {
         name: name.into(),
         url: format!("https://files.example/packages/{name}"),
+        path: None,
         size: Some(1234),
         upload_time: Some("2024-09-17T15:59:51Z".into()),
         sha256: sha.to_string().repeat(64),
@@ -324,10 +325,10 @@ fn errors_name_the_line() {
     );
     assert_eq!(
         error(&format!(
-            "{header}\n[[packages]]\nname = \"a\"\nversion = \"1\"\nwheels = [{{ path = \"dist/a-1-py3-none-any.whl\", hashes = {{ sha256 = \"{}\" }} }}]\n",
+            "{header}\n[[packages]]\nname = \"a\"\nversion = \"1\"\nwheels = [{{ name = \"a-1-py3-none-any.whl\", hashes = {{ sha256 = \"{}\" }} }}]\n",
             "0".repeat(64)
         )),
-        "`pylock.toml` line 7: a file of `a` is the local path `dist/a-1-py3-none-any.whl`, which fenv does not support yet"
+        "`pylock.toml` line 7: a file of `a` has neither `url` nor `path`"
     );
 }
 
@@ -345,4 +346,33 @@ fn hash_file_hashes_the_bytes() {
         crate::project::lock_path(dir.path()),
         dir.path().join("pylock.toml")
     );
+}
+
+#[test]
+fn a_relative_path_is_read_from_the_locks_folder_and_written_back_as_it_was() {
+    let text = format!(
+        r#"lock-version = "1.0"
+created-by = "fenv"
+
+[[packages]]
+name = "a"
+version = "1.0"
+
+[[packages.wheels]]
+name = "a-1.0-py3-none-any.whl"
+path = "wheels/a-1.0-py3-none-any.whl"
+hashes = {{ sha256 = "{}" }}
+"#,
+        "a".repeat(64)
+    );
+    let lock = crate::lock::parse(&text, std::path::Path::new("/checkout/pylock.toml")).unwrap();
+    let wheel = &lock.packages[0].wheels[0];
+    assert_eq!(wheel.url, "file:///checkout/wheels/a-1.0-py3-none-any.whl");
+    assert_eq!(wheel.path.as_deref(), Some("wheels/a-1.0-py3-none-any.whl"));
+    let written = crate::lock::render(&lock);
+    assert!(
+        written.contains("path = \"wheels/a-1.0-py3-none-any.whl\"\n"),
+        "{written}"
+    );
+    assert!(!written.contains("file://"), "{written}");
 }

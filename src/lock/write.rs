@@ -130,7 +130,10 @@ fn render_file(out: &mut String, file: &LockedFile) {
         // A TOML datetime literal, not a string: the spec's type.
         line(out, "upload-time", &upload_time);
     }
-    line(out, "url", &string(&file.url));
+    match &file.path {
+        Some(path) => line(out, "path", &string(path)),
+        None => line(out, "url", &string(&file.url)),
+    }
     if let Some(size) = file.size {
         line(out, "size", &size.to_string());
     }

@@ -84,6 +84,7 @@ pub fn to_lock(
             let to_file = |file: &crate::index::File| LockedFile {
                 name: file.filename.clone(),
                 url: file.url.clone(),
+                path: project_path(&file.url, &manifest.root),
                 size: file.size,
                 upload_time: file.upload_time.clone(),
                 sha256: file.sha256.clone().unwrap_or_default(),
@@ -109,6 +110,18 @@ pub fn to_lock(
         packages,
         tool,
     }
+}
+
+/// A find-links file inside the project as a path from the project root
+/// (where the lock is), so the lock holds in any checkout.
+fn project_path(url: &str, root: &std::path::Path) -> Option<String> {
+    let path = crate::index::file_path(url)?;
+    let inside = path.strip_prefix(root).ok()?;
+    let parts: Vec<String> = inside
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
 fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {

@@ -1361,3 +1361,36 @@ fn tool_uv_sources_are_refused_and_constraints_honoured() {
         .collect();
     assert_eq!(versions, ["utils 1.0"], "the constraint holds");
 }
+
+/// A find-links folder inside the project is written as PEP 751 `path`s
+/// relative to the lock, so the lock holds, and installs, in another
+/// checkout of the project.
+#[test]
+fn find_links_files_are_paths_from_the_lock_so_a_moved_project_still_syncs() {
+    let Some(p) = Project::new() else { return };
+    p.wheel("local", "1.0", &[]).build(&p.ctx.path("wheels"));
+    p.pyproject(&["local"], "\n[tool.fenv]\nfind-links = [\"wheels\"]\n");
+    p.lock_ok(&[]);
+    let text = p.locked();
+    assert!(
+        text.contains("path = \"wheels/local-1.0-py3-none-any.whl\"\n"),
+        "{text}"
+    );
+    assert!(!text.contains("file://"), "{text}");
+
+    // Another checkout: the same files somewhere else.
+    let moved = p.ctx.root().join("elsewhere");
+    run_ok(Command::new("cp").arg("-a").arg(p.ctx.work()).arg(&moved));
+    let fenv = |args: &[&str]| {
+        let mut cmd = p.fenv(args);
+        cmd.current_dir(&moved);
+        cmd
+    };
+    assert_eq!(
+        lines(&run_ok_stderr(&mut fenv(&["lock", "--check"]))),
+        ["`pylock.toml` is up to date"]
+    );
+    run_ok_stderr(&mut fenv(&["sync", "--frozen"]));
+    let python = moved.join(".venv/bin/python");
+    run_ok(Command::new(python).args(["-c", "import local"]));
+}
