@@ -1393,4 +1393,23 @@ fn find_links_files_are_paths_from_the_lock_so_a_moved_project_still_syncs() {
     run_ok_stderr(&mut fenv(&["sync", "--frozen"]));
     let python = moved.join(".venv/bin/python");
     run_ok(Command::new(python).args(["-c", "import local"]));
+
+    // uv reads the paths as fenv does (`FENV_LIVE_TESTS=1`: uv from the
+    // public index).
+    if !live_tests() {
+        return;
+    }
+    let Some(uv) = require("uv", crate::support::tools::uv(&p.host_python)) else {
+        return;
+    };
+    run_ok(&mut fenv(&["create", "-q", "--without-pip", "uv-env"]));
+    let output = run(Command::new(&uv)
+        .args(["pip", "install", "--offline", "-r", "pylock.toml"])
+        .current_dir(&moved)
+        .env("VIRTUAL_ENV", moved.join("uv-env")));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stderr.contains("+ local==1.0"),
+        "{stderr}"
+    );
 }
