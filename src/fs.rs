@@ -251,6 +251,17 @@ pub fn safe_relative(name: &str) -> Option<PathBuf> {
     (!out.as_os_str().is_empty()).then_some(out)
 }
 
+/// `path` from `root`, `/`-separated, when it is inside `root`: how
+/// locks and their inputs name project files, the same on every machine.
+pub fn relative_inside(path: &Path, root: &Path) -> Option<String> {
+    let inside = path.strip_prefix(root).ok()?;
+    let parts: Vec<String> = inside
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
 /// Collapses `.` and `..` components without touching the filesystem.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();

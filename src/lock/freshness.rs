@@ -105,14 +105,7 @@ fn merged(inputs: &Inputs<'_>, recorded: &Options, root: &Path, cwd: &Path) -> O
         .iter()
         .map(|dir| {
             let absolute = crate::fs::normalize(&cwd.join(dir));
-            match absolute.strip_prefix(root) {
-                Ok(inside) => inside
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/"),
-                Err(_) => absolute.display().to_string(),
-            }
+            crate::fs::relative_inside(&absolute, root).unwrap_or_else(|| absolute.display().to_string())
         })
         .collect();
     Options {

@@ -115,13 +115,7 @@ pub fn to_lock(
 /// A find-links file inside the project as a path from the project root
 /// (where the lock is), so the lock holds in any checkout.
 fn project_path(url: &str, root: &std::path::Path) -> Option<String> {
-    let path = crate::index::file_path(url)?;
-    let inside = path.strip_prefix(root).ok()?;
-    let parts: Vec<String> = inside
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    (!parts.is_empty()).then(|| parts.join("/"))
+    crate::fs::relative_inside(&crate::index::file_path(url)?, root)
 }
 
 fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {

@@ -316,10 +316,20 @@ fn shim_answers(project: &Project, func: &str, list: &[Request], headers: &[(&st
         input.push_str(&event.to_string());
         input.push('\n');
     }
-    let mut child = Command::new(&project.host_python)
-        .current_dir(&dir)
-        .env_remove("PYTHONPATH")
-        .args(["-B", "-c", SHIM_DRIVER])
+    answers(
+        Command::new(&project.host_python)
+            .current_dir(&dir)
+            .env_remove("PYTHONPATH")
+            .args(["-B", "-c", SHIM_DRIVER]),
+        &input,
+        &format!("{func} under the shim"),
+    )
+}
+
+/// Runs `cmd` (a driver reading one request a line), writing `input`;
+/// each line it prints, as an [`Answer`].
+fn answers(cmd: &mut Command, input: &str, what: &str) -> Vec<Answer> {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -330,37 +340,12 @@ fn shim_answers(project: &Project, func: &str, list: &[Request], headers: &[(&st
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
-        "{func} under the shim:\n{stdout}\n{}",
+        "{what}:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
     stdout
         .lines()
-        .map(|line| {
-            let value: Value = serde_json::from_str(line).unwrap();
-            let mut headers: Vec<(String, String)> = value["headers"]
-                .as_object()
-                .unwrap()
-                .iter()
-                .filter(|(name, _)| COMPARED.contains(&name.to_lowercase().as_str()))
-                .map(|(name, v)| (name.to_lowercase(), v.as_str().unwrap().to_string()))
-                .collect();
-            for cookie in value["cookies"].as_array().into_iter().flatten() {
-                headers.push(("set-cookie".into(), cookie.as_str().unwrap().to_string()));
-            }
-            headers.sort();
-            let body = value["body"].as_str().unwrap();
-            let body = if value["isBase64Encoded"] == true {
-                let bytes = base64::engine::general_purpose::STANDARD.decode(body).unwrap();
-                String::from_utf8_lossy(&bytes).into_owned()
-            } else {
-                body.to_string()
-            };
-            Answer {
-                status: u16::try_from(value["statusCode"].as_u64().unwrap()).unwrap(),
-                headers,
-                body,
-            }
-        })
+        .map(|line| Answer::from_proxy(&serde_json::from_str(line).unwrap()))
         .collect()
 }
 
@@ -371,6 +356,45 @@ struct Answer {
     status: u16,
     headers: Vec<(String, String)>,
     body: String,
+}
+
+impl Answer {
+    /// A proxy result as Vercel's runtime (`headers` of lists, `encoding`)
+    /// or the Lambda shim (`headers`, `cookies`, `isBase64Encoded`) gives it.
+    fn from_proxy(value: &Value) -> Self {
+        let mut headers: Vec<(String, String)> = Vec::new();
+        for (name, values) in value["headers"].as_object().unwrap() {
+            let name = name.to_lowercase();
+            if !COMPARED.contains(&name.as_str()) {
+                continue;
+            }
+            match values {
+                Value::Array(list) => {
+                    headers.extend(
+                        list.iter()
+                            .map(|v| (name.clone(), v.as_str().unwrap().to_string())),
+                    );
+                }
+                other => headers.push((name, other.as_str().unwrap().to_string())),
+            }
+        }
+        for cookie in value["cookies"].as_array().into_iter().flatten() {
+            headers.push(("set-cookie".into(), cookie.as_str().unwrap().to_string()));
+        }
+        headers.sort();
+        let body = value["body"].as_str().unwrap();
+        let body = if value["encoding"] == "base64" || value["isBase64Encoded"] == true {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(body).unwrap();
+            String::from_utf8_lossy(&bytes).into_owned()
+        } else {
+            body.to_string()
+        };
+        Self {
+            status: u16::try_from(value["statusCode"].as_u64().unwrap()).unwrap(),
+            headers,
+            body,
+        }
+    }
 }
 
 const COMPARED: &[&str] = &["content-type", "set-cookie", "x-fn"];
@@ -513,61 +537,15 @@ fn live_every_function_answers_the_same_under_serve_the_shim_and_vercels_runtime
             input.push_str(&payload.to_string());
             input.push('\n');
         }
-        let mut child = Command::new(&project.host_python)
-            .current_dir(functions.join(func))
-            .env("PYTHONPATH", "_vendor")
-            .env("PYTHONDONTWRITEBYTECODE", "1")
-            .args(["-c", DRIVER])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-        let output = child.wait_with_output().unwrap();
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "{func} under Vercel's runtime:\n{stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
+        let on_vercel = answers(
+            Command::new(&project.host_python)
+                .current_dir(functions.join(func))
+                .env("PYTHONPATH", "_vendor")
+                .env("PYTHONDONTWRITEBYTECODE", "1")
+                .args(["-c", DRIVER]),
+            &input,
+            &format!("{func} under Vercel's runtime"),
         );
-        let on_vercel: Vec<Answer> = stdout
-            .lines()
-            .map(|line| {
-                let value: Value = serde_json::from_str(line).unwrap();
-                let mut headers: Vec<(String, String)> = value["headers"]
-                    .as_object()
-                    .unwrap()
-                    .iter()
-                    .filter(|(name, _)| COMPARED.contains(&name.to_lowercase().as_str()))
-                    .flat_map(|(name, values)| {
-                        let values: Vec<String> = match values {
-                            Value::Array(list) => {
-                                list.iter().map(|v| v.as_str().unwrap().to_string()).collect()
-                            }
-                            other => vec![other.as_str().unwrap().to_string()],
-                        };
-                        values
-                            .into_iter()
-                            .map(|v| (name.to_lowercase(), v))
-                            .collect::<Vec<_>>()
-                    })
-                    .collect();
-                headers.sort();
-                let body = value["body"].as_str().unwrap();
-                let body = if value["encoding"] == "base64" {
-                    let bytes = base64::engine::general_purpose::STANDARD.decode(body).unwrap();
-                    String::from_utf8_lossy(&bytes).into_owned()
-                } else {
-                    body.to_string()
-                };
-                Answer {
-                    status: u16::try_from(value["statusCode"].as_u64().unwrap()).unwrap(),
-                    headers,
-                    body,
-                }
-            })
-            .collect();
         let under_serve: Vec<Answer> = list
             .iter()
             .map(|request| {

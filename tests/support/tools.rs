@@ -90,32 +90,20 @@ pub fn uv(python: &Path) -> Option<PathBuf> {
 /// AWS SAM CLI's `sam`, installed by uv into a venv of `python` (3.9+);
 /// `None` when that fails.
 pub fn sam(python: &Path) -> Option<PathBuf> {
-    let uv = uv(python)?;
-    install_once(&format!("aws-sam-cli-{SAM_CLI}"), |dir| {
-        let ok = |cmd: &mut Command| cmd.status().is_ok_and(|s| s.success());
-        if !ok(Command::new(&uv)
-            .args(["venv", "-q", "--python"])
-            .arg(python)
-            .arg(dir))
-        {
-            return None;
-        }
-        let installed = retried(|| {
-            ok(Command::new(&uv)
-                .args(["pip", "install", "-q", "--python"])
-                .arg(dir.join("bin/python"))
-                .arg(format!("aws-sam-cli=={SAM_CLI}")))
-        });
-        installed.then(|| dir.join("bin/sam"))
-    })
-    .map(|dir| dir.join("bin/sam"))
+    uv_tool(python, "aws-sam-cli", SAM_CLI, "bin/sam")
 }
 
 /// The Python of a venv of `python` holding AWS's Lambda runtime client
 /// `awslambdaric` (what AWS's Python base images run), installed by uv.
 pub fn awslambdaric(python: &Path) -> Option<PathBuf> {
+    uv_tool(python, "awslambdaric", AWSLAMBDARIC, "bin/python")
+}
+
+/// `package==version` installed by uv into a venv of `python`, and the
+/// venv's `file` (a script, or its Python).
+fn uv_tool(python: &Path, package: &str, version: &str, file: &str) -> Option<PathBuf> {
     let uv = uv(python)?;
-    install_once(&format!("awslambdaric-{AWSLAMBDARIC}"), |dir| {
+    install_once(&format!("{package}-{version}"), |dir| {
         let ok = |cmd: &mut Command| cmd.status().is_ok_and(|s| s.success());
         if !ok(Command::new(&uv)
             .args(["venv", "-q", "--python"])
@@ -128,11 +116,11 @@ pub fn awslambdaric(python: &Path) -> Option<PathBuf> {
             ok(Command::new(&uv)
                 .args(["pip", "install", "-q", "--python"])
                 .arg(dir.join("bin/python"))
-                .arg(format!("awslambdaric=={AWSLAMBDARIC}")))
+                .arg(format!("{package}=={version}")))
         });
-        installed.then(|| dir.join("bin/python"))
+        installed.then(|| dir.join(file))
     })
-    .map(|dir| dir.join("bin/python"))
+    .map(|dir| dir.join(file))
 }
 
 /// The Vercel CLI (its `vercel build` runs Vercel's own Python builder),

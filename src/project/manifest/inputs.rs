@@ -108,14 +108,7 @@ impl Manifest {
     /// `path` relative to the root with `/` separators when it is inside
     /// it, so the hash does not depend on where the project is checked out.
     fn relative(&self, path: &Path) -> String {
-        match path.strip_prefix(&self.root) {
-            Ok(relative) => relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>()
-                .join("/"),
-            Err(_) => path.display().to_string(),
-        }
+        crate::fs::relative_inside(path, &self.root).unwrap_or_else(|| path.display().to_string())
     }
 }
 
