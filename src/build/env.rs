@@ -3,7 +3,7 @@
 //! environment's Python and installed by fenv's installer from the
 //! lock's index.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -106,7 +106,7 @@ impl BuildEnv {
             constraints: Vec::new(),
             requires_python: None,
             targets: vec![self.target.clone()],
-            preferences: HashMap::new(),
+            preferences: Vec::new(),
             exclude_newer: None,
             // Build requirements come as wheels, never built themselves.
             sdist_metadata: None,

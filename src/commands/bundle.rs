@@ -68,7 +68,19 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
     let target = crate::resolve::target::for_spec(&spec).ok_or_else(|| bundle::Error::UnsupportedTarget {
         target: spec.name().to_string(),
     })?;
-    if !locked.environments.contains(&target.environment) {
+    // fenv's own locks record the targets they were resolved for; another
+    // tool's lock must at least cover the target's environment.
+    let locked_for = if locked.tool.targets.is_empty() {
+        let on = crate::lock::marker::Switches::All;
+        locked.environments.is_empty()
+            || locked
+                .environments
+                .iter()
+                .any(|marker| on.applies(marker, &target.markers).unwrap_or(false))
+    } else {
+        locked.tool.targets.contains(&spec.to_string())
+    };
+    if !locked_for {
         return Err(bundle::Error::NotLocked {
             target: spec.name().to_string(),
             path: lock_path.clone(),

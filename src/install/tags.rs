@@ -149,7 +149,7 @@ fn generic_pythons(major: u32, minor: u32) -> Vec<String> {
 fn platforms(info: &InterpreterInfo) -> Vec<String> {
     let platform = info.sysconfig_platform.replace(['-', '.'], "_");
     let Some(arch) = platform.strip_prefix("linux_") else {
-        return vec![platform];
+        return expand_platform(&platform);
     };
     // A 32-bit interpreter on a 64-bit kernel.
     let arch = match (arch, info.pointer_size) {
@@ -187,7 +187,58 @@ fn expand_platform(platform: &str) -> Vec<String> {
     if let Some((1, minor, arch)) = platform.strip_prefix("musllinux_").and_then(parse) {
         return musllinux(minor, &arch);
     }
+    if let Some((major, minor, arch)) = platform.strip_prefix("macosx_").and_then(parse) {
+        return macos((major, minor), &arch);
+    }
     vec![platform.to_string()]
+}
+
+/// Every macOS tag a Mac running `version` on `arch` takes, newest first,
+/// as `packaging.tags.mac_platforms` lists them: from 11 on, one release
+/// per major version; x86_64 Macs also take 10.x wheels (and the fat
+/// formats), arm64 Macs only 10.x `universal2` ones.
+fn macos(version: (u32, u32), arch: &str) -> Vec<String> {
+    let formats = |version: (u32, u32)| -> Vec<&str> {
+        let mut formats = vec![arch];
+        if arch == "x86_64" {
+            if version < (10, 4) {
+                return Vec::new();
+            }
+            formats.extend(["intel", "fat64", "fat32"]);
+        }
+        if matches!(arch, "arm64" | "x86_64") {
+            formats.push("universal2");
+        }
+        if arch == "x86_64" {
+            formats.push("universal");
+        }
+        formats
+    };
+    let mut out = Vec::new();
+    let mut push = |major: u32, minor: u32, formats: &[&str]| {
+        out.extend(
+            formats
+                .iter()
+                .map(|format| format!("macosx_{major}_{minor}_{format}")),
+        );
+    };
+    if version.0 == 10 {
+        for minor in (0..=version.1).rev() {
+            push(10, minor, &formats((10, minor)));
+        }
+        return out;
+    }
+    for major in (11..=version.0).rev() {
+        push(major, 0, &formats((major, 0)));
+    }
+    for minor in (4..=16).rev() {
+        if arch == "x86_64" {
+            push(10, minor, &formats((10, minor)));
+        } else {
+            push(10, minor, &["universal2"]);
+        }
+    }
+    out
 }
 
 /// `manylinux_2_<glibc_minor>` down to 2.17 (2.5 on x86), each legacy
@@ -302,6 +353,29 @@ mod tests {
         assert_eq!(old.rank(&[tag("cp311-cp311-manylinux_2_28_x86_64")]), None);
         let mac = Tags::cpython_on((3, 12), "macosx_11_0_arm64");
         assert!(mac.rank(&[tag("cp312-cp312-macosx_11_0_arm64")]).is_some());
+        let ventura = Tags::cpython_on((3, 12), "macosx_13_0_arm64");
+        let platforms: Vec<&str> = ventura
+            .iter()
+            .filter(|t| t.abi == "cp312")
+            .map(|t| t.platform.as_str())
+            .take(7)
+            .collect();
+        assert_eq!(
+            platforms,
+            [
+                "macosx_13_0_arm64",
+                "macosx_13_0_universal2",
+                "macosx_12_0_arm64",
+                "macosx_12_0_universal2",
+                "macosx_11_0_arm64",
+                "macosx_11_0_universal2",
+                "macosx_10_16_universal2"
+            ]
+        );
+        assert!(ventura.rank(&[tag("cp312-cp312-macosx_14_0_arm64")]).is_none());
+        let intel = Tags::cpython_on((3, 12), "macosx_13_0_x86_64");
+        assert!(intel.rank(&[tag("cp312-cp312-macosx_10_9_x86_64")]).is_some());
+        assert!(intel.rank(&[tag("cp312-cp312-macosx_10_9_universal2")]).is_some());
     }
 
     #[test]

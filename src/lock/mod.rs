@@ -8,6 +8,7 @@
 //! `fenv lock --check` needs no network. See `docs/lock-format.md`.
 
 pub mod freshness;
+pub mod marker;
 mod read;
 mod schema;
 mod write;

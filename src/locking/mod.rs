@@ -46,11 +46,8 @@ pub struct LockSettings {
 /// What stops a lock from being made.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("failed to find the host's Python")]
-    HostPython(#[source] crate::project::Error),
-
-    #[error("{0}")]
-    Host(String),
+    #[error("failed to read `environments`: {0}")]
+    Environments(String),
 
     #[error("failed to read `exclude-newer`: {0}")]
     ExcludeNewer(String),
@@ -70,11 +67,7 @@ impl Hint for Error {
         match self {
             Self::Store(source) => source.hint(),
             // The sources are in the chain, with their own hints.
-            Self::HostPython(_)
-            | Self::Host(_)
-            | Self::ExcludeNewer(_)
-            | Self::Resolve(_)
-            | Self::Write(_) => None,
+            Self::Environments(_) | Self::ExcludeNewer(_) | Self::Resolve(_) | Self::Write(_) => None,
         }
     }
 }
@@ -100,31 +93,28 @@ pub fn lock(
     } = checked;
     let (inputs, inputs_hash) = freshness::inputs_of(&manifest, &extra);
 
-    // The targets: the host's interpreter is the project's own.
-    let discovery = Discovery::from_env(cache, printer);
+    // The targets: `host` stands for the development environments the
+    // project declares, then come the deploy targets.
     let mut targets = Vec::new();
-    let mut host = None;
     for spec in &specs {
-        let target = if let Some(target) = resolve::target::for_spec(spec) {
-            target
-        } else {
-            let (found, _) = select_python(manifest.settings.python.as_deref(), &manifest.root, &discovery)
-                .map_err(Error::HostPython)?;
-            let m = &found.info.markers;
-            let environment = manifest::environment_marker(
-                &m.sys_platform,
-                Some(&m.platform_machine),
-                &m.implementation_name,
-                found.info.minor(),
-            );
-            let target = Target::host(&found.info)
-                .map_err(Error::Host)?
-                .with_environment(environment);
-            host = Some(found.info);
-            target
-        };
-        targets.push(target);
+        match resolve::target::for_spec(spec) {
+            Some(target) => targets.push(target),
+            None => {
+                let environments = manifest::environments::expand(
+                    &manifest.settings.environments,
+                    manifest.requires_python.as_ref(),
+                )
+                .map_err(Error::Environments)?;
+                targets.extend(environments.into_iter().map(Target::development));
+            }
+        }
     }
+    // The project's own interpreter builds the metadata of sdists that do
+    // not declare it, as uv does; without one such sdists are refused.
+    let discovery = Discovery::from_env(cache, printer);
+    let host = select_python(manifest.settings.python.as_deref(), &manifest.root, &discovery)
+        .ok()
+        .map(|(found, _)| found.info);
 
     let index_url = manifest
         .settings
@@ -140,18 +130,15 @@ pub fn lock(
         freshness: IndexConfig::default_freshness(),
     });
 
-    // Stable locks: keep the existing pins unless asked to upgrade.
-    let mut preferences = HashMap::new();
-    if let Some(old) = existing.as_ref().filter(|_| !settings.upgrade) {
-        let upgrade: Vec<String> = settings.upgrade_packages.iter().map(|p| normalize(p)).collect();
-        for package in &old.packages {
-            if !upgrade.contains(&package.name)
-                && let Ok(version) = Version::from_str(&package.version)
-            {
-                preferences.insert(package.name.clone(), version);
-            }
+    // Stable locks: each environment keeps the pins the existing lock
+    // gives it (a fork's own), unless asked to upgrade.
+    let preferences = match existing.as_ref().filter(|_| !settings.upgrade) {
+        Some(old) => {
+            let upgrade: Vec<String> = settings.upgrade_packages.iter().map(|p| normalize(p)).collect();
+            targets.iter().map(|target| pins(old, target, &upgrade)).collect()
         }
-    }
+        None => Vec::new(),
+    };
     let exclude_newer = manifest
         .settings
         .exclude_newer
@@ -201,23 +188,59 @@ pub fn lock(
         crate::fs::write_atomic(&lock_path, &rendered)
             .map_err(|source| crate::fs::PathError::new("write", lock_path.clone(), source))?;
     }
-    let names: Vec<&str> = request.targets.iter().map(|t| t.name.as_str()).collect();
     let count = resolution.packages.len();
     printer.info(format!(
         "{} {count} package{} for {} in {} ms",
         if changed { "Locked" } else { "Kept" },
         if count == 1 { "" } else { "s" },
-        names.join(", "),
+        resolve::target::describe(&request.targets.iter().collect::<Vec<_>>()),
         started.elapsed().as_millis()
     ));
+    for line in forks(&resolution) {
+        printer.info(line);
+    }
     vercel_install(&manifest, &specs, printer)?;
     // The process ends here: freeing tens of thousands of cached index
     // entries one by one would cost a fifth of a warm lock's time.
-    drop(names);
     std::mem::forget(request);
     std::mem::forget(resolution);
     std::mem::forget(index);
     Ok(())
+}
+
+/// The versions `old` pins for `target`: each package whose marker holds
+/// there (every extra and group on), but those being upgraded.
+fn pins(old: &crate::lock::Lock, target: &Target, upgrade: &[String]) -> HashMap<String, Version> {
+    let on = crate::lock::marker::Switches::All;
+    let mut pins = HashMap::new();
+    for package in &old.packages {
+        let applies = package
+            .marker
+            .as_deref()
+            .is_none_or(|marker| on.applies(marker, &target.markers).unwrap_or(false));
+        if applies
+            && !upgrade.contains(&package.name)
+            && let Ok(version) = Version::from_str(&package.version)
+        {
+            pins.entry(package.name.clone()).or_insert(version);
+        }
+    }
+    pins
+}
+
+/// `Forked numpy: 2.2.6, 2.3.1`, for each package the lock holds in
+/// several versions.
+fn forks(resolution: &resolve::Resolution) -> Vec<String> {
+    let mut out = Vec::new();
+    for group in resolution.packages.chunk_by(|a, b| a.name == b.name) {
+        if let [first, ..] = group
+            && group.len() > 1
+        {
+            let versions: Vec<String> = group.iter().map(|p| p.version.to_string()).collect();
+            out.push(format!("Forked {}: {}", first.name, versions.join(", ")));
+        }
+    }
+    out
 }
 
 /// For a project that deploys to Vercel: the `vercel-install` script that

@@ -11,6 +11,7 @@
 //! [`Manifest::inputs_hash`] digests everything that affects resolution,
 //! so `fenv lock --check` can tell a stale lock without the network.
 
+pub mod environments;
 mod inputs;
 mod pyproject;
 mod requirements;
@@ -148,6 +149,9 @@ pub struct Manifest {
 pub struct Settings {
     /// The targets the lock covers: `host` first, then `targets = [...]`.
     pub targets: Vec<TargetSpec>,
+    /// `[tool.fenv] environments`: the development environments `host`
+    /// stands for in the lock (the defaults when the key is absent).
+    pub environments: Vec<environments::Entry>,
     /// Every `[tool.fenv.target.NAME]`, checked and with defaults filled;
     /// `--target NAME` picks from these (see [`TargetSpec::parse_cli`]).
     pub target_tables: BTreeMap<String, TargetSpec>,
@@ -181,6 +185,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             targets: vec![TargetSpec::Host],
+            environments: environments::Entry::defaults(),
             target_tables: BTreeMap::new(),
             target_defaults: TargetDefaults::default(),
             index_url: None,

@@ -47,6 +47,9 @@ pub fn files(name: &str, target: InitTarget, minor: u32) -> Vec<File> {
          dependencies = []\n\
          \n\
          [tool.fenv]\n\
+         # The machines the team develops on; the lock is proven for each, with every\n\
+         # Python requires-python allows. Platform names or PEP 508 markers.\n\
+         environments = [\"linux\", \"linux-arm64\", \"macos\", \"macos-x86_64\", \"windows\"]\n\
          # Every *.py under `api/` is a function, except names starting with `_` or `.`.\n\
          {target_table}\
          \n\

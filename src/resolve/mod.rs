@@ -1,6 +1,13 @@
 //! The resolver: PubGrub over PEP 440 versions and PEP 508 requirements,
-//! run once per target environment, then merged into one answer that
-//! holds a single version of each package across every target.
+//! run once per target environment, then merged into one answer.
+//!
+//! Each target is solved preferring what the targets before it picked, so
+//! versions agree wherever they can. Where environments that markers can
+//! tell apart still need different versions (numpy for Python 3.10 and
+//! 3.13), the answer forks: one entry per version, each for the targets
+//! that picked it (PEP 751 allows several `[[packages]]` of one name).
+//! Targets that markers cannot tell apart (Lambda's python3.12 x86_64 and
+//! a Linux laptop's) must agree on one version.
 //!
 //! Markers are evaluated with each target's own marker values, wheels
 //! chosen by its tags, `requires-python` checked against its Python: the
@@ -80,6 +87,17 @@ pub enum Error {
     #[error("the targets need different versions of `{package}`: {versions}")]
     Diverged { package: String, versions: String },
 
+    #[error("cannot lock for {count} of {total} environments ({which})")]
+    Environments {
+        count: usize,
+        total: usize,
+        /// The environments, in words (`macos × python3.12–3.14`).
+        which: String,
+        /// Why the first of them cannot be locked.
+        #[source]
+        first: Box<Error>,
+    },
+
     #[error("{target} runs Python {python}, which the project's `requires-python = \"{requires}\"` excludes")]
     PythonExcluded {
         target: String,
@@ -127,6 +145,10 @@ impl Hint for Error {
                 Some("change the target's Python (for Lambda, `runtime`) or `requires-python`".into())
             }
             Self::Index { source, .. } => source.hint(),
+            Self::Environments { first, .. } => Some(format!(
+                "{}or cover only the environments that can be locked: `[tool.fenv] environments` lists the platforms (or markers), `requires-python` the Pythons, `targets` the deploy targets",
+                first.hint().map(|hint| format!("{hint}; ")).unwrap_or_default()
+            )),
             Self::BuildMetadata { .. } | Self::Metadata { .. } | Self::Internal(_) => None,
         }
     }
@@ -172,8 +194,9 @@ pub struct Request<'a> {
     pub constraints: Vec<Requirement>,
     pub requires_python: Option<VersionSpecifiers>,
     pub targets: Vec<Target>,
-    /// Versions to keep when they still fit (the existing lock's pins).
-    pub preferences: HashMap<String, Version>,
+    /// Versions to keep when they still fit, per target (indexed like
+    /// `targets`; missing means none): the existing lock's pins there.
+    pub preferences: Vec<HashMap<String, Version>>,
     /// Leave out files uploaded at or after this instant (and files
     /// without an upload time, which cannot be shown to be older).
     pub exclude_newer: Option<crate::timestamp::Timestamp>,
@@ -205,7 +228,7 @@ pub struct Resolved {
 /// The merged answer.
 #[derive(Debug, Clone)]
 pub struct Resolution {
-    /// Sorted by name.
+    /// Sorted by name, then version (a fork has several).
     pub packages: Vec<Resolved>,
 }
 
@@ -231,19 +254,46 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolution, Error> {
             }
         }
     }
-    let mut preferences = request.preferences.clone();
+    let pinned: Vec<HashMap<String, Version>> = (0..request.targets.len())
+        .map(|index| request.preferences.get(index).cloned().unwrap_or_default())
+        .collect();
+    let mut preferences = pinned.clone();
     let mut solutions = solve_all(request, &preferences)?;
-    // Where targets disagree, the later (often narrower) target's pick is
-    // preferred everywhere, and all are solved again once.
-    let diverging = divergences(&solutions);
-    if !diverging.is_empty() {
-        for (name, picks) in &diverging {
-            if let Some((_, version)) = picks.last() {
-                preferences.insert(name.clone(), version.clone());
+    // One version wherever one serves: where targets picked differently,
+    // each target without a pin of its own prefers the oldest pick, which
+    // often fits them all (uv keeps one version across Pythons the same
+    // way); those it does not fit keep their own, and the lock forks there.
+    for _ in 0..3 {
+        let mut changed = false;
+        for (name, picks) in divergences(&solutions) {
+            let Some(oldest) = picks.iter().map(|(_, version)| version).min() else {
+                continue;
+            };
+            for (index, preferred) in preferences.iter_mut().enumerate() {
+                if !pinned[index].contains_key(&name) && preferred.get(&name) != Some(oldest) {
+                    preferred.insert(name.clone(), oldest.clone());
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+        solutions = solve_all(request, &preferences)?;
+    }
+    // Targets markers cannot tell apart must agree: each prefers the
+    // oldest of their picks (the one most likely to fit all), once.
+    let clashing = clashes(request, &solutions);
+    if !clashing.is_empty() {
+        for (name, picks) in &clashing {
+            if let Some(oldest) = picks.iter().map(|(_, version)| version).min() {
+                for (target, _) in picks {
+                    preferences[*target].insert(name.clone(), oldest.clone());
+                }
             }
         }
         solutions = solve_all(request, &preferences)?;
-        if let Some((name, picks)) = divergences(&solutions).into_iter().next() {
+        if let Some((name, picks)) = clashes(request, &solutions).into_iter().next() {
             let versions = picks
                 .iter()
                 .map(|(target, version)| format!("{} needs {version}", request.targets[*target].name))
@@ -258,34 +308,66 @@ pub fn resolve(request: &Request<'_>) -> Result<Resolution, Error> {
     Ok(merge(request, &solutions))
 }
 
+/// Solves every target, each preferring its own `preferences`, then what
+/// the targets before it picked. Targets that cannot be solved are
+/// collected, so the error names them all.
 fn solve_all(
     request: &Request<'_>,
-    preferences: &HashMap<String, Version>,
+    preferences: &[HashMap<String, Version>],
 ) -> Result<Vec<TargetSolution>, Error> {
-    let mut preferences = preferences.clone();
+    let names: Vec<String> = request
+        .roots
+        .iter()
+        .map(|r| crate::dist::name::normalize(r.requirement.name.as_ref()))
+        .collect();
+    request.index.prefetch(&names);
+    let mut picked: HashMap<String, Version> = HashMap::new();
     let mut solutions = Vec::new();
-    for target in &request.targets {
-        let provider = Provider::new(target, request, preferences.clone());
-        let names: Vec<String> = request
-            .roots
-            .iter()
-            .map(|r| crate::dist::name::normalize(r.requirement.name.as_ref()))
-            .collect();
-        request.index.prefetch(&names);
+    let mut failed: Vec<(usize, Error)> = Vec::new();
+    for (index, target) in request.targets.iter().enumerate() {
+        let mut preferred = picked.clone();
+        preferred.extend(preferences[index].iter().map(|(k, v)| (k.clone(), v.clone())));
+        let provider = Provider::new(target, request, preferred);
         let selected = match pubgrub::resolve(&provider, Package::Root, Version::new([0])) {
             Ok(selected) => selected,
-            Err(err) => return Err(explain(err, &provider)),
+            Err(err) => match explain(err, &provider) {
+                // What one environment lacks: the others are still tried.
+                err @ (Error::NoSolution { .. } | Error::NoWheels { .. } | Error::SdistOnly { .. }) => {
+                    failed.push((index, err));
+                    continue;
+                }
+                err => return Err(err),
+            },
         };
         let solution = describe(&provider, selected)?;
         for (name, version) in &solution.versions {
-            preferences.entry(name.clone()).or_insert_with(|| version.clone());
+            picked.entry(name.clone()).or_insert_with(|| version.clone());
         }
         solutions.push(solution);
     }
-    Ok(solutions)
+    let total = request.targets.len();
+    let mut failed = failed.into_iter();
+    match failed.next() {
+        None => Ok(solutions),
+        // Failing everywhere, the first one says it all.
+        Some((_, first)) if failed.len() + 1 == total => Err(first),
+        Some((index, first)) => {
+            let which: Vec<&Target> = std::iter::once(index)
+                .chain(failed.map(|(index, _)| index))
+                .map(|index| &request.targets[index])
+                .collect();
+            Err(Error::Environments {
+                count: which.len(),
+                total,
+                which: target::describe(&which),
+                first: Box::new(first),
+            })
+        }
+    }
 }
 
-/// Packages whose version differs between targets, with each target's pick.
+/// Packages whose version differs between targets, with each one's pick
+/// (`solutions` are indexed like the targets).
 fn divergences(solutions: &[TargetSolution]) -> Vec<(String, Vec<(usize, Version)>)> {
     let mut picks: BTreeMap<String, Vec<(usize, Version)>> = BTreeMap::new();
     for (index, solution) in solutions.iter().enumerate() {
@@ -300,6 +382,30 @@ fn divergences(solutions: &[TargetSolution]) -> Vec<(String, Vec<(usize, Version
         .into_iter()
         .filter(|(_, picks)| picks.iter().any(|(_, v)| *v != picks[0].1))
         .collect()
+}
+
+/// Packages whose version differs between targets that markers cannot
+/// tell apart, with those targets' picks.
+fn clashes(request: &Request<'_>, solutions: &[TargetSolution]) -> Vec<(String, Vec<(usize, Version)>)> {
+    let mut out: BTreeMap<String, Vec<(usize, Version)>> = BTreeMap::new();
+    for (a, first) in solutions.iter().enumerate() {
+        for (b, second) in solutions.iter().enumerate().skip(a + 1) {
+            if !request.targets[a].overlaps(&request.targets[b]) {
+                continue;
+            }
+            for (name, version) in &first.versions {
+                if let Some(other) = second.versions.get(name).filter(|other| *other != version) {
+                    let picks = out.entry(name.clone()).or_default();
+                    for pick in [(a, version.clone()), (b, other.clone())] {
+                        if !picks.contains(&pick) {
+                            picks.push(pick);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// Reads the solver's answer for one target into versions, chosen extras,
@@ -356,14 +462,16 @@ fn describe(
     Ok(solution)
 }
 
-/// One entry per package across targets, with the targets that need it,
+/// One entry per package version across targets (several for a fork),
+/// with the targets that need it,
 /// the origins that reach it, its dependencies and every fitting file.
 fn merge(request: &Request<'_>, solutions: &[TargetSolution]) -> Resolution {
-    let mut packages: BTreeMap<String, Resolved> = BTreeMap::new();
+    let mut packages: BTreeMap<(String, Version), Resolved> = BTreeMap::new();
     for (index, (solution, target)) in solutions.iter().zip(&request.targets).enumerate() {
         let origins = reachability(request, target, solution);
         for (name, version) in &solution.versions {
-            let entry = packages.entry(name.clone()).or_insert_with(|| Resolved {
+            let key = (name.clone(), version.clone());
+            let entry = packages.entry(key).or_insert_with(|| Resolved {
                 name: name.clone(),
                 version: version.clone(),
                 targets: Vec::new(),

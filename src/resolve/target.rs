@@ -8,6 +8,7 @@ use pep440_rs::Version;
 use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder};
 
 use crate::install::Tags;
+use crate::project::manifest::environments::{Environment, marker_environment};
 use crate::project::manifest::{self, TargetSpec};
 use crate::python::InterpreterInfo;
 
@@ -27,6 +28,9 @@ pub struct Target {
     /// The PEP 508 marker that identifies this environment in the lock
     /// (set with [`Target::with_environment`]).
     pub environment: String,
+    /// The grid point of a development environment; `None` for a deploy
+    /// target or the host.
+    pub development: Option<Environment>,
 }
 
 /// Lambda's CPU architectures.
@@ -78,6 +82,7 @@ impl Target {
             tags: Tags::for_interpreter(info),
             allow_sdist: true,
             environment: String::new(),
+            development: None,
         })
     }
 
@@ -116,7 +121,7 @@ impl Target {
             _ => "Linux",
         };
         let mut target = Self::linux(name, python, machine, platform);
-        target.markers = synthetic_markers(python, machine, system, sys_platform);
+        target.markers = marker_environment(python, machine, system, sys_platform);
         target.description = format!("{name} (python{}.{}, {platform})", python.0, python.1);
         target
     }
@@ -126,11 +131,43 @@ impl Target {
             name: name.to_string(),
             description: name.to_string(),
             python: Version::new([u64::from(python.0), u64::from(python.1), 0]),
-            markers: synthetic_markers(python, machine, "Linux", "linux"),
+            markers: marker_environment(python, machine, "Linux", "linux"),
             tags: Tags::cpython_on(python, platform),
             allow_sdist: false,
             environment: String::new(),
+            development: None,
         }
+    }
+
+    /// A development environment: its own marker values and tags, and,
+    /// as a machine a developer builds on, sdists allowed.
+    pub fn development(environment: Environment) -> Self {
+        let platform = environment.platform;
+        Self {
+            name: environment.to_string(),
+            description: environment.to_string(),
+            python: Version::new([
+                u64::from(environment.python.0),
+                u64::from(environment.python.1),
+                0,
+            ]),
+            markers: environment.markers(),
+            tags: Tags::cpython_on(environment.python, platform.tag),
+            allow_sdist: true,
+            environment: environment.marker(),
+            development: Some(environment),
+        }
+    }
+
+    /// Whether a machine could be both: markers cannot tell the two
+    /// apart (same OS and Python, the same machine or one of them any).
+    pub fn overlaps(&self, other: &Self) -> bool {
+        let (a, b) = (&self.markers, &other.markers);
+        a.sys_platform() == b.sys_platform()
+            && a.python_version() == b.python_version()
+            && (a.platform_machine() == b.platform_machine()
+                || a.platform_machine().is_empty()
+                || b.platform_machine().is_empty())
     }
 
     /// Sets the marker that names this environment in the lock (the
@@ -139,51 +176,6 @@ impl Target {
         self.environment = environment;
         self
     }
-}
-
-/// Marker values for a CPython that fenv cannot run: the patch version is
-/// taken as 0 (so `python_full_version` comparisons see the oldest patch).
-fn synthetic_markers(
-    python: (u32, u32),
-    machine: &str,
-    system: &str,
-    sys_platform: &str,
-) -> MarkerEnvironment {
-    let full = format!("{}.{}.0", python.0, python.1);
-    let short = format!("{}.{}", python.0, python.1);
-    let os_name = if sys_platform == "win32" { "nt" } else { "posix" };
-    MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
-        implementation_name: "cpython",
-        implementation_version: &full,
-        os_name,
-        platform_machine: machine,
-        platform_python_implementation: "CPython",
-        platform_release: "",
-        platform_system: system,
-        platform_version: "",
-        python_full_version: &full,
-        python_version: &short,
-        sys_platform,
-    })
-    .unwrap_or_else(|_| unreachable_markers())
-}
-
-/// `X.Y.0` always parses; this only satisfies the type.
-fn unreachable_markers() -> MarkerEnvironment {
-    MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
-        implementation_name: "cpython",
-        implementation_version: "3.0.0",
-        os_name: "posix",
-        platform_machine: "x86_64",
-        platform_python_implementation: "CPython",
-        platform_release: "",
-        platform_system: "Linux",
-        platform_version: "",
-        python_full_version: "3.0.0",
-        python_version: "3.0",
-        sys_platform: "linux",
-    })
-    .expect("a constant marker environment parses")
 }
 
 /// The resolver's target for a platform the manifest names, with the
@@ -214,6 +206,61 @@ pub fn for_spec(spec: &TargetSpec) -> Option<Target> {
         Some(environment) => target.with_environment(environment),
         None => target,
     })
+}
+
+/// Targets in words: `linux, macos × python3.12–3.14, lambda
+/// (python3.12, x86_64)`.
+pub fn describe(targets: &[&Target]) -> String {
+    // Development environments: each platform with its Pythons.
+    let mut platforms: Vec<(&str, Vec<(u32, u32)>)> = Vec::new();
+    let mut others = Vec::new();
+    for target in targets {
+        match &target.development {
+            Some(environment) => match platforms
+                .iter_mut()
+                .find(|(name, _)| *name == environment.platform.name)
+            {
+                Some((_, pythons)) => pythons.push(environment.python),
+                None => platforms.push((environment.platform.name, vec![environment.python])),
+            },
+            None => others.push(target.description.clone()),
+        }
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mut rest = platforms.as_slice();
+    while let Some(((_, pythons), _)) = rest.split_first() {
+        // Neighbours with the same Pythons share one `× …`.
+        let same = rest.iter().take_while(|(_, p)| p == pythons).count();
+        let names: Vec<&str> = rest[..same].iter().map(|(name, _)| *name).collect();
+        parts.push(format!("{} × {}", names.join(", "), python_span(pythons)));
+        rest = &rest[same..];
+    }
+    parts.extend(others);
+    parts.join(", ")
+}
+
+/// `python3.10–3.14` for a run of minors, `python3.12, 3.9` otherwise.
+fn python_span(pythons: &[(u32, u32)]) -> String {
+    let mut sorted = pythons.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let contiguous = sorted
+        .windows(2)
+        .all(|w| w[0].0 == w[1].0 && w[0].1 + 1 == w[1].1);
+    match (sorted.first(), sorted.last()) {
+        (Some(first), Some(last)) if first == last => format!("python{}.{}", first.0, first.1),
+        (Some(first), Some(last)) if contiguous => {
+            format!("python{}.{}–{}.{}", first.0, first.1, last.0, last.1)
+        }
+        _ => format!(
+            "python{}",
+            sorted
+                .iter()
+                .map(|(major, minor)| format!("{major}.{minor}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 #[cfg(test)]

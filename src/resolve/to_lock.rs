@@ -49,18 +49,14 @@ pub fn to_lock(
     index_url: &str,
     tool: FenvTool,
 ) -> Lock {
-    let environments: Vec<String> = dedup(request.targets.iter().map(|t| t.environment.clone()));
+    let universe: Vec<Point<'_>> = request.targets.iter().map(Point::of).collect();
+    let environments = environments(&universe);
     let packages = resolution
         .packages
         .iter()
         .map(|package| {
-            let envs: Vec<String> = dedup(
-                package
-                    .targets
-                    .iter()
-                    .map(|i| request.targets[*i].environment.clone()),
-            );
-            let target_marker = (envs.len() < environments.len()).then(|| or(&envs));
+            let needed: Vec<Point<'_>> = package.targets.iter().map(|i| universe[*i]).collect();
+            let target_marker = points_marker(&needed, &universe);
             let gate_marker = (!package.origins.contains(&Origin::Main)).then(|| {
                 or(&package
                     .origins
@@ -118,14 +114,196 @@ fn project_path(url: &str, root: &std::path::Path) -> Option<String> {
     crate::fs::relative_inside(&crate::index::file_path(url)?, root)
 }
 
-fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for item in items {
-        if !out.contains(&item) {
-            out.push(item);
+/// Where a target sits for markers: what `sys_platform`,
+/// `platform_machine` (empty: any) and `python_version` say there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Point<'a> {
+    sys_platform: &'a str,
+    machine: &'a str,
+    python: (u64, u64),
+}
+
+impl<'a> Point<'a> {
+    fn of(target: &'a crate::resolve::Target) -> Self {
+        let release = target.python.release();
+        Self {
+            sys_platform: target.markers.sys_platform(),
+            machine: target.markers.platform_machine(),
+            python: (
+                release.first().copied().unwrap_or(3),
+                release.get(1).copied().unwrap_or(0),
+            ),
+        }
+    }
+
+    fn platform(&self) -> String {
+        let mut out = format!("sys_platform == '{}'", self.sys_platform);
+        if !self.machine.is_empty() {
+            out.push_str(&format!(" and platform_machine == '{}'", self.machine));
+        }
+        out
+    }
+}
+
+/// The lock's `environments`: one marker per platform and run of
+/// Pythons (`… and python_version >= '3.10' and python_version <= '3.14'`).
+fn environments(universe: &[Point<'_>]) -> Vec<String> {
+    let mut out = Vec::new();
+    for group in platform_groups(universe) {
+        let pythons: Vec<(u64, u64)> = sorted_pythons(&group);
+        for run in runs(&pythons, &pythons) {
+            let first = group[0];
+            out.push(format!(
+                "{} and implementation_name == 'cpython' and {}",
+                first.platform(),
+                python_clause(run, None)
+            ));
         }
     }
     out
+}
+
+/// The marker that holds on exactly the `needed` points of `universe`
+/// (the lock's `environments` keep every other machine out), as short as
+/// that allows; `None` when every point needs it.
+fn points_marker(needed: &[Point<'_>], universe: &[Point<'_>]) -> Option<String> {
+    let covers = |subset: &[Point<'_>]| subset.iter().all(|p| needed.iter().any(|n| same(n, p)));
+    if covers(universe) {
+        return None;
+    }
+    // The same Pythons wanted on every platform: the Pythons alone tell.
+    let groups = platform_groups(universe);
+    let wanted_in = |group: &[Point<'_>]| -> Vec<(u64, u64)> {
+        let wanted: Vec<Point<'_>> = group
+            .iter()
+            .copied()
+            .filter(|p| needed.iter().any(|n| same(n, p)))
+            .collect();
+        sorted_pythons(&wanted)
+    };
+    let first_all = sorted_pythons(&groups[0]);
+    let first_wanted = wanted_in(&groups[0]);
+    if groups
+        .iter()
+        .all(|g| sorted_pythons(g) == first_all && wanted_in(g) == first_wanted)
+    {
+        let clauses: Vec<String> = runs(&first_wanted, &first_all)
+            .into_iter()
+            .map(|run| python_clause(run, Some(&first_all)))
+            .collect();
+        return Some(or(&clauses));
+    }
+    let mut clauses = Vec::new();
+    let mut systems: Vec<&str> = Vec::new();
+    for point in universe {
+        if !systems.contains(&point.sys_platform) {
+            systems.push(point.sys_platform);
+        }
+    }
+    for system in systems {
+        let of_system: Vec<Point<'_>> = universe
+            .iter()
+            .copied()
+            .filter(|p| p.sys_platform == system)
+            .collect();
+        if !needed.iter().any(|n| n.sys_platform == system) {
+            continue;
+        }
+        if covers(&of_system) {
+            clauses.push(format!("sys_platform == '{system}'"));
+            continue;
+        }
+        for group in platform_groups(&of_system) {
+            let wanted: Vec<Point<'_>> = group
+                .iter()
+                .copied()
+                .filter(|p| needed.iter().any(|n| same(n, p)))
+                .collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            if wanted.len() == group.len() {
+                clauses.push(group[0].platform());
+                continue;
+            }
+            let all = sorted_pythons(&group);
+            for run in runs(&sorted_pythons(&wanted), &all) {
+                clauses.push(format!(
+                    "{} and {}",
+                    group[0].platform(),
+                    python_clause(run, Some(&all))
+                ));
+            }
+        }
+    }
+    Some(if clauses.len() == 1 {
+        clauses.remove(0)
+    } else {
+        or(&clauses)
+    })
+}
+
+fn same(a: &Point<'_>, b: &Point<'_>) -> bool {
+    a.sys_platform == b.sys_platform && a.machine == b.machine && a.python == b.python
+}
+
+/// The points of each platform (`sys_platform` and machine), in order of
+/// first appearance.
+fn platform_groups<'a>(points: &[Point<'a>]) -> Vec<Vec<Point<'a>>> {
+    let mut groups: Vec<Vec<Point<'a>>> = Vec::new();
+    for point in points {
+        match groups
+            .iter_mut()
+            .find(|g| g[0].sys_platform == point.sys_platform && g[0].machine == point.machine)
+        {
+            Some(group) => group.push(*point),
+            None => groups.push(vec![*point]),
+        }
+    }
+    groups
+}
+
+fn sorted_pythons(points: &[Point<'_>]) -> Vec<(u64, u64)> {
+    let mut pythons: Vec<(u64, u64)> = points.iter().map(|p| p.python).collect();
+    pythons.sort_unstable();
+    pythons.dedup();
+    pythons
+}
+
+/// The maximal runs of `wanted` that are consecutive in `all`.
+fn runs<'a>(wanted: &'a [(u64, u64)], all: &[(u64, u64)]) -> Vec<&'a [(u64, u64)]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for i in 1..=wanted.len() {
+        let breaks = i == wanted.len() || {
+            let (previous, next) = (wanted[i - 1], wanted[i]);
+            let position = all.iter().position(|p| *p == previous);
+            position.and_then(|at| all.get(at + 1)) != Some(&next)
+        };
+        if breaks {
+            out.push(&wanted[start..i]);
+            start = i;
+        }
+    }
+    out
+}
+
+/// `python_version == '3.12'`, or the bounds of a run; a bound at the
+/// edge of `all` (the Pythons the platform covers) is left out.
+fn python_clause(run: &[(u64, u64)], all: Option<&[(u64, u64)]>) -> String {
+    let (first, last) = (run[0], run[run.len() - 1]);
+    let version = |(major, minor): (u64, u64)| format!("{major}.{minor}");
+    if first == last {
+        return format!("python_version == '{}'", version(first));
+    }
+    let mut bounds = Vec::new();
+    if all.is_none_or(|all| all.first() != Some(&first)) {
+        bounds.push(format!("python_version >= '{}'", version(first)));
+    }
+    if all.is_none_or(|all| all.last() != Some(&last)) {
+        bounds.push(format!("python_version <= '{}'", version(last)));
+    }
+    bounds.join(" and ")
 }
 
 fn or(markers: &[String]) -> String {

@@ -224,6 +224,15 @@ pub enum Error {
     Json(#[from] serde_json::Error),
 }
 
+impl From<crate::lock::marker::InvalidMarker> for Error {
+    fn from(err: crate::lock::marker::InvalidMarker) -> Self {
+        Self::InvalidMarker {
+            marker: err.marker,
+            reason: err.reason,
+        }
+    }
+}
+
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
@@ -231,17 +240,27 @@ impl Hint for Error {
                 "the lock pins the same versions for every target, so the host environment runs what `{target}` gets; its own wheels go into bundles"
             )),
             Self::NotForThisEnvironment { targets, pythons, .. } => {
+                // `host` in a lock's targets stands for the declared
+                // development environments.
                 let covered = if targets.is_empty() {
                     "other environments".to_string()
                 } else {
-                    targets.join(", ")
+                    targets
+                        .iter()
+                        .map(|t| if t == "host" { "its environments" } else { t.as_str() })
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 };
+                let add = "or add this machine to `[tool.fenv] environments` (a platform such as `linux` or a marker) and run `fenv lock`";
                 Some(match pythons.first() {
-                    Some(python) => format!(
-                        "the lock covers {covered} (Python {}): sync with one of those (`-p {python}`), or name this Python in `.python-version` and run `fenv lock`",
-                        pythons.join(", ")
-                    ),
-                    None => format!("the lock covers {covered}: name this Python in `.python-version` and run `fenv lock`"),
+                    Some(python) => {
+                        let python = python.split(['–', '+']).next().unwrap_or(python);
+                        format!(
+                            "the lock covers {covered} (Python {}): sync with one of those (`-p {python}`), {add}",
+                            pythons.join(", ")
+                        )
+                    }
+                    None => format!("the lock covers {covered}: {add}"),
                 })
             }
             Self::PythonMismatch { .. } | Self::PackagePythonMismatch { .. } => Some(

@@ -12,10 +12,11 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
-use pep508_rs::{ExtraName, MarkerEnvironment, MarkerTree};
+use pep508_rs::MarkerEnvironment;
 
-use crate::dist::name::{WheelFilename, normalize};
+use crate::dist::name::WheelFilename;
 use crate::install::Tags;
+use crate::lock::marker::Switches;
 use crate::lock::{Lock, LockedFile, LockedPackage};
 use crate::sync::Error;
 use crate::sync::selection::Selection;
@@ -54,11 +55,6 @@ pub enum Source {
     Sdist,
 }
 
-/// What a rewritten `'x' in extras` clause compares `extra` with:
-/// `fenv-extra-x`; `'g' in dependency_groups`: `fenv-group-g`.
-const EXTRA_PREFIX: &str = "fenv-extra-";
-const GROUP_PREFIX: &str = "fenv-group-";
-
 /// The packages of `lock` that `environment` gets with `selection`'s
 /// extras and groups (`None`: every one), sorted by name, each with the
 /// wheel its tags prefer.
@@ -67,7 +63,9 @@ pub fn select(
     environment: &Environment<'_>,
     selection: Option<&Selection>,
 ) -> Result<Vec<Selected>, Error> {
-    let on = Switches::new(selection);
+    let on = selection.map_or(Switches::All, |selection| {
+        Switches::these(&selection.extras, &selection.groups)
+    });
     let python = environment.python.to_string();
     if let Some(requires) = &lock.requires_python
         && !satisfies(requires, environment.python)
@@ -137,21 +135,37 @@ pub fn select(
     Ok(chosen.into_values().collect())
 }
 
-/// The `python_version` values of a lock's `environments` markers, in
-/// order, each once: the Pythons it was made for.
+/// The Pythons a lock's `environments` markers name, in order, each
+/// once: `3.12` for `python_version == '3.12'`, `3.10–3.14` for a range
+/// (`>= '3.10' and <= '3.14'`).
 fn locked_pythons(environments: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for marker in environments {
-        let Some((_, rest)) = marker.split_once("python_version == ") else {
-            continue;
+        let mut bounds: [Option<String>; 3] = [None, None, None];
+        let mut rest = marker.as_str();
+        while let Some(at) = rest.find("python_version ") {
+            rest = &rest[at + "python_version ".len()..];
+            let slot = ["==", ">=", "<="].iter().position(|op| rest.starts_with(op));
+            let version: String = rest
+                .get(2..)
+                .unwrap_or_default()
+                .trim_start()
+                .trim_start_matches(['\'', '"'])
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            if let (Some(slot), false) = (slot, version.is_empty()) {
+                bounds[slot] = Some(version);
+            }
+        }
+        let named = match bounds {
+            [Some(exact), _, _] => exact,
+            [None, Some(low), Some(high)] => format!("{low}–{high}"),
+            [None, Some(low), None] => format!("{low}+"),
+            _ => continue,
         };
-        let version: String = rest
-            .trim_start_matches(['\'', '"'])
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == '.')
-            .collect();
-        if !version.is_empty() && !out.contains(&version) {
-            out.push(version);
+        if !out.contains(&named) {
+            out.push(named);
         }
     }
     out
@@ -187,143 +201,9 @@ fn satisfies(specifiers: &str, version: &Version) -> bool {
     VersionSpecifiers::from_str(specifiers).map_or(true, |s| s.contains(version))
 }
 
-/// The extras and groups a marker sees as on, as the `extra` names its
-/// rewritten clauses compare with.
-enum Switches {
-    /// Every extra and group: what a target's whole package set needs.
-    All,
-    These(Vec<ExtraName>),
-}
-
-impl Switches {
-    fn new(selection: Option<&Selection>) -> Self {
-        let Some(selection) = selection else {
-            return Self::All;
-        };
-        let names = selection
-            .extras
-            .iter()
-            .map(|e| format!("{EXTRA_PREFIX}{e}"))
-            .chain(selection.groups.iter().map(|g| format!("{GROUP_PREFIX}{g}")))
-            // Normalized names are valid extra names, prefixed or not.
-            .filter_map(|name| ExtraName::from_str(&name).ok())
-            .collect();
-        Self::These(names)
-    }
-
-    /// Evaluates a lock marker for `markers` with these switches on.
-    fn applies(&self, marker: &str, markers: &MarkerEnvironment) -> Result<bool, Error> {
-        let rewritten = rewrite_collections(marker);
-        let tree = MarkerTree::from_str(&rewritten).map_err(|err| Error::InvalidMarker {
-            marker: marker.to_string(),
-            reason: err.to_string(),
-        })?;
-        Ok(match self {
-            Self::These(names) => tree.evaluate(markers, names),
-            Self::All => {
-                let every: Vec<ExtraName> = fenv_names(&rewritten)
-                    .filter_map(|name| ExtraName::from_str(name).ok())
-                    .collect();
-                tree.evaluate(markers, &every)
-            }
-        })
-    }
-}
-
-/// The `fenv-extra-…` and `fenv-group-…` names in a rewritten marker.
-fn fenv_names(rewritten: &str) -> impl Iterator<Item = &str> {
-    rewritten
-        .split('\'')
-        .filter(|part| part.starts_with(EXTRA_PREFIX) || part.starts_with(GROUP_PREFIX))
-}
-
-/// Rewrites `'x' in extras` / `'g' not in dependency_groups` (either
-/// quote) to `extra == 'fenv-extra-x'` / `extra != 'fenv-group-g'` (the
-/// name normalized), leaving every other character as it was.
-fn rewrite_collections(marker: &str) -> String {
-    let mut out = String::with_capacity(marker.len());
-    let mut rest = marker;
-    while let Some(start) = rest.find(['\'', '"']) {
-        let quote = rest[start..].chars().next().unwrap_or('\'');
-        let Some(len) = rest[start + 1..].find(quote) else {
-            break;
-        };
-        let end = start + 1 + len + 1;
-        let after = &rest[end..];
-        if let Some((negated, groups, consumed)) = collection_test(after) {
-            out.push_str(&rest[..start]);
-            let op = if negated { "!=" } else { "==" };
-            let prefix = if groups { GROUP_PREFIX } else { EXTRA_PREFIX };
-            let name = normalize(&rest[start + 1..start + 1 + len]);
-            out.push_str(&format!("extra {op} '{prefix}{name}'"));
-            rest = &after[consumed..];
-        } else {
-            out.push_str(&rest[..end]);
-            rest = after;
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// After a quoted string: ` in extras`, ` not in dependency_groups`, …
-/// as `(negated, of groups, bytes consumed)`.
-fn collection_test(text: &str) -> Option<(bool, bool, usize)> {
-    let words: Vec<(usize, &str)> = word_spans(text).take(3).collect();
-    let (negated, name_at) = match words.as_slice() {
-        [(_, "not"), (_, "in"), ..] => (true, 2),
-        [(_, "in"), ..] => (false, 1),
-        _ => return None,
-    };
-    let (at, name) = words.get(name_at)?;
-    let word = name.trim_end_matches(|c: char| !c.is_ascii_alphanumeric() && c != '_');
-    if word != "extras" && word != "dependency_groups" {
-        return None;
-    }
-    Some((negated, word == "dependency_groups", at + word.len()))
-}
-
-/// Whitespace-separated words of `text` with their byte offsets; a word
-/// ends at whitespace or a closing parenthesis.
-fn word_spans(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut offset = 0;
-    std::iter::from_fn(move || {
-        let rest = &text[offset..];
-        let skipped = rest.len() - rest.trim_start().len();
-        let start = offset + skipped;
-        if start >= text.len() {
-            return None;
-        }
-        let len = text[start..]
-            .find(|c: char| c.is_whitespace() || c == ')' || c == '(')
-            .unwrap_or(text.len() - start)
-            .max(1);
-        offset = start + len;
-        Some((start, &text[start..start + len]))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rewrites_extras_and_groups() {
-        let cases = [
-            ("'x' in extras", "extra == 'fenv-extra-x'"),
-            ("\"dev\" in dependency_groups", "extra == 'fenv-group-dev'"),
-            ("'X_y' not in extras", "extra != 'fenv-extra-x-y'"),
-            (
-                "(sys_platform == 'linux') and ('a' in extras or 'b' in dependency_groups)",
-                "(sys_platform == 'linux') and (extra == 'fenv-extra-a' or extra == 'fenv-group-b')",
-            ),
-            ("python_version >= '3.10'", "python_version >= '3.10'"),
-            ("'linux' in sys_platform", "'linux' in sys_platform"),
-        ];
-        for (marker, expected) in cases {
-            assert_eq!(rewrite_collections(marker), expected, "{marker}");
-        }
-    }
 
     use crate::resolve::Target;
     use crate::resolve::target::Arch;

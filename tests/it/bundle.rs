@@ -29,13 +29,15 @@ impl std::ops::Deref for Project {
 const PYPROJECT: &str = r#"[project]
 name = "app"
 version = "0"
-requires-python = ">=3.12"
+requires-python = "==3.12.*"
 dependencies = ["shared"]
 
 [dependency-groups]
 dev = ["devtool"]
 
 [tool.fenv]
+# `shared` has a wheel for Linux x86_64 only.
+environments = ["linux"]
 targets = ["lambda"]
 
 [tool.fenv.target.lambda]

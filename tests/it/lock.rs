@@ -15,48 +15,12 @@ use crate::common::{TestContext, live_tests, pyenv_python, require, run, run_err
 use crate::support::index::Publish;
 use crate::support::wheel::WheelBuilder;
 
-/// The `python_version` every non-host target below shares with the host.
+/// The CPython minor the sandboxes' host runs.
 const HOST_MINOR: &str = "3.12";
 
-/// The marker `environments` holds for Lambda on x86_64 with `minor`.
-fn linux_environment(minor: &str) -> String {
-    format!(
-        "sys_platform == 'linux' and platform_machine == 'x86_64' and implementation_name == 'cpython' and python_version == '{minor}'"
-    )
-}
-
-/// What the host interpreter reports about itself.
-struct Host {
-    /// `host (cpython 3.12.1, linux x86_64)`, as errors name the target.
-    description: String,
-    /// Its marker in `environments`.
-    environment: String,
-}
-
-impl Host {
-    fn of(python: &Path) -> Self {
-        let out = run_ok(Command::new(python).args([
-            "-c",
-            "import platform, sys; print(sys.platform, platform.machine(), platform.python_version())",
-        ]));
-        let facts: Vec<&str> = out.split_whitespace().collect();
-        let [sys_platform, machine, version] = facts[..] else {
-            panic!("unexpected interpreter facts: {out}")
-        };
-        Self {
-            description: format!("host (cpython {version}, {sys_platform} {machine})"),
-            environment: format!(
-                "sys_platform == '{sys_platform}' and platform_machine == '{machine}' and implementation_name == 'cpython' and python_version == '{HOST_MINOR}'"
-            ),
-        }
-    }
-}
-
 /// A project in a sandbox, with its own index and a folder of wheels.
-/// The shared project, with what the host's markers are.
 struct Project {
     base: crate::common::project::Project,
-    host: Host,
 }
 
 impl std::ops::Deref for Project {
@@ -72,8 +36,7 @@ impl Project {
     /// (a skip) without one.
     fn new() -> Option<Self> {
         let base = crate::common::project::Project::new()?;
-        let host = Host::of(&base.host_python);
-        Some(Self { base, host })
+        Some(Self { base })
     }
 
     /// Writes `pyproject.toml`: `dependencies` plus any further TOML.
@@ -197,6 +160,19 @@ fn assert_text(actual: &str, expected: &str) {
     );
 }
 
+/// `[tool.fenv]` environments for tests about one deploy target: only
+/// machines like this one (Linux x86_64, CPython 3.12).
+const LINUX_312: &str = r#"environments = ["sys_platform == 'linux' and platform_machine == 'x86_64' and python_version == '3.12'"]"#;
+
+/// What a project without `environments` covers, in `fenv lock`'s words.
+const DEFAULT_COVERAGE: &str = "linux, linux-arm64, macos, macos-x86_64, windows × python3.10–3.14";
+
+/// What the hint adds when some environments cannot be locked.
+const OR_COVER_LESS: &str = "; or cover only the environments that can be locked: `[tool.fenv] environments` lists the platforms (or markers), `requires-python` the Pythons, `targets` the deploy targets";
+
+/// The environment errors name first when every one fails alike.
+const NEWEST_LINUX: &str = "linux (python3.14)";
+
 /// The summary line with its timing cut: `Locked 3 packages for host`.
 fn summary(stderr: &str) -> String {
     let line = stderr.lines().last().unwrap_or_default();
@@ -219,7 +195,12 @@ fn a_chain_is_locked_whole_with_every_file_checkable() {
 
     let stderr = p.lock_ok(&[]);
 
-    assert_eq!(summary(&stderr), "Locked 3 packages for host");
+    // Without `environments`, the lock covers a mixed team: Linux, Macs
+    // and Windows, each with every Python CPython still supports.
+    assert_eq!(
+        summary(&stderr),
+        "Locked 3 packages for linux, linux-arm64, macos, macos-x86_64, windows × python3.10–3.14"
+    );
     let text = p.locked();
     // The index, from `FENV_INDEX_URL` here, is one of the inputs.
     let index = p.index.url();
@@ -229,7 +210,11 @@ fn a_chain_is_locked_whole_with_every_file_checkable() {
     let expected = format!(
         r#"lock-version = "1.0"
 environments = [
-    "{env}",
+    "sys_platform == 'linux' and platform_machine == 'x86_64' and implementation_name == 'cpython' and python_version >= '3.10' and python_version <= '3.14'",
+    "sys_platform == 'linux' and platform_machine == 'aarch64' and implementation_name == 'cpython' and python_version >= '3.10' and python_version <= '3.14'",
+    "sys_platform == 'darwin' and platform_machine == 'arm64' and implementation_name == 'cpython' and python_version >= '3.10' and python_version <= '3.14'",
+    "sys_platform == 'darwin' and platform_machine == 'x86_64' and implementation_name == 'cpython' and python_version >= '3.10' and python_version <= '3.14'",
+    "sys_platform == 'win32' and platform_machine == 'AMD64' and implementation_name == 'cpython' and python_version >= '3.10' and python_version <= '3.14'",
 ]
 extras = []
 dependency-groups = []
@@ -268,6 +253,11 @@ inputs-hash = "{hash}"
 inputs = [
     "dependency a",
     "python-version 3.12",
+    "environment linux",
+    "environment linux-arm64",
+    "environment macos",
+    "environment macos-x86_64",
+    "environment windows",
     "target host",
     "index-url {index}",
 ]
@@ -275,7 +265,6 @@ inputs = [
 [tool.fenv.options]
 index-url = "{index}"
 "#,
-        env = p.host.environment,
         a = p.wheel_table(&a, "2024-05-01T10:01:00.25Z"),
         b = p.wheel_table(&b, "2024-05-01T10:02:00.25Z"),
         c = p.wheel_table(&c, "2024-05-01T10:03:00.25Z"),
@@ -414,8 +403,10 @@ fn markers_are_evaluated_for_each_target_not_the_machine() {
     }
     p.pyproject(
         &["a"],
-        r#"
+        &format!(
+            r#"
 [tool.fenv]
+{LINUX_312}
 targets = ["lambda"]
 
 [tool.fenv.target.lambda]
@@ -424,37 +415,55 @@ runtime = "python3.11"
 [tool.fenv.target.mac]
 python = "3.12"
 platform = "macosx_14_0_arm64"
-"#,
+"#
+        ),
     );
 
     p.lock_ok(&[]);
 
-    // `backport` is needed on the 3.11 Lambda only, so it carries that
-    // target's marker; nothing here runs macOS.
-    let lambda = linux_environment("3.11");
+    // `backport` is needed on the 3.11 Lambda only, so it carries the
+    // marker that tells it from the 3.12 laptops; nothing here runs macOS.
     assert_eq!(
         p.pins(),
         [
-            "a 1.0".to_string(),
-            format!("backport 1.0 ; {lambda}"),
-            "linux-only 1.0".to_string(),
+            "a 1.0",
+            "backport 1.0 ; python_version == '3.11'",
+            "linux-only 1.0"
         ]
     );
     let lock = parsed(&p.locked());
-    assert_eq!(lock.environments, [p.host.environment.clone(), lambda.clone()]);
+    assert_eq!(
+        lock.environments,
+        [
+            "sys_platform == 'linux' and platform_machine == 'x86_64' and implementation_name == 'cpython' and python_version >= '3.11' and python_version <= '3.12'"
+        ]
+    );
     assert_eq!(lock.tool.targets, ["host", "lambda (python3.11, x86_64)"]);
     assert_eq!(p.package("a").dependencies, ["backport", "linux-only"]);
 
     // A macOS target gets the darwin-only package, and only it does.
     p.lock_ok(&["--target", "mac"]);
-    let mac = "sys_platform == 'darwin' and platform_machine == 'arm64' and implementation_name == 'cpython' and python_version == '3.12'";
     assert_eq!(
         p.pins(),
         [
-            "a 1.0".to_string(),
-            format!("backport 1.0 ; {lambda}"),
-            format!("linux-only 1.0 ; ({}) or ({lambda})", p.host.environment),
-            format!("mac-only 1.0 ; {mac}"),
+            "a 1.0",
+            "backport 1.0 ; sys_platform == 'linux' and platform_machine == 'x86_64' and python_version == '3.11'",
+            "linux-only 1.0 ; sys_platform == 'linux'",
+            "mac-only 1.0 ; sys_platform == 'darwin'",
+        ]
+    );
+
+    // The default environments: each package's marker is as short as the
+    // covered machines allow (`--upgrade` drops the recorded `--target`).
+    p.pyproject(&["a"], "");
+    p.lock_ok(&["--upgrade"]);
+    assert_eq!(
+        p.pins(),
+        [
+            "a 1.0",
+            "backport 1.0 ; python_version <= '3.11'",
+            "linux-only 1.0 ; sys_platform == 'linux'",
+            "mac-only 1.0 ; sys_platform == 'darwin'",
         ]
     );
 }
@@ -471,28 +480,42 @@ fn one_version_serves_every_target_where_one_can() {
 
     p.lock_ok(&[]);
 
-    // The host alone would take 2.0, but 1.0 fits both.
+    // Python 3.12 and newer alone would take 2.0, but 1.0 fits every
+    // environment: no fork (uv keeps one version the same way).
     assert_eq!(p.pins(), ["a 1.0"]);
 }
 
 #[test]
-fn targets_that_need_different_versions_fail_naming_them() {
+fn environments_that_need_different_versions_fork() {
     let Some(p) = Project::new() else { return };
     p.publish_as(p.wheel("a", "1.0", &[]), Publish::new().requires_python("<3.12"));
-    p.publish_as(p.wheel("a", "2.0", &[]), Publish::new().requires_python(">=3.12"));
+    p.publish_as(
+        p.wheel("a", "2.0", &["b"]),
+        Publish::new().requires_python(">=3.12"),
+    );
+    p.publish("b", "1.0", &[]);
     p.pyproject(
         &["a"],
         "[tool.fenv]\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.11\"\n",
     );
 
+    let stderr = p.lock_ok(&[]);
+
+    // One entry per version, each with a marker that picks exactly one
+    // per environment; `b` only where 2.0 goes.
     assert_eq!(
-        p.lock_err(&[]),
+        p.pins(),
         [
-            "error: failed to lock the project: the targets need different versions of `a`: host needs 2.0, lambda needs 1.0",
-            "hint: pin that package to one version that works on every target, or lock the targets separately",
+            "a 1.0 ; python_version <= '3.11'",
+            "a 2.0 ; python_version >= '3.12'",
+            "b 1.0 ; python_version >= '3.12'",
         ]
     );
-    assert!(!p.lock_path().exists());
+    assert_eq!(stderr.lines().last(), Some("Forked a: 1.0, 2.0"));
+    // Unchanged inputs: the same bytes.
+    let first = p.locked();
+    p.lock_ok(&["--upgrade"]);
+    assert_eq!(p.locked(), first);
 }
 
 // ---------------------------------------------------------------------
@@ -533,12 +556,11 @@ fn yanked_versions_are_skipped_unless_pinned_exactly() {
         p.lock_err(&[]),
         [
             format!(
-                "error: failed to lock the project: no versions satisfy the requirements for {}:",
-                p.host.description
+                "error: failed to lock the project: no versions satisfy the requirements for {NEWEST_LINUX}:"
             ),
             "Because there is no usable version of a>=1.5 and your project depends on a>=1.5, your project's requirements cannot be satisfied.".to_string(),
             "`a` 2.0 is yanked".to_string(),
-            format!("hint: `a` 1.0 fits {}: allow it", p.host.description),
+            format!("hint: `a` 1.0 fits {NEWEST_LINUX}: allow it"),
         ]
     );
 
@@ -592,22 +614,22 @@ fn a_conflict_is_explained_for_the_target_where_it_happens() {
     p.publish("b", "2.0", &[]);
     p.pyproject(
         &["a", "b<2"],
-        "[tool.fenv]\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.11\"\n",
+        &format!("[tool.fenv]\n{LINUX_312}\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.11\"\n"),
     );
 
     assert_eq!(
         p.lock_err(&[]),
         [
-            "error: failed to lock the project: no versions satisfy the requirements for lambda (python3.11, x86_64, glibc ≤ 2.26):",
-            "Because a depends on b>=2 and your project depends on a, your project depends on b>=2.",
-            "And because your project depends on b<2, your project's requirements cannot be satisfied.",
-            "hint: loosen the requirements named above, or drop the target that cannot satisfy them",
+            "error: failed to lock the project: cannot lock for 1 of 2 environments (lambda (python3.11, x86_64, glibc ≤ 2.26)): no versions satisfy the requirements for lambda (python3.11, x86_64, glibc ≤ 2.26):".to_string(),
+            "Because a depends on b>=2 and your project depends on a, your project depends on b>=2.".to_string(),
+            "And because your project depends on b<2, your project's requirements cannot be satisfied.".to_string(),
+            format!("hint: loosen the requirements named above, or drop the target that cannot satisfy them{OR_COVER_LESS}"),
         ]
     );
     assert!(!p.lock_path().exists());
 
-    // The host alone has no conflict.
-    p.pyproject(&["a", "b<2"], "");
+    // Linux with CPython 3.12 alone has no conflict.
+    p.pyproject(&["a", "b<2"], &format!("[tool.fenv]\n{LINUX_312}\n"));
     p.lock_ok(&[]);
     assert_eq!(p.pins(), ["a 1.0", "b 1.0"]);
 }
@@ -630,14 +652,14 @@ fn a_package_with_only_an_sdist_cannot_be_locked_for_lambda() {
     p.index.publish(&sdist(&p.wheels(), "sdist-only", "1.0"));
     p.pyproject(
         &["a"],
-        "[tool.fenv]\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.11\"\n",
+        &format!("[tool.fenv]\n{LINUX_312}\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.11\"\n"),
     );
 
     assert_eq!(
         p.lock_err(&[]),
         [
-            "error: failed to lock the project: `sdist-only` has no file that installs on lambda (python3.11, x86_64, glibc ≤ 2.26): its newest version 1.0 has only a source distribution, and fenv locks only wheels for targets it cannot build on",
-            "hint: add a `find-links` folder with a wheel built for the target",
+            "error: failed to lock the project: cannot lock for 1 of 2 environments (lambda (python3.11, x86_64, glibc ≤ 2.26)): `sdist-only` has no file that installs on lambda (python3.11, x86_64, glibc ≤ 2.26): its newest version 1.0 has only a source distribution, and fenv locks only wheels for targets it cannot build on".to_string(),
+            format!("hint: add a `find-links` folder with a wheel built for the target{OR_COVER_LESS}"),
         ]
     );
 
@@ -647,7 +669,7 @@ fn a_package_with_only_an_sdist_cannot_be_locked_for_lambda() {
     assert_eq!(
         p.lock_err(&["--refresh"]).last().map(String::as_str),
         Some(
-            "hint: depend on `sdist-only-binary`, which ships wheels, instead; or add a `find-links` folder with a wheel built for the target"
+            format!("hint: depend on `sdist-only-binary`, which ships wheels, instead; or add a `find-links` folder with a wheel built for the target{OR_COVER_LESS}").as_str()
         )
     );
 }
@@ -665,16 +687,16 @@ fn a_version_without_a_wheel_for_the_target_is_named_with_the_ways_out() {
     }
     p.pyproject(
         &["numpy==1.26"],
-        "[tool.fenv]\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.13\"\n",
+        &format!("[tool.fenv]\n{LINUX_312}\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.13\"\n"),
     );
-    // The host (3.12) is fine; the error is the target's.
+    // Laptops with 3.12 are fine; the error is the target's.
     assert_eq!(
         p.lock_err(&[]),
         [
-            "error: failed to lock the project: no versions satisfy the requirements for lambda (python3.13, x86_64, glibc ≤ 2.34):",
-            "Because there is no usable version of numpy==1.26 and your project depends on numpy==1.26, your project's requirements cannot be satisfied.",
-            "`numpy` 1.26 has no wheel for the target's Python: its wheels for the target's platform are for CPython 3.12 (for example `numpy-1.26-cp312-cp312-manylinux_2_17_x86_64.whl`)",
-            "hint: versions 2.1 to 2.2 of `numpy` fit lambda (python3.13, x86_64, glibc ≤ 2.34): allow one of them; or lock for a Python its wheels are for (3.12)",
+            "error: failed to lock the project: cannot lock for 1 of 2 environments (lambda (python3.13, x86_64, glibc ≤ 2.34)): no versions satisfy the requirements for lambda (python3.13, x86_64, glibc ≤ 2.34):".to_string(),
+            "Because there is no usable version of numpy==1.26 and your project depends on numpy==1.26, your project's requirements cannot be satisfied.".to_string(),
+            "`numpy` 1.26 has no wheel for the target's Python: its wheels for the target's platform are for CPython 3.12 (for example `numpy-1.26-cp312-cp312-manylinux_2_17_x86_64.whl`)".to_string(),
+            format!("hint: versions 2.1 to 2.2 of `numpy` fit lambda (python3.13, x86_64, glibc ≤ 2.34): allow one of them; or lock for a Python its wheels are for (3.12){OR_COVER_LESS}"),
         ]
     );
 }
@@ -713,8 +735,7 @@ fn an_sdist_that_cannot_be_read_fails_on_the_host_naming_why() {
         p.lock_err(&[]),
         [
             format!(
-                "error: failed to lock the project: `sdist-only` 1.0 has only a source distribution for {}, whose dependencies fenv cannot read: it is not a valid gzip-compressed tar archive: invalid gzip header",
-                p.host.description
+                "error: failed to lock the project: `sdist-only` 1.0 has only a source distribution for {NEWEST_LINUX}, whose dependencies fenv cannot read: it is not a valid gzip-compressed tar archive: invalid gzip header"
             ),
             "hint: pin a version that ships wheels, or build a wheel yourself (`pip wheel --no-deps sdist-only==1.0 -w wheels`) and lock with `--find-links wheels`".to_string(),
         ]
@@ -755,7 +776,7 @@ fn an_sdist_with_static_metadata_is_locked_for_the_host_without_a_build() {
             "Reading the metadata of dynamic==1.0 from its source distribution".to_string(),
             format!(
                 "error: failed to lock the project: failed to read the dependencies of `dynamic` 1.0, which has only a source distribution for {}: failed to build `dynamic` 1.0 from its source distribution: failed to resolve the build requirements (setuptools>=40.8.0): no package named `setuptools` on {}",
-                p.host.description,
+                NEWEST_LINUX,
                 p.index.url().trim_end_matches('/')
             ),
             "hint: check the name, and the index URL (`--index-url`, `FENV_INDEX_URL`)".to_string(),
@@ -785,39 +806,39 @@ fn the_host_falls_back_to_a_version_with_wheels_and_locks_its_sdist() {
 #[test]
 fn platform_wheels_must_fit_the_targets_glibc() {
     let Some(p) = Project::new() else { return };
-    let linux = p.publish_as(
-        p.wheel("native", "1.0", &[])
-            .tag("cp38-abi3-manylinux_2_28_x86_64"),
-        Publish::new(),
+    let wheel = |tag: &str| {
+        let path = p.publish_as(p.wheel("native", "1.0", &[]).tag(tag), Publish::new());
+        path.file_name().unwrap().to_str().unwrap().to_string()
+    };
+    let linux = wheel("cp38-abi3-manylinux_2_28_x86_64");
+    let mac = wheel("cp38-abi3-macosx_11_0_arm64");
+    let windows = wheel("cp38-abi3-win_amd64");
+    wheel("cp38-abi3-manylinux_2_35_x86_64");
+    const TEAM: &str = r#"environments = ["linux", "macos", "windows"]"#;
+    p.pyproject(
+        &["native"],
+        &format!("[tool.fenv]\n{TEAM}\ntargets = [\"lambda\"]\n"),
     );
-    p.publish_as(
-        p.wheel("native", "1.0", &[]).tag("cp38-abi3-macosx_11_0_arm64"),
-        Publish::new(),
-    );
-    p.publish_as(
-        p.wheel("native", "1.0", &[]).tag("cp38-abi3-win_amd64"),
-        Publish::new(),
-    );
-    p.pyproject(&["native"], "[tool.fenv]\ntargets = [\"lambda\"]\n");
 
-    // Lambda python3.12 runs glibc 2.34: the manylinux_2_28 wheel fits,
-    // and it is the only wheel the lock keeps.
+    // Laptops take glibc 2.28 wheels (uv's default too) and Lambda
+    // python3.12 runs glibc 2.34: the manylinux_2_28 wheel fits both, the
+    // 2_35 one neither, so the lock keeps it out.
     p.lock_ok(&[]);
     let native = p.package("native");
     let names: Vec<&str> = native.wheels.iter().map(|w| w.name.as_str()).collect();
-    assert_eq!(names, [linux.file_name().unwrap().to_str().unwrap()]);
+    assert_eq!(names, [mac.as_str(), linux.as_str(), windows.as_str()]);
     assert_eq!(native.marker, None);
 
     // python3.11 runs on glibc 2.26: nothing fits.
     p.pyproject(
         &["native"],
-        "[tool.fenv]\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.11\"\n",
+        &format!("[tool.fenv]\n{TEAM}\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.11\"\n"),
     );
     assert_eq!(
         p.lock_err(&[]),
         [
-            "error: failed to lock the project: `native` has no file that installs on lambda (python3.11, x86_64, glibc ≤ 2.26): its newest version 1.0 has no wheel for the target: its Linux wheels need glibc 2.28 or newer, and the target has 2.26 (for example `native-1.0-cp38-abi3-manylinux_2_28_x86_64.whl`)",
-            "hint: lock for a target whose glibc is 2.28 or newer (AWS Lambda's python3.12 and later runtimes have 2.34)",
+            "error: failed to lock the project: cannot lock for 1 of 16 environments (lambda (python3.11, x86_64, glibc ≤ 2.26)): `native` has no file that installs on lambda (python3.11, x86_64, glibc ≤ 2.26): its newest version 1.0 has no wheel for the target: its Linux wheels need glibc 2.28 or newer, and the target has 2.26 (for example `native-1.0-cp38-abi3-manylinux_2_28_x86_64.whl`)".to_string(),
+            format!("hint: lock for a target whose glibc is 2.28 or newer (AWS Lambda's python3.12 and later runtimes have 2.34){OR_COVER_LESS}"),
         ]
     );
 }
@@ -1007,7 +1028,10 @@ fn offline_locks_from_a_warm_cache_without_a_request() {
     let before = p.index.requests().len();
     let stderr = run_ok_stderr(p.lock(&[]).arg("--offline"));
 
-    assert_eq!(summary(&stderr), "Locked 2 packages for host");
+    assert_eq!(
+        summary(&stderr),
+        format!("Locked 2 packages for {DEFAULT_COVERAGE}")
+    );
     assert_eq!(p.requests_since(before), Vec::<String>::new());
     assert_eq!(p.locked(), online);
 }
@@ -1089,7 +1113,7 @@ fn an_up_to_date_lock_is_left_alone_without_a_request() {
 
     // Re-resolving to the same answer does not rewrite the file either.
     let stderr = p.lock_ok(&["--upgrade"]);
-    assert_eq!(summary(&stderr), "Kept 1 package for host");
+    assert_eq!(summary(&stderr), format!("Kept 1 package for {DEFAULT_COVERAGE}"));
     assert_eq!(mtime(&p.lock_path()), written);
     assert_eq!(p.locked(), text);
 }
@@ -1211,7 +1235,9 @@ fn live_lock(ctx: &TestContext) -> fenv::lock::Lock {
     });
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        summary(&stderr).ends_with("packages for host, lambda"),
+        summary(&stderr).ends_with(&format!(
+            "packages for {DEFAULT_COVERAGE}, lambda (python3.12, x86_64, glibc ≤ 2.34)"
+        )),
         "{stderr}"
     );
     let lock = parsed(&fs_err::read_to_string(ctx.path("pylock.toml")).unwrap());
@@ -1290,7 +1316,7 @@ fn live_every_pinned_file_matches_the_index() {
 }
 
 #[test]
-fn live_uv_installs_the_host_part_of_the_lock() {
+fn live_uv_installs_the_lock_here_and_for_every_other_platform() {
     let Some((ctx, python)) = live_project() else {
         return;
     };
@@ -1325,6 +1351,56 @@ fn live_uv_installs_the_host_part_of_the_lock() {
         "import requests, fastapi, boto3, pydantic, httpx; print('ok')",
     ]));
     assert_eq!(imported, "ok\n");
+
+    // The same lock on a Mac, on Windows, on Linux arm64: uv finds a file
+    // for every package every machine needs (pydantic-core is native), and
+    // takes nothing but the lock's versions.
+    let lock = parsed(&fs_err::read_to_string(ctx.path("pylock.toml")).unwrap());
+    let pin = |p: &fenv::lock::LockedPackage| format!("{}=={}", p.name, p.version);
+    let locked: Vec<String> = lock.packages.iter().map(pin).collect();
+    let everywhere: Vec<String> = lock
+        .packages
+        .iter()
+        .filter(|p| p.marker.is_none())
+        .map(pin)
+        .collect();
+    assert!(
+        everywhere.iter().any(|p| p.starts_with("pydantic-core==")),
+        "{everywhere:?}"
+    );
+    let empty = ctx.root().join("empty");
+    run_ok(
+        ctx.fenv()
+            .args(["create", "-q", "--without-pip", "-p"])
+            .arg(&python)
+            .arg(&empty),
+    );
+    for (platform, version) in [
+        ("aarch64-apple-darwin", "3.13"),
+        ("x86_64-apple-darwin", "3.10"),
+        ("x86_64-pc-windows-msvc", "3.14"),
+        ("aarch64-unknown-linux-gnu", "3.12"),
+    ] {
+        let output = with_retries("uv pip install --dry-run", || {
+            let mut cmd = ctx.command(tools.join("bin/uv"));
+            cmd.args(["pip", "install", "--dry-run", "-r", "pylock.toml"])
+                .args(["--python-platform", platform, "--python-version", version])
+                .env("VIRTUAL_ENV", &empty);
+            cmd
+        });
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let would: Vec<String> = stderr
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("+ "))
+            .map(str::to_string)
+            .collect();
+        let missing: Vec<&String> = everywhere.iter().filter(|p| !would.contains(p)).collect();
+        let foreign: Vec<&String> = would.iter().filter(|p| !locked.contains(p)).collect();
+        assert!(
+            missing.is_empty() && foreign.is_empty(),
+            "{platform} {version}: {stderr}"
+        );
+    }
 }
 
 /// A package uv would take from a folder is never locked from the index

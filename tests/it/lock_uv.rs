@@ -15,11 +15,13 @@
 //!
 //! fenv's lock is one file for all its targets; which packages a target
 //! gets is decided by `packaging.markers` (the PyPA reference), as an
-//! installer decides it. One deliberate difference: a fenv lock holds one
-//! version of each package for all its targets (forks are not written yet),
-//! so a target locked beside the host may get the version both can use
-//! where uv, resolving each alone, picks a newer one for one of them. The
-//! host is therefore compared with fenv's host-only lock.
+//! installer decides it. Each lock here narrows `environments` to Linux
+//! x86_64 with the host's CPython, as uv compiles one platform at a time.
+//! One deliberate difference: a fenv lock keeps one version of a package
+//! for all its targets where one fits (forking only where none does), so a
+//! target locked beside the host may get the version both can use where
+//! uv, resolving each alone, picks a newer one for one of them. The host is
+//! therefore compared with fenv's lock without deploy targets.
 //!
 //! A difference prints the project, the target, the package, both versions
 //! and the chain that required it (uv's `# via`, fenv's recorded
@@ -329,15 +331,22 @@ impl Setup {
         dir
     }
 
-    /// `fenv lock` of `case` in its own folder, for the host (`minor`)
-    /// plus `targets`; the lock's path, or the error.
+    /// `fenv lock` of `case` in its own folder, for machines like the host
+    /// (Linux x86_64 with CPython `minor`) plus `targets`; the lock's path,
+    /// or the error.
     fn fenv_lock(&self, case: &Case, run: &str, minor: &str, targets: &str) -> Result<PathBuf, String> {
         let dir = self.project_dir(case, run);
+        // uv compiles for one platform at a time here; fenv's lock then
+        // covers that one development environment, not the default five.
+        let marker = format!(
+            "sys_platform == 'linux' and platform_machine == 'x86_64' and python_version == '{minor}'"
+        );
+        let only_host = format!("environments = [{marker:?}]");
         let requirements: Vec<String> = case.requirements.iter().map(|r| format!("{r:?}")).collect();
         fs_err::write(
             dir.join("pyproject.toml"),
             format!(
-                "[project]\nname = \"diff\"\nversion = \"0\"\nrequires-python = \">={minor}\"\ndependencies = [{}]\n\n[tool.fenv]\n{targets}",
+                "[project]\nname = \"diff\"\nversion = \"0\"\nrequires-python = \">={minor}\"\ndependencies = [{}]\n\n[tool.fenv]\n{only_host}\n{targets}",
                 requirements.join(", ")
             ),
         )

@@ -11,6 +11,7 @@ mod check;
 mod ci;
 mod common;
 mod create;
+mod environments;
 mod functions;
 mod hostile;
 mod index;

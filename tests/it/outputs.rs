@@ -62,7 +62,7 @@ fn a_project_from_lock_to_bundle_says_what_it_did_at_each_step() {
         ),
         (
             &["lock"],
-            "exit: 0\n--- stdout\n--- stderr\nLocked 2 packages for host, lambda in [N] ms\n",
+            "exit: 0\n--- stdout\n--- stderr\nLocked 2 packages for linux, linux-arm64, macos, macos-x86_64, windows × python3.10–3.14, lambda (python3.12, x86_64, glibc ≤ 2.34) in [N] ms\n",
         ),
         (
             &["lock", "--check"],

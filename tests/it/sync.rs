@@ -209,7 +209,7 @@ fn frozen_refuses_a_stale_or_missing_lock() {
         outcome(&project.ctx, &mut project.fenv(&["sync"])),
         "exit: 0\n--- stdout\n--- stderr\n\
          `pylock.toml` does not match the project's inputs; locking again\n\
-         Locked 2 packages for host in [N] ms\n\
+         Locked 2 packages for linux, linux-arm64, macos, macos-x86_64, windows × python3.10–3.14 in [N] ms\n\
          Created virtual environment at `.venv`\n + a==1.0\n + b==1.0\n+2 ~0 -0 in [N] ms\n"
     );
     assert_eq!(project.frozen(), ["a==1.0", "b==1.0"]);
@@ -554,10 +554,12 @@ fn a_lock_from_elsewhere_picks_a_python_it_fits() {
     let Some(_) = crate::common::require("pyenv CPython 3.13", crate::common::pyenv_python("3.13")) else {
         return;
     };
-    project.ctx.write(".python-version", "3.13\n");
+    let only = "[tool.fenv]\nenvironments = [\"sys_platform == 'linux' and python_version == '3.13'\"]\n";
+    project.write_pyproject(&["a"], only);
     run_ok(&mut project.fenv(&["lock"]));
     let lock = fs_err::read_to_string(project.ctx.path("pylock.toml")).unwrap();
-    assert!(lock.contains("python_version == '3.13'"), "{lock}");
+    let pythons = "python_version == '3.13'";
+    assert!(lock.contains(pythons), "{lock}");
     let other = crate::common::TestContext::new();
     other.write("pylock.toml", &lock);
     let mut sync = other.fenv();
@@ -571,10 +573,7 @@ fn a_lock_from_elsewhere_picks_a_python_it_fits() {
     assert!(cfg.contains("\nversion = 3.13."), "{cfg}");
 
     // No Python fits: an error, and no environment left behind.
-    other.write(
-        "none.toml",
-        lock.replace("python_version == '3.13'", "python_version == '3.5'"),
-    );
+    other.write("none.toml", lock.replace(pythons, "python_version == '3.5'"));
     let mut sync = other.fenv();
     sync.args(["sync", "--lock", "none.toml", "--env", "f"]);
     let stderr = run_err(&mut sync, 1);
@@ -590,16 +589,21 @@ fn an_env_of_another_python_is_told_which_ones_the_lock_covers() {
     let Some(_) = crate::common::require("pyenv CPython 3.13", crate::common::pyenv_python("3.13")) else {
         return;
     };
-    run_ok(&mut project.fenv(&["create", "-q", "-p", "3.13", ".venv"]));
+    let newer = r#"[tool.fenv]
+environments = ["sys_platform == 'linux' and python_version >= '3.13'"]
+"#;
+    project.write_pyproject(&["a"], newer);
+    run_ok(&mut project.fenv(&["lock"]));
+    run_ok(&mut project.fenv(&["create", "-q", "-p", "3.12", ".venv"]));
     let stderr = run_err(&mut project.fenv(&["sync", "--frozen"]), 1);
     assert!(
         stderr.ends_with(
-            "hint: the lock covers host (Python 3.12): sync with one of those (`-p 3.12`), or name this Python in `.python-version` and run `fenv lock`\n"
+            "hint: the lock covers its environments (Python 3.13–3.14): sync with one of those (`-p 3.13`), or add this machine to `[tool.fenv] environments` (a platform such as `linux` or a marker) and run `fenv lock`\n"
         ),
         "{stderr}"
     );
-    // Naming it makes the lock stale, and `fenv lock` covers it then.
-    project.ctx.write(".python-version", "3.13\n");
+    // Adding it makes the lock stale, and `fenv lock` covers it then.
+    project.write_pyproject(&["a"], "[tool.fenv]\nenvironments = [\"linux\"]\n");
     run_err(&mut project.fenv(&["lock", "--check"]), 1);
     run_ok(&mut project.fenv(&["lock"]));
     project.sync_ok(&["--frozen"]);

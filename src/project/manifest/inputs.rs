@@ -64,6 +64,11 @@ impl Manifest {
             .flat_map(|(name, f)| f.dependencies.iter().map(move |r| format!("{name}: {r}")))
             .collect();
         push_all(&mut lines, "function", functions);
+        push_all(
+            &mut lines,
+            "environment",
+            settings.environments.iter().map(ToString::to_string).collect(),
+        );
         // Target order is kept: it is the order of `environments`.
         lines.extend(settings.targets.iter().map(|target| format!("target {target}")));
         let index_url = settings.index_url.as_deref().map(without_credentials);

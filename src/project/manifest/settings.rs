@@ -14,6 +14,7 @@ use toml::Spanned;
 
 use crate::timestamp::ExcludeNewer;
 
+use super::environments::{self, Entry};
 use super::pyproject::Source;
 use super::targets::{self, Arch, TargetDefaults, TargetSpec};
 use super::{Budget, Error, FunctionSettings, Settings};
@@ -23,6 +24,7 @@ use super::{Budget, Error, FunctionSettings, Settings};
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(super) struct FenvTable {
     targets: Option<Vec<Spanned<String>>>,
+    environments: Option<Vec<Spanned<String>>>,
     target: Option<BTreeMap<Spanned<String>, Spanned<TargetTable>>>,
     index_url: Option<Spanned<String>>,
     extra_index_urls: Option<Spanned<toml::Value>>,
@@ -127,6 +129,7 @@ pub(super) fn read(
     let prefix = if in_pyproject { "tool.fenv." } else { "" };
     let FenvTable {
         targets: target_names,
+        environments,
         target,
         index_url,
         extra_index_urls,
@@ -173,6 +176,21 @@ pub(super) fn read(
             "targets are `host`, `lambda`, `vercel` or a name with a `[{prefix}target.NAME]` table"
         ))
     })?;
+
+    let environments = match environments {
+        None => Entry::defaults(),
+        Some(list) => list
+            .iter()
+            .map(|text| {
+                Entry::parse(text.get_ref()).map_err(|reason| {
+                    source.invalid(text.span().start, reason).with_hint(format!(
+                        "list platforms ({}) or PEP 508 markers in `{prefix}environments`",
+                        environments::platform_names()
+                    ))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
 
     let index_url = index_url
         .map(|url| {
@@ -228,6 +246,7 @@ pub(super) fn read(
 
     Ok(Settings {
         targets,
+        environments,
         target_tables,
         target_defaults: defaults,
         index_url,

@@ -211,7 +211,7 @@ fn pyproject_errors_name_the_line() {
         ),
         (
             "[project]\n\n[tool.fenv]\ntargets = [\"host\"]\nindex_url = \"x\"\n",
-            "`pyproject.toml` line 5: unknown field `index_url`, expected one of `targets`, `target`, `index-url`, `extra-index-urls`, `find-links`, `exclude-newer`, `python`, `env`, `lock`, `functions`, `functions-dir`, `only-binary`, `env-files`, `default-groups`, `requires-python`",
+            "`pyproject.toml` line 5: unknown field `index_url`, expected one of `targets`, `environments`, `target`, `index-url`, `extra-index-urls`, `find-links`, `exclude-newer`, `python`, `env`, `lock`, `functions`, `functions-dir`, `only-binary`, `env-files`, `default-groups`, `requires-python`",
         ),
         (
             "[project]\n[tool.fenv]\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.9\"\n",
@@ -484,7 +484,7 @@ fn settings_files_take_requirements_from_beside_them() {
     );
     assert_eq!(
         error(&[("fenv.toml", "targets = [\"host\"]\nruntime = \"python3.12\"\n")]),
-        "`fenv.toml` line 2: unknown field `runtime`, expected one of `targets`, `target`, `index-url`, `extra-index-urls`, `find-links`, `exclude-newer`, `python`, `env`, `lock`, `functions`, `functions-dir`, `only-binary`, `env-files`, `default-groups`, `requires-python`"
+        "`fenv.toml` line 2: unknown field `runtime`, expected one of `targets`, `environments`, `target`, `index-url`, `extra-index-urls`, `find-links`, `exclude-newer`, `python`, `env`, `lock`, `functions`, `functions-dir`, `only-binary`, `env-files`, `default-groups`, `requires-python`"
     );
     assert_eq!(
         error(&[
@@ -555,6 +555,11 @@ fn inputs_are_readable_and_portable() {
     group test: ruff
     python 3.12
     function forecast: pydantic>=2.7
+    environment linux
+    environment linux-arm64
+    environment macos
+    environment macos-x86_64
+    environment windows
     target host
     target lambda (python3.12, arm64)
     target vercel (python3.12)
