@@ -111,13 +111,7 @@ fn uv_installs_the_same_lock_for_macs_windows_and_linux_on_arm() {
         if !output.status.success() {
             return Err(stderr);
         }
-        let mut names: Vec<String> = stderr
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("+ "))
-            .map(str::to_string)
-            .collect();
-        names.sort();
-        Ok(names)
+        Ok(tools::uv_would_install(&stderr))
     };
     let new = ["a==2.0", "native==1.0"].map(String::from).to_vec();
     let old = vec!["a==1.0".to_string()];

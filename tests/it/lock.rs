@@ -1389,11 +1389,7 @@ fn live_uv_installs_the_lock_here_and_for_every_other_platform() {
             cmd
         });
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let would: Vec<String> = stderr
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("+ "))
-            .map(str::to_string)
-            .collect();
+        let would = crate::support::tools::uv_would_install(&stderr);
         let missing: Vec<&String> = everywhere.iter().filter(|p| !would.contains(p)).collect();
         let foreign: Vec<&String> = would.iter().filter(|p| !locked.contains(p)).collect();
         assert!(

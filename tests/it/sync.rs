@@ -532,13 +532,7 @@ fn live_uv_installs_the_same_selection_from_fenvs_lock() {
             .env("UV_INDEX_URL", project.index.url()));
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         assert!(output.status.success(), "{stderr}");
-        let mut names: Vec<String> = stderr
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix("+ "))
-            .map(str::to_string)
-            .collect();
-        names.sort();
-        names
+        crate::support::tools::uv_would_install(&stderr)
     };
     assert_eq!(would(&[]), ["a==1.0"], "deploys never get `dev`");
     assert_eq!(would(&["--group", "dev"]), ["a==1.0", "devtool==1.0"]);

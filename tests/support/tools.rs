@@ -68,6 +68,18 @@ fn pure_wheel(python: &Path, name: &str, version: &str) -> Option<PathBuf> {
     .map(|dir| dir.join(&file))
 }
 
+/// The `name==version` lines a `uv pip install --dry-run` printed to
+/// stderr (`+ name==version`), sorted: what uv would install.
+pub fn uv_would_install(stderr: &str) -> Vec<String> {
+    let mut names: Vec<String> = stderr
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("+ "))
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names
+}
+
 /// uv's binary, from its wheel installed by pip into a scratch venv of
 /// `python`; `None` when that fails.
 pub fn uv(python: &Path) -> Option<PathBuf> {
