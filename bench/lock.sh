@@ -206,24 +206,24 @@ else:
             print(f"{norm(m[1])}=={m[2]}")
 EOF
 }
+# "WHO pin the same N WHAT at the same versions", or how they differ.
+same_pins() { # WHO WHAT OURS THEIRS
+    if cmp -s "$3" "$4"; then
+        echo "$1 pin the same $(wc -l <"$3") $2 at the same versions"
+    else
+        echo "$1 pin $2 differently: $(diff "$3" "$4" | grep '^[<>]' | paste -sd ' ')"
+    fi
+}
 hashes() { grep -o 'sha256[ =:"]*[0-9a-f]\{64\}' "$1" | wc -l; }
 pins pylock "$LOCK_BIG" >"$OUT/pins-fenv-big.txt"
 pins req "$O_BIG_UV" >"$OUT/pins-uv-big.txt"
 N_BIG_PINS=$(wc -l <"$OUT/pins-fenv-big.txt") N_BIG_UV_PINS=$(wc -l <"$OUT/pins-uv-big.txt")
-if cmp -s "$OUT/pins-fenv-big.txt" "$OUT/pins-uv-big.txt"; then
-    SAME_BIG="fenv and uv pin the same $N_BIG_PINS packages of apache-airflow at the same versions"
-else
-    SAME_BIG="fenv and uv pin apache-airflow differently: $(diff "$OUT/pins-fenv-big.txt" "$OUT/pins-uv-big.txt" | grep '^[<>]' | paste -sd ' ')"
-fi
+SAME_BIG=$(same_pins "fenv and uv" "packages of apache-airflow" "$OUT/pins-fenv-big.txt" "$OUT/pins-uv-big.txt")
 bench_log "$SAME_BIG"
 pins pylock "$LOCK_LAMBDA" >"$OUT/pins-fenv-team.txt"
 pins uvlock "$UVLOCK" >"$OUT/pins-uv-lock.txt"
-N_TEAM_PINS=$(wc -l <"$OUT/pins-fenv-team.txt") N_UVLOCK_PINS=$(wc -l <"$OUT/pins-uv-lock.txt")
-if cmp -s "$OUT/pins-fenv-team.txt" "$OUT/pins-uv-lock.txt"; then
-    SAME_TEAM="fenv (default environments + lambda) and uv lock pin the same $N_TEAM_PINS entries at the same versions"
-else
-    SAME_TEAM="fenv (default environments + lambda) and uv lock pin differently: $(diff "$OUT/pins-fenv-team.txt" "$OUT/pins-uv-lock.txt" | grep '^[<>]' | paste -sd ' ')"
-fi
+N_UVLOCK_PINS=$(wc -l <"$OUT/pins-uv-lock.txt")
+SAME_TEAM=$(same_pins "fenv (default environments + lambda) and uv lock" "entries" "$OUT/pins-fenv-team.txt" "$OUT/pins-uv-lock.txt")
 bench_log "$SAME_TEAM"
 pins pylock "$LOCK" >"$OUT/pins-fenv.txt"
 pins pylock "$LOCK_LAMBDA" >"$OUT/pins-fenv-lambda.txt"
