@@ -251,6 +251,30 @@ pub fn safe_relative(name: &str) -> Option<PathBuf> {
     (!out.as_os_str().is_empty()).then_some(out)
 }
 
+/// A folder path as a lock writes it: relative, `/`-separated, without
+/// `.` parts, so it works in any checkout; `..` may lead out of the
+/// project (a monorepo's shared folder). The reason otherwise.
+pub fn portable_relative(path: &str) -> Result<String, String> {
+    let trimmed = path.trim();
+    if trimmed.is_empty() {
+        return Err("`path` is empty".into());
+    }
+    if trimmed.contains('\0') {
+        return Err("`path` holds a NUL byte".into());
+    }
+    if Path::new(trimmed).is_absolute() || trimmed.starts_with(['/', '\\']) || trimmed.contains(':') {
+        return Err(format!("`path = \"{trimmed}\"` is not relative to the project"));
+    }
+    let parts: Vec<&str> = trimmed
+        .split(['/', '\\'])
+        .filter(|part| !part.is_empty() && *part != ".")
+        .collect();
+    if parts.is_empty() {
+        return Err("`path` names the project itself".into());
+    }
+    Ok(parts.join("/"))
+}
+
 /// `path` from `root`, `/`-separated, when it is inside `root`: how
 /// locks and their inputs name project files, the same on every machine.
 pub fn relative_inside(path: &Path, root: &Path) -> Option<String> {
@@ -321,6 +345,18 @@ pub fn is_empty_dir(dir: &Path) -> io::Result<bool> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn lock_paths_are_kept_relative_and_tidy() {
+        assert_eq!(portable_relative("libs/utils").as_deref(), Ok("libs/utils"));
+        assert_eq!(portable_relative("./libs//utils/").as_deref(), Ok("libs/utils"));
+        assert_eq!(portable_relative("../shared").as_deref(), Ok("../shared"));
+        assert_eq!(portable_relative(r"libs\utils").as_deref(), Ok("libs/utils"));
+        for bad in ["/abs/utils", "C:/x", "", ".", "\\\\server\\x", "a\0b"] {
+            assert!(portable_relative(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -110,6 +110,7 @@ impl BuildEnv {
             exclude_newer: None,
             // Build requirements come as wheels, never built themselves.
             sdist_metadata: None,
+            local: std::collections::HashMap::new(),
             prereleases: false,
             index,
         };
@@ -125,6 +126,7 @@ impl BuildEnv {
             linker: &linker,
             requested: false,
             direct_url: None,
+            source_tree: None,
         };
         for package in &resolution.packages {
             if self.installed.contains(&package.name) {

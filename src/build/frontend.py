@@ -5,8 +5,9 @@
 #
 #   python -I frontend.py HOOK BACKEND BACKEND_PATH_JSON OUT_DIR RESULT_FILE
 #
-# HOOK is `get_requires_for_build_wheel`, `prepare_metadata_for_build_wheel`
-# or `build_wheel`. The hook's
+# HOOK is `get_requires_for_build_wheel`, `prepare_metadata_for_build_wheel`,
+# `build_wheel`, or PEP 660's `get_requires_for_build_editable` and
+# `build_editable`. The hook's
 # return value is written as JSON to RESULT_FILE, so that whatever the
 # backend prints on stdout or stderr stays its own (fenv shows it when the
 # build fails). Compatible with Python 3.7+.
@@ -38,8 +39,8 @@ def load_backend(spec, backend_path):
 def main():
     hook, spec, backend_path, out_dir, result = sys.argv[1:6]
     backend = load_backend(spec, json.loads(backend_path))
-    if hook == "get_requires_for_build_wheel":
-        # PEP 517: optional; without it the answer is [].
+    if hook in ("get_requires_for_build_wheel", "get_requires_for_build_editable"):
+        # PEP 517 and PEP 660: optional; without it the answer is [].
         function = getattr(backend, hook, None)
         value = list(function({})) if function is not None else []
     elif hook == "prepare_metadata_for_build_wheel":
@@ -48,6 +49,12 @@ def main():
         value = function(out_dir, {}) if function is not None else None
     elif hook == "build_wheel":
         value = backend.build_wheel(out_dir, {}, None)
+    elif hook == "build_editable":
+        # PEP 660: optional; without it there is no editable install.
+        function = getattr(backend, hook, None)
+        if function is None:
+            raise SystemExit("fenv: the build backend %r has no `build_editable` hook (PEP 660)" % spec)
+        value = function(out_dir, {}, None)
     else:
         raise SystemExit("fenv: unknown hook %r" % hook)
     with open(result, "w") as file:

@@ -59,12 +59,17 @@ impl<'a> Hooks<'a> {
         })
     }
 
-    /// PEP 517 `get_requires_for_build_wheel`: more build requirements
-    /// (`[]` when the backend lacks the hook).
-    pub fn get_requires_for_build_wheel(&self, env: &BuildEnv) -> Result<Vec<String>, Error> {
-        const HOOK: &str = "get_requires_for_build_wheel";
-        let value = self.run(env, HOOK, self.work)?;
-        let wrong = |reason: String| Error::Answer { hook: HOOK, reason };
+    /// PEP 517 `get_requires_for_build_wheel` (PEP 660
+    /// `get_requires_for_build_editable` for an editable): more build
+    /// requirements (`[]` when the backend lacks the hook).
+    pub fn get_requires(&self, env: &BuildEnv, editable: bool) -> Result<Vec<String>, Error> {
+        let hook = if editable {
+            "get_requires_for_build_editable"
+        } else {
+            "get_requires_for_build_wheel"
+        };
+        let value = self.run(env, hook, self.work)?;
+        let wrong = |reason: String| Error::Answer { hook, reason };
         let items = value
             .as_array()
             .ok_or_else(|| wrong(format!("`{value}` is not a list")))?;
@@ -109,12 +114,13 @@ impl<'a> Hooks<'a> {
         Ok(Some(name.to_string()))
     }
 
-    /// PEP 517 `build_wheel` into `out`: the file name of the wheel,
-    /// checked to be a plain file the backend put there.
-    pub fn build_wheel(&self, env: &BuildEnv, out: &Path) -> Result<String, Error> {
-        const HOOK: &str = "build_wheel";
-        let value = self.run(env, HOOK, out)?;
-        let wrong = |reason: String| Error::Answer { hook: HOOK, reason };
+    /// PEP 517 `build_wheel` (PEP 660 `build_editable` for an editable)
+    /// into `out`: the file name of the wheel, checked to be a plain file
+    /// the backend put there.
+    pub fn build(&self, env: &BuildEnv, out: &Path, editable: bool) -> Result<String, Error> {
+        let hook = if editable { "build_editable" } else { "build_wheel" };
+        let value = self.run(env, hook, out)?;
+        let wrong = |reason: String| Error::Answer { hook, reason };
         let name = value
             .as_str()
             .ok_or_else(|| wrong(format!("`{value}` is not a file name")))?;

@@ -225,7 +225,7 @@ impl Builder<'_> {
             "Reading the metadata of {package}=={version} from its source distribution"
         ));
         let built = self
-            .with_backend(sdist, |hooks, env, work| {
+            .with_backend(Tree::Sdist(sdist), false, |hooks, env, work| {
                 let out = work.join("metadata");
                 fs_err::create_dir(&out).map_err(PathError::with("create", &out))?;
                 if let Some(dist_info) = hooks.prepare_metadata_for_build_wheel(env, &out)? {
@@ -234,7 +234,7 @@ impl Builder<'_> {
                         .map(|bytes| (bytes, None))
                         .map_err(|e| PathError::new("read", &path, e).into());
                 }
-                let wheel = self.wheel(hooks, env, work, package, version)?;
+                let wheel = self.wheel(hooks, env, work, package, Some(version), false)?;
                 Ok((read_metadata(&wheel)?, Some(wheel)))
             })
             .map_err(failed)?;
@@ -246,17 +246,87 @@ impl Builder<'_> {
     }
 
     fn build_uncached(&self, package: &str, version: &str, sdist: &Path) -> Result<UnpackedWheel, Error> {
-        self.with_backend(sdist, |hooks, env, work| {
-            self.wheel(hooks, env, work, package, version)
+        self.with_backend(Tree::Sdist(sdist), false, |hooks, env, work| {
+            self.wheel(hooks, env, work, package, Some(version), false)
         })
     }
 
-    /// Runs `step` with the sdist's backend ready to call: unpacked in a
-    /// work folder, its build environment made. The folder goes when the
-    /// step ends, either way.
+    /// The core metadata of the source tree in the folder `dir` (a path
+    /// source of the project), from its backend: PEP 517
+    /// `prepare_metadata_for_build_wheel`, else a wheel built and read.
+    pub fn tree_metadata(&self, package: &str, dir: &Path) -> Result<Vec<u8>, Error> {
+        self.printer.info(format!(
+            "Reading the metadata of {package} from `{}`",
+            crate::fs::user_display(dir)
+        ));
+        self.with_backend(Tree::Folder(dir), false, |hooks, env, work| {
+            let out = work.join("metadata");
+            fs_err::create_dir(&out).map_err(PathError::with("create", &out))?;
+            if let Some(dist_info) = hooks.prepare_metadata_for_build_wheel(env, &out)? {
+                let path = out.join(dist_info).join("METADATA");
+                return fs_err::read(&path).map_err(|e| PathError::new("read", &path, e).into());
+            }
+            read_metadata(&self.wheel(hooks, env, work, package, None, false)?)
+        })
+        .map_err(failed(package, "(source tree)"))
+    }
+
+    /// A wheel of the source tree in `dir`, editable (PEP 660) or not,
+    /// for the lock's `version` (empty: any). `fingerprint` says what the
+    /// tree holds now ([`crate::fs::tree_fingerprint`]): a tree built
+    /// before with the same fingerprint, for the same interpreter, is not
+    /// built again.
+    pub fn build_tree(
+        &self,
+        package: &str,
+        version: &str,
+        dir: &Path,
+        editable: bool,
+        fingerprint: &str,
+    ) -> Result<UnpackedWheel, Error> {
+        let key = crate::hash::sha256_hex(
+            format!(
+                "tree\n{}\n{editable}\n{fingerprint}\n{}\n{:?}",
+                dir.display(),
+                self.python.executable.display(),
+                self.python.version
+            )
+            .as_bytes(),
+        );
+        let shown = if version.is_empty() {
+            "(source tree)"
+        } else {
+            version
+        };
+        let (built_dir, _lock) = self.claim(&key);
+        if let Some(found) = self.built(&key) {
+            return Ok(found);
+        }
+        self.printer.info(format!(
+            "Building {package}{} from `{}`",
+            if editable { " (editable)" } else { "" },
+            crate::fs::user_display(dir)
+        ));
+        let version = (!version.is_empty()).then_some(version);
+        let wheel = self
+            .with_backend(Tree::Folder(dir), editable, |hooks, env, work| {
+                self.wheel(hooks, env, work, package, version, editable)
+            })
+            .map_err(failed(package, shown))?;
+        if let Some(dir) = built_dir {
+            Self::remember(&dir, &key, &wheel);
+        }
+        Ok(wheel)
+    }
+
+    /// Runs `step` with the backend of `tree` ready to call: an sdist
+    /// unpacked in a work folder, or a folder used where it is (as pip and
+    /// uv build a local project); its build environment made. The work
+    /// folder goes when the step ends, either way.
     fn with_backend<T>(
         &self,
-        sdist: &Path,
+        tree: Tree<'_>,
+        editable: bool,
         step: impl FnOnce(&Hooks<'_>, &BuildEnv, &Path) -> Result<T, Error>,
     ) -> Result<T, Error> {
         // Step 1: a work folder on the cache's filesystem (the store's
@@ -267,10 +337,15 @@ impl Builder<'_> {
         let work = work_dir.path();
 
         // Step 2: the source tree, unpacked with every path checked.
-        let unpacked = work.join("src");
-        fs_err::create_dir(&unpacked).map_err(PathError::with("create", &unpacked))?;
-        let tree =
-            crate::dist::sdist::unpack(sdist, &unpacked).map_err(|reason| Error::InvalidSdist { reason })?;
+        let tree = match tree {
+            Tree::Sdist(sdist) => {
+                let unpacked = work.join("src");
+                fs_err::create_dir(&unpacked).map_err(PathError::with("create", &unpacked))?;
+                crate::dist::sdist::unpack(sdist, &unpacked)
+                    .map_err(|reason| Error::InvalidSdist { reason })?
+            }
+            Tree::Folder(dir) => dir.to_path_buf(),
+        };
 
         // Step 3: PEP 517/518 `[build-system]`, with the legacy defaults.
         let system = BuildSystem::read(&tree).map_err(|reason| Error::BuildSystem { reason })?;
@@ -282,7 +357,7 @@ impl Builder<'_> {
 
         // Step 5: `get_requires_for_build_wheel`, installed beside them.
         let hooks = Hooks::new(&tree, &system, work)?;
-        let extra = hooks.get_requires_for_build_wheel(&env)?;
+        let extra = hooks.get_requires(&env, editable)?;
         if !extra.is_empty() {
             let all: Vec<String> = system.requires.iter().chain(&extra).cloned().collect();
             env.install(&all, self.index, self.store, self.printer)?;
@@ -290,28 +365,33 @@ impl Builder<'_> {
         step(&hooks, &env, work)
     }
 
-    /// Step 6: `build_wheel`, then the wheel checked and stored.
+    /// Step 6: `build_wheel` (or `build_editable`), then the wheel
+    /// checked to be of `package` (at `version`, when one is locked) and
+    /// stored.
     fn wheel(
         &self,
         hooks: &Hooks<'_>,
         env: &BuildEnv,
         work: &Path,
         package: &str,
-        version: &str,
+        version: Option<&str>,
+        editable: bool,
     ) -> Result<UnpackedWheel, Error> {
         let out = work.join("out");
         fs_err::create_dir(&out).map_err(PathError::with("create", &out))?;
-        let name = hooks.build_wheel(env, &out)?;
+        let name = hooks.build(env, &out, editable)?;
         let wrong = || Error::WrongWheel {
             wheel: name.clone(),
             package: package.to_string(),
-            version: version.to_string(),
+            version: version.unwrap_or("(any version)").to_string(),
         };
         let parsed = WheelFilename::parse(&name).ok_or_else(wrong)?;
-        let same_version = match (Version::from_str(&parsed.version), Version::from_str(version)) {
-            (Ok(built), Ok(locked)) => built == locked,
-            _ => parsed.version == version,
-        };
+        let same_version = version.is_none_or(|version| {
+            match (Version::from_str(&parsed.version), Version::from_str(version)) {
+                (Ok(built), Ok(locked)) => built == locked,
+                _ => parsed.version == version,
+            }
+        });
         if parsed.normalized_name() != normalize(package) || !same_version {
             return Err(wrong());
         }
@@ -337,6 +417,15 @@ impl Builder<'_> {
     }
 }
 
+/// What a backend builds from.
+#[derive(Debug, Clone, Copy)]
+enum Tree<'p> {
+    /// A verified sdist, unpacked into the work folder first.
+    Sdist(&'p Path),
+    /// A source tree in a folder of the project, built where it is.
+    Folder(&'p Path),
+}
+
 /// The resolver's way to the metadata of an sdist for the host: the sdist
 /// downloaded (and checked) into a scratch folder, then
 /// [`Builder::metadata`].
@@ -355,6 +444,85 @@ impl crate::resolve::SdistMetadata for Builder<'_> {
         let sha256 = file.sha256.as_deref().unwrap_or_default();
         Ok(self.metadata(package, version, &sdist, sha256)?)
     }
+}
+
+/// Folders of a source tree that hold no source: version control, envs,
+/// caches, and what builds leave behind.
+const NOT_SOURCE: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "build",
+    "dist",
+    "node_modules",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+];
+
+/// At most this many entries in a source tree: a folder that large is
+/// not a library's source.
+const TREE_ENTRIES: usize = 100_000;
+
+/// What the source tree in `dir` holds now, as a sha256 of each file's
+/// path, size and modification time: a non-editable install is built
+/// again when it changes. An editable install sees its code live, so
+/// only its metadata files count.
+pub fn fingerprint(dir: &Path, editable: bool) -> Result<String, Error> {
+    if !dir.is_dir() {
+        return Err(Error::BuildSystem {
+            reason: format!("`{}` is not a folder", crate::fs::user_display(dir)),
+        });
+    }
+    let mut text = String::from("fenv-tree 1\n");
+    let mut add = |path: &Path, meta: &std::fs::Metadata| {
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        let relative = path.strip_prefix(dir).unwrap_or(path);
+        text.push_str(&format!("{}\0{}\0{modified}\n", relative.display(), meta.len()));
+    };
+    if editable {
+        for name in crate::dist::pyproject::TREE_METADATA_FILES {
+            let path = dir.join(name);
+            if let Ok(meta) = fs_err::metadata(&path) {
+                add(&path, &meta);
+            }
+        }
+    } else {
+        let entries = crate::fs::walk(dir, |entry| {
+            let name = entry.file_name().to_string_lossy();
+            !(entry.file_type().is_dir()
+                && (NOT_SOURCE.contains(&name.as_ref()) || name.ends_with(".egg-info")))
+        });
+        for (count, entry) in entries.enumerate() {
+            let entry = entry.map_err(|err| Error::BuildSystem {
+                reason: err.to_string(),
+            })?;
+            if count >= TREE_ENTRIES {
+                return Err(Error::BuildSystem {
+                    reason: format!(
+                        "`{}` holds more than {TREE_ENTRIES} files",
+                        crate::fs::user_display(dir)
+                    ),
+                });
+            }
+            if entry.file_type().is_file() {
+                let meta = entry.metadata().map_err(|err| Error::BuildSystem {
+                    reason: err.to_string(),
+                })?;
+                add(entry.path(), &meta);
+            }
+        }
+    }
+    Ok(crate::hash::sha256_hex(text.as_bytes()))
 }
 
 /// The `METADATA` of a stored wheel.

@@ -262,6 +262,20 @@ pub fn select(
     })
 }
 
+/// `selected` with each folder's package built as a plain wheel: a
+/// bundle carries the code, never a pointer to the developer's folder.
+pub fn never_editable(selected: Vec<crate::sync::Selected>) -> Vec<crate::sync::Selected> {
+    selected
+        .into_iter()
+        .map(|mut package| {
+            if let crate::sync::Source::Directory(directory) = &mut package.source {
+                directory.editable = false;
+            }
+            package
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

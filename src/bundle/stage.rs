@@ -55,6 +55,7 @@ pub fn stage(parent: &Path, request: Request<'_>) -> Result<Staged, Error> {
         linker: &linker,
         requested: false,
         direct_url: None,
+        source_tree: None,
     };
     let mut owners: HashMap<PathBuf, usize> = HashMap::new();
     let mut packages = Vec::new();

@@ -214,6 +214,7 @@ pub fn runtime_package(files: &[File]) -> Result<Selected, Error> {
             sha256,
         },
         source: Source::Wheel,
+        fingerprint: None,
     })
 }
 

@@ -194,6 +194,11 @@ pub struct LockArgs {
     #[arg(long, conflicts_with_all = ["upgrade", "upgrade_package"])]
     pub check: bool,
 
+    /// Cover this interpreter's environment too (a version, a path or a
+    /// name), recorded in the lock when `environments` does not already.
+    #[arg(short, long, value_name = "REQUEST")]
+    pub python: Option<String>,
+
     #[command(flatten)]
     pub index: IndexArgs,
 

@@ -118,6 +118,7 @@ impl LockSettings {
             index_url: self.index_url.as_deref(),
             find_links: &self.find_links,
             prereleases: self.prereleases,
+            environments: &self.environments,
             upgrade: self.upgrade,
         }
     }
@@ -128,6 +129,7 @@ impl LockSettings {
             upgrade,
             upgrade_package,
             check,
+            python,
             index:
                 crate::cli::IndexArgs {
                     index_url,
@@ -149,6 +151,8 @@ impl LockSettings {
             refresh,
             prereleases: prerelease,
             no_build,
+            python,
+            environments: Vec::new(),
         }
     }
 }

@@ -125,6 +125,7 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
     // Step 4: every wheel any closure needs, in the store and verified;
     // for Vercel, its runtime too.
     let needed: BTreeSet<&String> = closures.iter().flatten().collect();
+    let selected = bundle::never_editable(selected);
     let mut wanted: Vec<&Selected> = selected.iter().filter(|s| needed.contains(&s.name)).collect();
     let cache = open_cache(global, printer);
     let OpenedStore { store, .. } = &WheelStore::open(&cache)?;
@@ -145,8 +146,30 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
         }
     };
     wanted.extend(runtime.as_ref());
+    // Folders of the project are built by its own interpreter; the wheel
+    // must then fit the target (pure Python, as shared code is).
+    let discovery = crate::python::Discovery::from_env(&cache, printer);
+    let host = wanted
+        .iter()
+        .any(|s| matches!(s.source, sync::Source::Directory(_)))
+        .then(|| crate::project::interpreter::project_python(manifest, &discovery))
+        .transpose()?;
+    let builder = host.as_ref().map(|python| crate::build::Builder {
+        store,
+        index: &index,
+        cache: &cache,
+        python,
+        printer,
+    });
     let progress = printer.progress(wanted.len(), "Fetching");
-    let fetched = sync::fetch(&wanted, store, &index, None, sync::fetch::DEFAULT_JOBS, &progress);
+    let fetched = sync::fetch(
+        &wanted,
+        store,
+        &index,
+        builder.as_ref(),
+        sync::fetch::DEFAULT_JOBS,
+        &progress,
+    );
     progress.finish();
     let wheels = fetched.map_err(|source| bundle::Error::ForTarget {
         target: target.description.clone(),

@@ -13,9 +13,16 @@ use crate::lock::freshness::{self, Freshness};
 use crate::locking;
 use crate::printer::Printer;
 
-pub fn lock(settings: LockSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
+pub fn lock(mut settings: LockSettings, global: &GlobalSettings, printer: &Printer) -> Result<ExitStatus> {
     let started = Instant::now();
     let cwd = std::env::current_dir()?;
+    // `-p`: the lock must cover that interpreter's environment too.
+    if let Some(request) = &settings.python {
+        let cache = open_cache(global, printer);
+        let discovery = crate::python::Discovery::from_env(&cache, printer);
+        let found = discovery.find(&crate::python::PythonRequest::parse(request)?)?;
+        settings.environments = vec![locking::environment_of(&found.info)?.to_string()];
+    }
     let checked = freshness::check(&cwd, &settings.inputs())?;
     let lock_path = &checked.lock_path;
     let up_to_date = checked.freshness == Some(Freshness::UpToDate);

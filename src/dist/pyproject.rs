@@ -11,6 +11,9 @@ use serde::Deserialize;
 use super::metadata::CoreMetadata;
 use super::name::normalize;
 
+/// The files of a source tree whose content decides its metadata.
+pub const TREE_METADATA_FILES: &[&str] = &["pyproject.toml", "setup.cfg", "setup.py"];
+
 #[derive(Deserialize)]
 struct PyprojectToml {
     project: Option<Project>,
@@ -55,17 +58,7 @@ pub enum NotStatic {
 pub fn static_metadata(text: &str, name: &str, version: &str) -> Result<CoreMetadata, NotStatic> {
     let parsed: PyprojectToml =
         toml::from_str(text).map_err(|e| NotStatic::Invalid(e.message().to_string()))?;
-    let project = parsed.project.ok_or(NotStatic::NoProject)?;
-    for field in ["dependencies", "optional-dependencies", "requires-python"] {
-        if project.dynamic.iter().any(|dynamic| dynamic == field) {
-            return Err(NotStatic::Dynamic(field.to_string()));
-        }
-    }
-    // A `[project]` table without dependencies beside Poetry's own is
-    // almost surely Poetry's, which the backend fills in.
-    if project.dependencies.is_none() && parsed.tool.is_some_and(|tool| tool.poetry.is_some()) {
-        return Err(NotStatic::Poetry);
-    }
+    let project = parsed.project.as_ref().ok_or(NotStatic::NoProject)?;
     let declared = project.version.clone().unwrap_or_else(|| version.to_string());
     let same_version = match (
         pep440_rs::Version::from_str(&declared),
@@ -76,9 +69,42 @@ pub fn static_metadata(text: &str, name: &str, version: &str) -> Result<CoreMeta
     };
     if normalize(&project.name) != normalize(name) || !same_version {
         return Err(NotStatic::Mismatch {
-            name: project.name,
+            name: project.name.clone(),
             version: declared,
         });
+    }
+    from_project(parsed, declared)
+}
+
+/// The metadata of a source tree (a folder of the project) from its
+/// `pyproject.toml`, when its version is static too; otherwise the
+/// backend must be asked.
+pub fn tree_metadata(text: &str) -> Result<CoreMetadata, NotStatic> {
+    let parsed: PyprojectToml =
+        toml::from_str(text).map_err(|e| NotStatic::Invalid(e.message().to_string()))?;
+    let project = parsed.project.as_ref().ok_or(NotStatic::NoProject)?;
+    let version = match &project.version {
+        Some(version) if !project.dynamic.iter().any(|d| d == "version") => version.clone(),
+        _ => return Err(NotStatic::Dynamic("version".into())),
+    };
+    pep440_rs::Version::from_str(&version)
+        .map_err(|e| NotStatic::Invalid(format!("`version = \"{version}\"`: {e}")))?;
+    from_project(parsed, version)
+}
+
+/// The metadata `[project]` gives, at `version`, when its dependency
+/// fields are static.
+fn from_project(parsed: PyprojectToml, version: String) -> Result<CoreMetadata, NotStatic> {
+    let project = parsed.project.ok_or(NotStatic::NoProject)?;
+    for field in ["dependencies", "optional-dependencies", "requires-python"] {
+        if project.dynamic.iter().any(|dynamic| dynamic == field) {
+            return Err(NotStatic::Dynamic(field.to_string()));
+        }
+    }
+    // A `[project]` table without dependencies beside Poetry's own is
+    // almost surely Poetry's, which the backend fills in.
+    if project.dependencies.is_none() && parsed.tool.is_some_and(|tool| tool.poetry.is_some()) {
+        return Err(NotStatic::Poetry);
     }
     let invalid = |e: String| NotStatic::Invalid(e);
     let mut requires_dist = Vec::new();
@@ -102,7 +128,7 @@ pub fn static_metadata(text: &str, name: &str, version: &str) -> Result<CoreMeta
     Ok(CoreMetadata {
         metadata_version: Some("2.2".into()),
         name: project.name,
-        version: declared,
+        version,
         requires_dist,
         requires_python: project.requires_python,
         provides_extra,

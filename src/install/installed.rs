@@ -22,6 +22,9 @@ pub struct Distribution {
     /// `direct_url.json`), as a PEP 440 direct reference.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub direct_url: Option<String>,
+    /// For a package fenv built from a folder: the tree's fingerprint then.
+    #[serde(skip)]
+    pub source_tree: Option<String>,
     #[serde(skip)]
     pub dist_info: PathBuf,
 }
@@ -67,6 +70,10 @@ pub fn installed(site_packages: &Path) -> Result<Vec<Distribution>, Error> {
             direct_url: fs_err::read_to_string(dist_info.join("direct_url.json"))
                 .ok()
                 .and_then(|text| direct_reference(&text)),
+            source_tree: fs_err::read_to_string(dist_info.join(super::spread::SOURCE_FILE))
+                .ok()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                .and_then(|json| json.get("fingerprint")?.as_str().map(str::to_string)),
             dist_info,
         });
     }

@@ -110,7 +110,15 @@ pub struct InstallOptions<'a> {
     pub requested: bool,
     /// PEP 610 `direct_url.json`, for wheels not installed from an index.
     pub direct_url: Option<String>,
+    /// For a wheel built from a folder: the tree's fingerprint, kept in
+    /// the dist-info's [`SOURCE_FILE`] so a later sync knows whether the
+    /// folder changed since.
+    pub source_tree: Option<String>,
 }
+
+/// The dist-info file recording which state of its folder a package was
+/// built from (as uv keeps `uv_cache.json`).
+pub const SOURCE_FILE: &str = "fenv_source.json";
 
 /// A distribution that was installed.
 #[derive(Debug, Clone)]
@@ -214,15 +222,15 @@ pub const INSTALL_JOBS: usize = 8;
 /// `jobs` at a time, each as [`install`] does (all of it or, on an error,
 /// none of it). After a failure no other install starts; the ones running
 /// finish, and the first failure in the order of `wheels` is returned.
-/// `done(i, installed)` is called as `wheels[i]` is installed.
+/// `done(i, installed)` is called as `wheels[i]` is installed, with
+/// `options[i]`.
 pub fn install_all(
-    wheels: &[&UnpackedWheel],
+    wheels: &[(&UnpackedWheel, InstallOptions<'_>)],
     target: &Target,
-    options: &InstallOptions<'_>,
     jobs: usize,
     done: &(dyn Fn(usize, &Installed) + Sync),
 ) -> Result<Vec<Installed>, Error> {
-    crate::parallel::try_each(wheels, jobs, |at, wheel| {
+    crate::parallel::try_each(wheels, jobs, |at, (wheel, options)| {
         let installed = install(wheel, target, options)?;
         done(at, &installed);
         Ok(installed)
@@ -431,6 +439,10 @@ fn write_all(
     }
     if let Some(direct_url) = &options.direct_url {
         extra.push(("direct_url.json", direct_url.clone().into_bytes()));
+    }
+    if let Some(fingerprint) = &options.source_tree {
+        let json = serde_json::json!({ "fingerprint": fingerprint });
+        extra.push((SOURCE_FILE, format!("{json}\n").into_bytes()));
     }
     for (name, contents) in extra {
         let path = dist_info.join(name);

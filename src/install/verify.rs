@@ -110,6 +110,7 @@ mod tests {
             installer: None,
             requested: false,
             direct_url: None,
+            source_tree: None,
             dist_info: dist_info.clone(),
         };
         let verified = verify(&site, dir.path(), &dist);

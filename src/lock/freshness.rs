@@ -20,6 +20,8 @@ pub struct Inputs<'a> {
     pub index_url: Option<&'a str>,
     pub find_links: &'a [PathBuf],
     pub prereleases: bool,
+    /// `-p`: the interpreter's environment (`linux (python3.9)`), to cover.
+    pub environments: &'a [String],
     /// `--upgrade`: the recorded options are dropped with the pins.
     pub upgrade: bool,
 }
@@ -74,7 +76,15 @@ pub fn check(cwd: &Path, inputs: &Inputs<'_>) -> Result<Checked, Error> {
         .filter(|_| !inputs.upgrade)
         .map(|lock| lock.tool.options.clone())
         .unwrap_or_default();
-    let options = merged(inputs, &recorded, &manifest.root, cwd);
+    let mut options = merged(inputs, &recorded, &manifest.root, cwd);
+    // An environment `-p` added counts only where the manifest's own do
+    // not cover it: a lock covering more is never stale for that.
+    let covered =
+        manifest::environments::expand(&manifest.settings.environments, manifest.requires_python.as_ref())
+            .unwrap_or_default();
+    options.environments.retain(|text| {
+        manifest::environments::Environment::parse(text).is_some_and(|e| !covered.contains(&e))
+    });
     apply_overrides(&mut manifest, &options);
     let specs = target_specs(&manifest, &options.targets)?;
     // The manifest's own inputs, plus what the command line adds to them.
@@ -83,6 +93,12 @@ pub fn check(cwd: &Path, inputs: &Inputs<'_>) -> Result<Checked, Error> {
         .filter(|spec| !manifest.settings.targets.contains(spec))
         .map(|spec| format!("target {spec}"))
         .chain(options.prereleases.then(|| "prereleases allowed".to_string()))
+        .chain(
+            options
+                .environments
+                .iter()
+                .map(|e| format!("environment {e} (added by -p)")),
+        )
         .collect();
     let freshness = existing.as_ref().map(|old| freshness(old, &manifest, &extra));
     Ok(Checked {
@@ -128,6 +144,11 @@ fn merged(inputs: &Inputs<'_>, recorded: &Options, root: &Path, cwd: &Path) -> O
             find_links
         },
         prereleases: inputs.prereleases || recorded.prereleases,
+        environments: if inputs.environments.is_empty() {
+            recorded.environments.clone()
+        } else {
+            inputs.environments.to_vec()
+        },
     }
 }
 

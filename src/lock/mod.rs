@@ -16,7 +16,7 @@ mod write;
 use std::path::{Path, PathBuf};
 
 pub use read::parse;
-pub use schema::{FenvTool, Lock, LockedFile, LockedPackage, Options};
+pub use schema::{FenvTool, Lock, LockedDirectory, LockedFile, LockedPackage, Options};
 pub use write::{CREATED_BY, LOCK_VERSION, render};
 
 use crate::error::Hint;

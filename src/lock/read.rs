@@ -15,7 +15,7 @@ use toml::value::Datetime;
 
 use crate::dist::name::normalize;
 use crate::lock::Error;
-use crate::lock::schema::{FenvTool, Lock, LockedFile, LockedPackage, Options};
+use crate::lock::schema::{FenvTool, Lock, LockedDirectory, LockedFile, LockedPackage, Options};
 
 /// The lock in `text`, read from `file` (named in errors).
 pub fn parse(text: &str, file: &Path) -> Result<Lock, Error> {
@@ -80,6 +80,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Lock, Error> {
                     index_url: o.index_url,
                     find_links: o.find_links.unwrap_or_default(),
                     prereleases: o.prereleases.unwrap_or(false),
+                    environments: o.environments.unwrap_or_default(),
                 })
                 .unwrap_or_default(),
         },
@@ -91,11 +92,7 @@ type PackageError = (Option<usize>, String);
 
 fn convert_package(raw: RawPackage, base: &Path) -> Result<LockedPackage, PackageError> {
     let name = normalize(&raw.name);
-    for (source, span) in [
-        ("vcs", raw.vcs.as_ref()),
-        ("directory", raw.directory.as_ref()),
-        ("archive", raw.archive.as_ref()),
-    ] {
+    for (source, span) in [("vcs", raw.vcs.as_ref()), ("archive", raw.archive.as_ref())] {
         if let Some(span) = span {
             return Err((
                 Some(span.span().start),
@@ -103,8 +100,15 @@ fn convert_package(raw: RawPackage, base: &Path) -> Result<LockedPackage, Packag
             ));
         }
     }
-    let Some(version) = raw.version else {
-        return Err((None, format!("package `{name}` has no `version`")));
+    let directory = raw
+        .directory
+        .map(|table| convert_directory(&name, table, base))
+        .transpose()?;
+    // PEP 751 lets a source tree leave its version out.
+    let version = match (raw.version, &directory) {
+        (Some(version), _) => version,
+        (None, Some(_)) => String::new(),
+        (None, None) => return Err((None, format!("package `{name}` has no `version`"))),
     };
     let wheels = raw
         .wheels
@@ -116,8 +120,15 @@ fn convert_package(raw: RawPackage, base: &Path) -> Result<LockedPackage, Packag
         .sdist
         .map(|sdist| convert_file(&name, sdist, base))
         .transpose()?;
-    if wheels.is_empty() && sdist.is_none() {
-        return Err((None, format!("package `{name}` has no wheels and no sdist")));
+    match (&directory, wheels.is_empty() && sdist.is_none()) {
+        (None, true) => return Err((None, format!("package `{name}` has no wheels and no sdist"))),
+        (Some(_), false) => {
+            return Err((
+                None,
+                format!("package `{name}` has a `directory` and files; PEP 751 allows one source"),
+            ));
+        }
+        _ => {}
     }
     Ok(LockedPackage {
         name,
@@ -133,6 +144,31 @@ fn convert_package(raw: RawPackage, base: &Path) -> Result<LockedPackage, Packag
         index: raw.index,
         wheels,
         sdist,
+        directory,
+    })
+}
+
+/// `[packages.directory]`: a relative `path` (checked: the lock may come
+/// from anywhere) and `editable`; a `subdirectory` is refused.
+fn convert_directory(
+    package: &str,
+    raw: Spanned<RawDirectory>,
+    base: &Path,
+) -> Result<LockedDirectory, PackageError> {
+    let at = Some(raw.span().start);
+    let raw = raw.into_inner();
+    if raw.subdirectory.is_some() {
+        return Err((
+            at,
+            format!("the directory of `{package}` has a `subdirectory`, which fenv does not support yet"),
+        ));
+    }
+    let path = crate::fs::portable_relative(&raw.path)
+        .map_err(|reason| (at, format!("the directory of `{package}`: {reason}")))?;
+    Ok(LockedDirectory {
+        dir: crate::fs::normalize(&base.join(&path)),
+        path,
+        editable: raw.editable.unwrap_or(false),
     })
 }
 
@@ -232,6 +268,7 @@ struct RawOptions {
     index_url: Option<String>,
     find_links: Option<Vec<String>>,
     prereleases: Option<bool>,
+    environments: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -244,10 +281,18 @@ struct RawPackage {
     dependencies: Option<Vec<RawDependency>>,
     index: Option<String>,
     vcs: Option<Spanned<toml::Value>>,
-    directory: Option<Spanned<toml::Value>>,
+    directory: Option<Spanned<RawDirectory>>,
     archive: Option<Spanned<toml::Value>>,
     sdist: Option<Spanned<RawFile>>,
     wheels: Option<Vec<Spanned<RawFile>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDirectory {
+    path: String,
+    editable: Option<bool>,
+    subdirectory: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -72,8 +72,22 @@ pub struct LockedPackage {
     pub index: Option<String>,
     /// Every wheel compatible with at least one target.
     pub wheels: Vec<LockedFile>,
-    /// The source distribution, recorded but never built by fenv.
+    /// The source distribution, built only for an environment no wheel fits.
     pub sdist: Option<LockedFile>,
+    /// A source tree of the project (PEP 751 `[packages.directory]`),
+    /// built at install: the package has no files then.
+    pub directory: Option<LockedDirectory>,
+}
+
+/// PEP 751 `[packages.directory]`: a folder holding a source tree.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LockedDirectory {
+    /// Relative to the lock's folder, `/`-separated, as the lock writes it.
+    pub path: String,
+    /// The folder, absolute: the lock's folder joined with `path`.
+    pub dir: std::path::PathBuf,
+    /// Installed as an editable (PEP 660) install.
+    pub editable: bool,
 }
 
 /// A wheel or sdist: where to get it and how to check it.
@@ -131,6 +145,9 @@ pub struct Options {
     /// `/`-separated, from the project root when inside it.
     pub find_links: Vec<String>,
     pub prereleases: bool,
+    /// Environments `-p` added that `[tool.fenv] environments` does not
+    /// cover (`linux (python3.9)`).
+    pub environments: Vec<String>,
 }
 
 impl Options {

@@ -40,6 +40,7 @@ fn sample() -> Lock {
                     ),
                 ],
                 sdist: None,
+                directory: None,
             },
             LockedPackage {
                 name: "anyio".into(),
@@ -54,6 +55,7 @@ fn sample() -> Lock {
                     size: None,
                     ..file("anyio-4.6.2.tar.gz", 'd')
                 }),
+                directory: None,
             },
         ],
         tool: FenvTool {
@@ -375,4 +377,65 @@ hashes = {{ sha256 = "{}" }}
         "{written}"
     );
     assert!(!written.contains("file://"), "{written}");
+}
+
+#[test]
+fn a_directory_package_is_read_from_the_locks_folder_and_round_trips() {
+    let text = r#"lock-version = "1.0"
+created-by = "fenv"
+
+[[packages]]
+name = "utils"
+version = "1.0"
+
+[packages.directory]
+path = "../shared/utils"
+editable = true
+"#;
+    let lock = crate::lock::parse(text, Path::new("/repo/app/pylock.toml")).unwrap();
+    let directory = lock.packages[0].directory.as_ref().unwrap();
+    assert_eq!(directory.path, "../shared/utils");
+    assert_eq!(directory.dir, Path::new("/repo/shared/utils"));
+    assert!(directory.editable);
+    assert!(crate::lock::render(&lock).contains(
+        "[[packages]]\nname = \"utils\"\nversion = \"1.0\"\n\n[packages.directory]\npath = \"../shared/utils\"\neditable = true\n"
+    ));
+    // PEP 751 lets a source tree leave its version out.
+    let unversioned = text.replace("\"utils\"\nversion = \"1.0\"\n", "\"utils\"\n");
+    assert_eq!(
+        crate::lock::parse(&unversioned, Path::new("/repo/app/pylock.toml"))
+            .unwrap()
+            .packages[0]
+            .version,
+        ""
+    );
+}
+
+#[test]
+fn a_hostile_directory_is_refused() {
+    let header =
+        "lock-version = \"1.0\"\ncreated-by = \"x\"\n\n[[packages]]\nname = \"a\"\nversion = \"1\"\n";
+    assert_eq!(
+        error(&format!("{header}\n[packages.directory]\npath = \"/etc\"\n")),
+        "`pylock.toml` line 8: the directory of `a`: `path = \"/etc\"` is not relative to the project"
+    );
+    assert_eq!(
+        error(&format!(
+            "{header}\n[packages.directory]\npath = \"C:\\\\Windows\"\n"
+        )),
+        "`pylock.toml` line 8: the directory of `a`: `path = \"C:\\Windows\"` is not relative to the project"
+    );
+    assert_eq!(
+        error(&format!(
+            "{header}\n[packages.directory]\npath = \"lib\"\nsubdirectory = \"x\"\n"
+        )),
+        "`pylock.toml` line 8: the directory of `a` has a `subdirectory`, which fenv does not support yet"
+    );
+    assert_eq!(
+        error(&format!(
+            "{header}wheels = [{{ url = \"https://x/a-1-py3-none-any.whl\", hashes = {{ sha256 = \"{}\" }} }}]\n\n[packages.directory]\npath = \"lib\"\n",
+            "0".repeat(64)
+        )),
+        "`pylock.toml` line 4: package `a` has a `directory` and files; PEP 751 allows one source"
+    );
 }

@@ -83,6 +83,9 @@ pub fn render(lock: &Lock) -> String {
         if options.prereleases {
             line(&mut out, "prereleases", "true");
         }
+        if !options.environments.is_empty() {
+            line(&mut out, "environments", &inline_array(&options.environments));
+        }
     }
     out
 }
@@ -90,7 +93,9 @@ pub fn render(lock: &Lock) -> String {
 fn render_package(out: &mut String, package: &LockedPackage) {
     out.push_str("[[packages]]\n");
     line(out, "name", &string(&normalize(&package.name)));
-    line(out, "version", &string(&package.version));
+    if !package.version.is_empty() {
+        line(out, "version", &string(&package.version));
+    }
     if let Some(marker) = &package.marker {
         line(out, "marker", &string(marker));
     }
@@ -109,6 +114,13 @@ fn render_package(out: &mut String, package: &LockedPackage) {
     }
     if let Some(index) = &package.index {
         line(out, "index", &string(index));
+    }
+    if let Some(directory) = &package.directory {
+        out.push_str("\n[packages.directory]\n");
+        line(out, "path", &string(&directory.path));
+        if directory.editable {
+            line(out, "editable", "true");
+        }
     }
     if let Some(sdist) = &package.sdist {
         out.push_str("\n[packages.sdist]\n");

@@ -13,6 +13,7 @@ use std::time::Instant;
 use pep440_rs::Version;
 
 use crate::cache::Cache;
+use crate::dist::metadata::CoreMetadata;
 use crate::dist::name::normalize;
 use crate::error::Hint;
 use crate::index::{IndexClient, IndexConfig};
@@ -21,7 +22,7 @@ use crate::install::store::OpenedStore;
 use crate::lock::freshness::{self, Checked};
 use crate::lock::{self, FenvTool};
 use crate::printer::Printer;
-use crate::project::interpreter::select_python;
+use crate::project::interpreter::project_python;
 use crate::project::manifest;
 use crate::python::Discovery;
 use crate::resolve::{self, Request, Target};
@@ -41,6 +42,10 @@ pub struct LockSettings {
     pub prereleases: bool,
     /// No build backend runs: not an input of the lock, only a refusal.
     pub no_build: bool,
+    /// `-p`: the interpreter whose environment the lock must cover.
+    pub python: Option<String>,
+    /// That interpreter's environment ([`environment_of`]), once found.
+    pub environments: Vec<String>,
 }
 
 /// What stops a lock from being made.
@@ -51,6 +56,16 @@ pub enum Error {
 
     #[error("failed to read `exclude-newer`: {0}")]
     ExcludeNewer(String),
+
+    #[error("failed to read the metadata of `{package}` from `{path}`: {reason}")]
+    Source {
+        package: String,
+        path: String,
+        reason: String,
+    },
+
+    #[error(transparent)]
+    SourceBuild(#[from] crate::build::Error),
 
     #[error(transparent)]
     Store(#[from] crate::install::Error),
@@ -66,6 +81,11 @@ impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
             Self::Store(source) => source.hint(),
+            Self::SourceBuild(source) => source.hint(),
+            Self::Source { .. } => Some(
+                "give the folder a `pyproject.toml` whose `[project]` table names the package, or a build backend fenv can run"
+                    .into(),
+            ),
             // The sources are in the chain, with their own hints.
             Self::Environments(_) | Self::ExcludeNewer(_) | Self::Resolve(_) | Self::Write(_) => None,
         }
@@ -106,15 +126,22 @@ pub fn lock(
                 )
                 .map_err(Error::Environments)?;
                 targets.extend(environments.into_iter().map(Target::development));
+                // What `-p` added, now or when the lock was made.
+                for text in &options.environments {
+                    let environment = manifest::environments::Environment::parse(text)
+                        .ok_or_else(|| Error::Environments(format!("`{text}` is not an environment")))?;
+                    let target = Target::development(environment);
+                    if !targets.iter().any(|t| t.development == target.development) {
+                        targets.push(target);
+                    }
+                }
             }
         }
     }
     // The project's own interpreter builds the metadata of sdists that do
     // not declare it, as uv does; without one such sdists are refused.
     let discovery = Discovery::from_env(cache, printer);
-    let host = select_python(manifest.settings.python.as_deref(), &manifest.root, &discovery)
-        .ok()
-        .map(|(found, _)| found.info);
+    let host = project_python(&manifest, &discovery).ok();
 
     let index_url = manifest
         .settings
@@ -157,6 +184,7 @@ pub fn lock(
         python,
         printer,
     });
+    let local = local_metadata(&manifest, builder.as_ref())?;
     let request = Request {
         roots: resolve::roots(&manifest),
         constraints: manifest.constraints.clone(),
@@ -167,6 +195,7 @@ pub fn lock(
         prereleases: options.prereleases,
         index: &index,
         sdist_metadata: builder.as_ref().map(|b| b as &dyn resolve::SdistMetadata),
+        local,
     };
     let resolution = resolve::resolve(&request).map_err(Error::Resolve)?;
 
@@ -206,6 +235,69 @@ pub fn lock(
     std::mem::forget(resolution);
     std::mem::forget(index);
     Ok(())
+}
+
+/// The environment (platform and CPython minor) the interpreter `info`
+/// runs in, as `[tool.fenv] environments` names them.
+pub fn environment_of(
+    info: &crate::python::InterpreterInfo,
+) -> Result<manifest::environments::Environment, Error> {
+    let markers = &info.markers;
+    let musl = info.libc.as_ref().is_some_and(|libc| libc.kind == "musl");
+    let platform =
+        manifest::environments::platform_of(&markers.sys_platform, &markers.platform_machine, musl)
+            .ok_or_else(|| {
+                Error::Environments(format!(
+                    "`{}` runs on {} {}, which is none of the platforms fenv locks for ({})",
+                    info.executable.display(),
+                    markers.sys_platform,
+                    markers.platform_machine,
+                    manifest::environments::platform_names()
+                ))
+            })?;
+    Ok(manifest::environments::Environment {
+        platform,
+        python: (info.version[0], info.version[1]),
+    })
+}
+
+/// The metadata of each path source of the project: from its
+/// `pyproject.toml` when that is static (no Python runs), else from its
+/// build backend run by the project's interpreter.
+fn local_metadata(
+    manifest: &manifest::Manifest,
+    builder: Option<&crate::build::Builder<'_>>,
+) -> Result<HashMap<String, CoreMetadata>, Error> {
+    let mut out = HashMap::new();
+    for (name, source) in &manifest.settings.sources {
+        let dir = source.dir(&manifest.root);
+        let failed = |reason: String| Error::Source {
+            package: name.clone(),
+            path: source.path.clone(),
+            reason,
+        };
+        let text = fs_err::read_to_string(dir.join("pyproject.toml")).unwrap_or_default();
+        let metadata = match crate::dist::pyproject::tree_metadata(&text) {
+            Ok(metadata) => metadata,
+            Err(why) => {
+                let Some(builder) = builder else {
+                    return Err(failed(format!(
+                        "{why}, and no Python was found to run its build backend"
+                    )));
+                };
+                let bytes = builder.tree_metadata(name, &dir)?;
+                CoreMetadata::parse(&bytes)
+                    .map_err(|e| failed(format!("its backend wrote metadata that {e}")))?
+            }
+        };
+        if normalize(&metadata.name) != *name {
+            return Err(failed(format!("it describes `{}`, not `{name}`", metadata.name)));
+        }
+        Version::from_str(&metadata.version)
+            .map_err(|e| failed(format!("its version `{}` is not valid: {e}", metadata.version)))?;
+        out.insert(name.clone(), metadata);
+    }
+    Ok(out)
 }
 
 /// The versions `old` pins for `target`: each package whose marker holds

@@ -15,6 +15,16 @@ pub enum Chosen {
     Default,
 }
 
+/// The project's own interpreter (`[tool.fenv] python`, else as
+/// [`select_python`] finds it): what builds its folders and the metadata
+/// of sdists.
+pub fn project_python(
+    manifest: &crate::project::manifest::Manifest,
+    discovery: &Discovery<'_>,
+) -> Result<crate::python::InterpreterInfo, Error> {
+    select_python(manifest.settings.python.as_deref(), &manifest.root, discovery).map(|(found, _)| found.info)
+}
+
 /// The interpreter for work at `start`: the request, else the project's
 /// `.python-version` or `requires-python`, else the newest on PATH.
 pub fn select_python(

@@ -16,6 +16,7 @@ mod inputs;
 mod pyproject;
 mod requirements;
 mod settings;
+pub mod sources;
 pub mod targets;
 mod uv;
 
@@ -179,6 +180,9 @@ pub struct Settings {
     /// `[tool.fenv] default-groups`: the groups `fenv sync` installs when
     /// none is named (normalized); see [`Manifest::default_groups`].
     pub default_groups: Option<Vec<String>>,
+    /// `[tool.fenv.sources]` and the `path` entries of `[tool.uv.sources]`,
+    /// by normalized name.
+    pub sources: BTreeMap<String, sources::PathSource>,
 }
 
 impl Default for Settings {
@@ -198,6 +202,7 @@ impl Default for Settings {
             only_binary: true,
             env_files: vec![".env".into()],
             default_groups: None,
+            sources: BTreeMap::new(),
         }
     }
 }
@@ -259,7 +264,7 @@ fn load_pyproject(root: &Path, file: &Path) -> Result<Manifest, Error> {
         .map(|tool| (tool.fenv, tool.uv))
         .unwrap_or_default();
     let uv = match &uv_table {
-        Some(table) => uv::read(&source, table)?,
+        Some(table) => uv::read(&source, table, root)?,
         None => uv::UvSettings::default(),
     };
     let groups = match &pyproject.dependency_groups {

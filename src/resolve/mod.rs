@@ -206,6 +206,9 @@ pub struct Request<'a> {
     /// Builds sdist metadata for targets that may build; `None` refuses
     /// such sdists instead.
     pub sdist_metadata: Option<&'a dyn SdistMetadata>,
+    /// Packages built from a folder of the project, by normalized name,
+    /// with their metadata: the index is never asked for them.
+    pub local: HashMap<String, crate::dist::metadata::CoreMetadata>,
 }
 
 /// One locked package.
@@ -319,6 +322,7 @@ fn solve_all(
         .roots
         .iter()
         .map(|r| crate::dist::name::normalize(r.requirement.name.as_ref()))
+        .filter(|name| !request.local.contains_key(name))
         .collect();
     request.index.prefetch(&names);
     let mut picked: HashMap<String, Version> = HashMap::new();

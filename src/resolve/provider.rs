@@ -131,7 +131,10 @@ impl<'a> Provider<'a> {
     fn guess_metadata(&self, deps: &Deps) {
         for (package, range) in deps {
             let Package::Dist(name) = package else { continue };
-            if self.preferences.contains_key(name) || !self.guessed.borrow_mut().insert(name.clone()) {
+            if self.preferences.contains_key(name)
+                || self.request.local.contains_key(name)
+                || !self.guessed.borrow_mut().insert(name.clone())
+            {
                 continue;
             }
             let (name, range, guess) = (name.clone(), range.clone(), self.guess.clone());
@@ -162,6 +165,24 @@ impl<'a> Provider<'a> {
     pub fn candidates(&self, name: &str) -> Result<Arc<Candidates>, Error> {
         if let Some(found) = self.candidates.borrow().get(name) {
             return Ok(found.clone());
+        }
+        if let Some(metadata) = self.request.local.get(name) {
+            // A folder of the project: its one version, no file to fit.
+            let version = Version::from_str(&metadata.version).map_err(|_| {
+                Error::Internal(format!("{name}'s version `{}` was not checked", metadata.version))
+            })?;
+            let candidates = Arc::new(Candidates {
+                versions: vec![Candidate {
+                    version,
+                    files: Vec::new(),
+                    yanked: false,
+                }],
+                page: Arc::new(Listing::from(Vec::new())),
+            });
+            self.candidates
+                .borrow_mut()
+                .insert(name.to_string(), candidates.clone());
+            return Ok(candidates);
         }
         // A background guess may have worked them out already.
         let guessed = lock(&self.guess.computed).get(name).cloned();
@@ -223,6 +244,9 @@ impl<'a> Provider<'a> {
         range: &Ranges<Version>,
     ) -> Option<unavailable::Unavailable> {
         let name = package.name()?;
+        if self.request.local.contains_key(name) {
+            return None;
+        }
         let page = self.index.project_shared(name).ok()?;
         unavailable::newest_in_range(self, name, &page, range)
     }
@@ -232,6 +256,11 @@ impl<'a> Provider<'a> {
         let key = (name.to_string(), version.clone());
         if let Some(found) = self.metadata.borrow().get(&key) {
             return Ok(found.clone());
+        }
+        if let Some(local) = self.request.local.get(name) {
+            let metadata = Rc::new(local.clone());
+            self.metadata.borrow_mut().insert(key, metadata.clone());
+            return Ok(metadata);
         }
         let candidates = self.candidates(name)?;
         let candidate = candidates

@@ -2,7 +2,7 @@
 //! for every target merged into one package list, each package gated by
 //! markers for the targets, extras and groups that need it.
 
-use crate::lock::{FenvTool, Lock, LockedFile, LockedPackage};
+use crate::lock::{FenvTool, Lock, LockedDirectory, LockedFile, LockedPackage};
 use crate::project::manifest::Manifest;
 use crate::resolve::{Origin, Request, Resolution, Root};
 
@@ -85,15 +85,28 @@ pub fn to_lock(
                 upload_time: file.upload_time.clone(),
                 sha256: file.sha256.clone().unwrap_or_default(),
             };
+            // A folder of the project is locked as PEP 751 `directory`,
+            // relative to the lock (which sits at the project root).
+            let directory = request
+                .local
+                .contains_key(&package.name)
+                .then(|| manifest.settings.sources.get(&package.name))
+                .flatten()
+                .map(|source| LockedDirectory {
+                    dir: source.dir(&manifest.root),
+                    path: source.path.clone(),
+                    editable: source.editable,
+                });
             LockedPackage {
                 name: package.name.clone(),
                 version: package.version.to_string(),
                 marker,
                 requires_python: package.requires_python.clone(),
                 dependencies: package.dependencies.iter().cloned().collect(),
-                index: Some(crate::index::redact(index_url)),
+                index: directory.is_none().then(|| crate::index::redact(index_url)),
                 wheels: wheels.into_iter().map(to_file).collect(),
                 sdist: sdists.into_iter().next().map(to_file),
+                directory,
             }
         })
         .collect();

@@ -65,12 +65,28 @@ pub fn apply(
 ) -> Result<(), Error> {
     let env = &state.env;
     let site_packages = state.site_packages();
-    let options = InstallOptions {
+    let options = |selected: &Selected| InstallOptions {
         linker,
         // Every package a lock names was asked for, as with `pip install
         // -r` and `uv pip sync`, which write REQUESTED for each.
         requested: true,
-        direct_url: None,
+        // PEP 610: a package built from a folder says which, and whether
+        // it is editable; fenv also keeps what the folder held.
+        direct_url: match &selected.source {
+            super::Source::Directory(directory) => Some(
+                serde_json::json!({
+                    "url": crate::index::file_url(&directory.dir),
+                    "dir_info": if directory.editable {
+                        serde_json::json!({ "editable": true })
+                    } else {
+                        serde_json::json!({})
+                    },
+                })
+                .to_string(),
+            ),
+            _ => None,
+        },
+        source_tree: selected.fingerprint.clone(),
     };
     let wheel_of = |name: &str| {
         wheels.get(name).ok_or_else(|| Error::NotFetched {
@@ -94,7 +110,7 @@ pub fn apply(
                 &old.name,
                 wheel_of(&selected.name)?,
                 target,
-                &options,
+                &options(selected),
             )?;
             printer.verbose(format!(
                 "replaced {} {} with {}",
@@ -109,11 +125,11 @@ pub fn apply(
             .iter()
             .chain(plan.repair.iter().map(|(_, s)| s))
             .collect();
-        let wheels: Vec<&install::UnpackedWheel> = new
+        let wheels: Vec<(&install::UnpackedWheel, InstallOptions<'_>)> = new
             .iter()
-            .map(|selected| wheel_of(&selected.name))
+            .map(|selected| Ok((wheel_of(&selected.name)?, options(selected))))
             .collect::<Result<_, Error>>()?;
-        install::install_all(&wheels, target, &options, install::INSTALL_JOBS, &|at, _| {
+        install::install_all(&wheels, target, install::INSTALL_JOBS, &|at, _| {
             printer.verbose(format!("installed {} {}", new[at].name, new[at].version));
             progress.inc();
         })?;

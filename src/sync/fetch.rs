@@ -55,10 +55,29 @@ fn fetch_one(
     builder: Option<&Builder<'_>>,
 ) -> Result<UnpackedWheel, Error> {
     let wheel = &selected.file;
-    let found = match (selected.source, builder) {
+    if let Source::Directory(directory) = &selected.source {
+        let Some(builder) = builder else {
+            return Err(Error::SdistOnly {
+                package: selected.name.clone(),
+                version: selected.version.clone(),
+            });
+        };
+        let fingerprint = match &selected.fingerprint {
+            Some(fingerprint) => fingerprint.clone(),
+            None => crate::build::fingerprint(&directory.dir, directory.editable)?,
+        };
+        return Ok(builder.build_tree(
+            &selected.name,
+            &selected.version,
+            &directory.dir,
+            directory.editable,
+            &fingerprint,
+        )?);
+    }
+    let found = match (&selected.source, builder) {
         (Source::Wheel, _) => store.cached(&wheel.sha256),
-        (Source::Sdist, Some(builder)) => builder.built(&wheel.sha256),
-        (Source::Sdist, None) => {
+        (Source::Sdist | Source::Directory(_), Some(builder)) => builder.built(&wheel.sha256),
+        (Source::Sdist | Source::Directory(_), None) => {
             return Err(Error::SdistOnly {
                 package: selected.name.clone(),
                 version: selected.version.clone(),

@@ -103,7 +103,12 @@ pub fn plan(installed: &[Distribution], selected: &[Selected], seeds: &[String],
     for wanted in selected {
         match by_name.remove(&wanted.name) {
             None => plan.install.push(wanted.clone()),
-            Some(dist) if same_version(&dist.version, &wanted.version) => {
+            // A folder's package is the same only if built from the
+            // folder as it is (a lock may leave its version out).
+            Some(dist)
+                if (wanted.version.is_empty() || same_version(&dist.version, &wanted.version))
+                    && dist.source_tree == wanted.fingerprint =>
+            {
                 if suspect.contains(&wanted.name) {
                     plan.repair.push((dist.clone(), wanted.clone()));
                 } else {
@@ -141,6 +146,7 @@ mod tests {
             installer: None,
             requested: false,
             direct_url: None,
+            source_tree: None,
             dist_info: format!("{name}-{version}.dist-info").into(),
         }
     }
@@ -151,6 +157,7 @@ mod tests {
             version: version.into(),
             file: LockedFile::default(),
             source: crate::sync::select::Source::Wheel,
+            fingerprint: None,
         }
     }
 

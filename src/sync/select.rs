@@ -41,18 +41,25 @@ pub struct Selected {
     /// The normalized name.
     pub name: String,
     pub version: String,
-    /// The best wheel, or the sdist to build one from ([`Selected::source`]).
+    /// The best wheel, or the sdist to build one from ([`Selected::source`]);
+    /// empty for a folder.
     pub file: LockedFile,
     pub source: Source,
+    /// For a folder: what its tree holds ([`crate::build::fingerprint`]),
+    /// filled in by whoever may read it; an install of another
+    /// fingerprint is built again.
+    pub fingerprint: Option<String>,
 }
 
 /// What [`Selected::file`] is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     /// A wheel, installed as it is.
     Wheel,
     /// An sdist, built into a wheel first ([`crate::build`]).
     Sdist,
+    /// A source tree in a folder (PEP 751 `directory`), built first.
+    Directory(crate::lock::LockedDirectory),
 }
 
 /// The packages of `lock` that `environment` gets with `selection`'s
@@ -107,6 +114,11 @@ pub fn select(
         }
         // No wheel fits: the host builds one from the sdist.
         let (file, source) = match (best_wheel(package, environment), &package.sdist) {
+            // A folder is built by whoever installs it: a sync in the
+            // environment's Python, a bundle in the project's.
+            _ if let Some(directory) = &package.directory => {
+                (LockedFile::default(), Source::Directory(directory.clone()))
+            }
             (Ok(wheel), _) => (wheel, Source::Wheel),
             (Err(Error::SdistOnly { .. } | Error::NoCompatibleWheel { .. }), Some(sdist))
                 if environment.allow_sdist =>
@@ -129,6 +141,7 @@ pub fn select(
                 version: package.version.clone(),
                 file,
                 source,
+                fingerprint: None,
             },
         );
     }

@@ -135,7 +135,10 @@ pub fn select_for(
         allow_sdist: target.allow_sdist,
     };
     let selected = super::select(locked, &environment, Some(selection)).and_then(|selected| {
-        match selected.iter().find(|s| no_build && s.source == Source::Sdist) {
+        match selected
+            .iter()
+            .find(|s| no_build && matches!(s.source, Source::Sdist | Source::Directory(_)))
+        {
             Some(sdist) => Err(Error::BuildForbidden {
                 package: sdist.name.clone(),
                 version: sdist.version.clone(),
@@ -143,8 +146,15 @@ pub fn select_for(
             None => Ok(selected),
         }
     });
-    selected.map_err(|source| Error::Sync {
+    let mut selected = selected.map_err(|source| Error::Sync {
         env: env.to_path_buf(),
         source: Box::new(source),
-    })
+    })?;
+    // What each folder holds now decides whether its install is current.
+    for package in &mut selected {
+        if let Source::Directory(directory) = &package.source {
+            package.fingerprint = Some(crate::build::fingerprint(&directory.dir, directory.editable)?);
+        }
+    }
+    Ok(selected)
 }

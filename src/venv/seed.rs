@@ -58,6 +58,7 @@ pub fn seed_pip(
         linker: seeder.linker,
         requested: true,
         direct_url: None,
+        source_tree: None,
     };
     let mut written = Vec::new();
     for wheel in &info.ensurepip.wheels {
@@ -102,6 +103,7 @@ pub fn upgrade_deps(
         linker: seeder.linker,
         requested: true,
         direct_url: None,
+        source_tree: None,
     };
     for project in seed_packages(info) {
         let files = index.project(&project)?;

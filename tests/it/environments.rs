@@ -134,3 +134,62 @@ fn uv_installs_the_same_lock_for_macs_windows_and_linux_on_arm() {
     let refused = would("aarch64-pc-windows-msvc", "3.12").unwrap_err();
     assert!(refused.contains("not supported by the lockfile"), "{refused}");
 }
+
+/// `fenv lock -p` on a machine the project's `environments` leave out:
+/// its environment is added to the lock and remembered, so later commands
+/// need no flag; where the environments already cover it, nothing is added.
+#[test]
+fn lock_p_adds_this_machine_when_the_environments_leave_it_out() {
+    let Some(p) = Project::new() else { return };
+    p.publish("a", "1.0", &[]);
+    p.write_pyproject(
+        &["a"],
+        "requires-python = \">=3.12\"\n\n[tool.fenv]\nenvironments = [\"macos\"]\n",
+    );
+    let stderr = run_ok_stderr(&mut p.fenv(&["lock", "-p", "3.12"]));
+    assert!(
+        stderr.starts_with("Locked 1 package for macos × python3.12–3.14, linux × python3.12 in "),
+        "{stderr}"
+    );
+    let lock = fs_err::read_to_string(p.ctx.path("pylock.toml")).unwrap();
+    assert!(
+        lock.contains("\n[tool.fenv.options]\nindex-url = \"http://127.0.0.1:")
+            && lock.ends_with("\nenvironments = [\"linux (python3.12)\"]\n"),
+        "{lock}"
+    );
+    assert!(
+        lock.contains("\"environment linux (python3.12) (added by -p)\""),
+        "{lock}"
+    );
+    // Remembered: no later command needs `-p` to see the lock as fresh.
+    run_ok(&mut p.fenv(&["lock", "--check"]));
+    p.sync_ok(&["--frozen", "-p", "3.12"]);
+    let stderr = run_ok_stderr(&mut p.fenv(&["lock"]));
+    assert!(stderr.contains("is up to date"), "{stderr}");
+
+    // Covered already: nothing is recorded.
+    p.write_pyproject(
+        &["a"],
+        "requires-python = \">=3.12\"\n\n[tool.fenv]\nenvironments = [\"linux\"]\n",
+    );
+    run_ok(&mut p.fenv(&["lock", "--upgrade", "-p", "3.12"]));
+    let lock = fs_err::read_to_string(p.ctx.path("pylock.toml")).unwrap();
+    assert!(!lock.contains("(python3.12)"), "{lock}");
+
+    // An interpreter requires-python excludes cannot be covered.
+    if require("pyenv CPython 3.11", pyenv_python("3.11")).is_some() {
+        p.write_pyproject(
+            &["a"],
+            "requires-python = \">=3.12\"\n\n[tool.fenv]\nenvironments = [\"macos\"]\n",
+        );
+        let err = crate::common::run_err(&mut p.fenv(&["lock", "-p", "3.11"]), 1);
+        assert!(err.contains("requires-python"), "{err}");
+    }
+}
+
+fn run_ok_stderr(cmd: &mut Command) -> String {
+    let output = run(cmd);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    stderr
+}

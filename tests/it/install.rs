@@ -77,6 +77,7 @@ impl Env {
                 linker: &linker,
                 requested: true,
                 direct_url: None,
+                source_tree: None,
             },
         )
     }
@@ -189,6 +190,7 @@ fn uninstall_and_replace_through_record() {
         linker: &linker,
         requested: true,
         direct_url: None,
+        source_tree: None,
     };
     let v2 = env.store.add(&demo("2.0").build(&env.wheels)).expect("add 2.0");
     let replaced = install::replace(
@@ -238,6 +240,7 @@ fn a_failed_replace_keeps_the_old_version() {
         linker: &linker,
         requested: true,
         direct_url: None,
+        source_tree: None,
     };
     let err = install::replace(
         &env.site_packages(),
@@ -349,6 +352,7 @@ fn launchers_work_with_spaces_and_when_relocated() {
             linker: &linker,
             requested: true,
             direct_url: None,
+            source_tree: None,
         },
     )
     .expect("install");
@@ -466,6 +470,7 @@ fn a_plain_folder_target_for_bundles() {
             linker: &linker,
             requested: false,
             direct_url: Some(direct_url.into()),
+            source_tree: None,
         },
     )
     .expect("install into a folder");
@@ -546,6 +551,7 @@ fn a_bundle_folder_keeps_every_file_inside() {
                         linker: &linker,
                         requested: false,
                         direct_url: None,
+                        source_tree: None,
                     },
                 )
                 .map_err(|e| e.to_string())

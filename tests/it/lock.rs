@@ -1400,10 +1400,11 @@ fn live_uv_installs_the_lock_here_and_for_every_other_platform() {
 }
 
 /// A package uv would take from a folder is never locked from the index
-/// under the same name (dependency confusion): the lock is refused, and
-/// so is a `[tool.uv]` key that would change it; constraints are honoured.
+/// under the same name (dependency confusion): it is locked from the
+/// folder, a source fenv cannot read is refused, and so is a `[tool.uv]`
+/// key that would change the lock; constraints are honoured.
 #[test]
-fn tool_uv_sources_are_refused_and_constraints_honoured() {
+fn tool_uv_sources_are_honoured_or_refused_and_constraints_honoured() {
     let Some(project) = Project::new() else { return };
     project.publish("utils", "9.9", &[]);
     project.ctx.write(
@@ -1411,13 +1412,34 @@ fn tool_uv_sources_are_refused_and_constraints_honoured() {
         "[project]\nname = \"utils\"\nversion = \"0.1\"\n",
     );
     project.pyproject(&["utils"], "\n[tool.uv.sources]\nutils = { path = \"mylib\" }\n");
+    project.lock_ok(&[]);
+    let lock = parsed(&project.locked());
+    let utils: Vec<(String, Option<String>)> = lock
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                format!("{} {}", p.name, p.version),
+                p.directory.as_ref().map(|d| d.path.clone()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        utils,
+        [("utils 0.1".to_string(), Some("mylib".to_string()))],
+        "the folder's, never the index's"
+    );
+
+    project.pyproject(
+        &["utils"],
+        "\n[tool.uv.sources]\nutils = { url = \"https://example.org/utils-1.0.tar.gz\" }\n",
+    );
     let stderr = run_err(&mut project.lock(&[]), 1);
     assert_eq!(
         stderr,
-        "error: `pyproject.toml` line 7: `[tool.uv.sources]` takes `utils` from the folder `mylib`, which fenv does not read: it would lock the index's `utils` instead\n\
-         hint: build a wheel of `utils` into a `[tool.fenv] find-links` folder and remove the entry, or lock this project with uv\n"
+        "error: `pyproject.toml` line 7: `[tool.uv.sources]` takes `utils` from `https://example.org/utils-1.0.tar.gz`, which fenv does not read: it would lock the index's `utils` instead\n\
+         hint: check the package out into a folder of the project and write `utils = { path = \"…\" }`, or build a wheel of it into a `[tool.fenv] find-links` folder\n"
     );
-    assert!(!project.ctx.path("pylock.toml").exists(), "nothing is locked");
 
     project.publish("utils", "1.0", &[]);
     project.pyproject(

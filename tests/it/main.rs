@@ -29,6 +29,7 @@ mod robust;
 mod run;
 mod seed;
 mod serve;
+mod sources;
 #[path = "../support/mod.rs"]
 mod support;
 mod sync;

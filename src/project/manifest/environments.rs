@@ -175,6 +175,18 @@ impl Environment {
     }
 }
 
+impl Environment {
+    /// What [`Environment`]'s `Display` wrote (`linux (python3.12)`).
+    pub fn parse(text: &str) -> Option<Self> {
+        let (name, rest) = text.split_once(" (python")?;
+        let (major, minor) = rest.strip_suffix(')')?.split_once('.')?;
+        Some(Self {
+            platform: PLATFORMS.iter().find(|p| p.name == name)?,
+            python: (major.parse().ok()?, minor.parse().ok()?),
+        })
+    }
+}
+
 impl fmt::Display for Environment {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(

@@ -84,6 +84,21 @@ impl Manifest {
             "exclude-newer",
             settings.exclude_newer.iter().cloned().collect(),
         );
+        // A source's folder, and what its metadata files hold now: a new
+        // dependency of a shared library makes the lock stale.
+        let sources = settings
+            .sources
+            .iter()
+            .map(|(name, source)| {
+                format!(
+                    "{name} path={} editable={} metadata={}",
+                    source.path,
+                    source.editable,
+                    &source.digest[..16.min(source.digest.len())]
+                )
+            })
+            .collect();
+        push_all(&mut lines, "source", sources);
         if !settings.only_binary {
             lines.push("only-binary false".into());
         }

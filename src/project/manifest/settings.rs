@@ -40,6 +40,7 @@ pub(super) struct FenvTable {
     only_binary: Option<bool>,
     env_files: Option<Vec<String>>,
     default_groups: Option<Vec<Spanned<String>>>,
+    sources: Option<Spanned<toml::Value>>,
     /// Only in `fenv.toml`, which has no `[project]`.
     pub requires_python: Option<Spanned<String>>,
 }
@@ -143,6 +144,7 @@ pub(super) fn read(
         only_binary,
         env_files,
         default_groups,
+        sources,
         requires_python,
     } = table;
 
@@ -230,6 +232,11 @@ pub(super) fn read(
         })?;
     }
 
+    let sources = match &sources {
+        Some(value) => super::sources::read(source, value, root, &format!("[{prefix}sources]"))?,
+        None => BTreeMap::new(),
+    };
+
     let (functions_dir, functions) = match functions {
         None => (functions_dir, BTreeMap::new()),
         Some(value) => match value.get_ref() {
@@ -263,6 +270,7 @@ pub(super) fn read(
                 .map(|name| crate::dist::name::normalize(name.get_ref()))
                 .collect()
         }),
+        sources,
     })
 }
 

@@ -211,7 +211,7 @@ fn pyproject_errors_name_the_line() {
         ),
         (
             "[project]\n\n[tool.fenv]\ntargets = [\"host\"]\nindex_url = \"x\"\n",
-            "`pyproject.toml` line 5: unknown field `index_url`, expected one of `targets`, `environments`, `target`, `index-url`, `extra-index-urls`, `find-links`, `exclude-newer`, `python`, `env`, `lock`, `functions`, `functions-dir`, `only-binary`, `env-files`, `default-groups`, `requires-python`",
+            "`pyproject.toml` line 5: unknown field `index_url`, expected one of `targets`, `environments`, `target`, `index-url`, `extra-index-urls`, `find-links`, `exclude-newer`, `python`, `env`, `lock`, `functions`, `functions-dir`, `only-binary`, `env-files`, `default-groups`, `sources`, `requires-python`",
         ),
         (
             "[project]\n[tool.fenv]\ntargets = [\"lambda\"]\n[tool.fenv.target.lambda]\nruntime = \"python3.9\"\n",
@@ -484,7 +484,7 @@ fn settings_files_take_requirements_from_beside_them() {
     );
     assert_eq!(
         error(&[("fenv.toml", "targets = [\"host\"]\nruntime = \"python3.12\"\n")]),
-        "`fenv.toml` line 2: unknown field `runtime`, expected one of `targets`, `environments`, `target`, `index-url`, `extra-index-urls`, `find-links`, `exclude-newer`, `python`, `env`, `lock`, `functions`, `functions-dir`, `only-binary`, `env-files`, `default-groups`, `requires-python`"
+        "`fenv.toml` line 2: unknown field `runtime`, expected one of `targets`, `environments`, `target`, `index-url`, `extra-index-urls`, `find-links`, `exclude-newer`, `python`, `env`, `lock`, `functions`, `functions-dir`, `only-binary`, `env-files`, `default-groups`, `sources`, `requires-python`"
     );
     assert_eq!(
         error(&[
@@ -606,15 +606,15 @@ fn tool_uv_is_read_or_refused_never_ignored() {
     let err = with("\n[tool.uv.sources]\nutils = { path = \"mylib\" }\n").unwrap_err();
     assert!(
         err.to_string().ends_with(
-            "pyproject.toml` line 7: `[tool.uv.sources]` takes `utils` from the folder `mylib`, which fenv does not read: it would lock the index's `utils` instead"
+            "pyproject.toml` line 7: `[tool.uv.sources]` `utils`: `mylib` holds no `pyproject.toml` or `setup.py`"
         ),
         "{err}"
     );
-    assert_eq!(
-        crate::error::Hint::hints(&err),
-        [
-            "build a wheel of `utils` into a `[tool.fenv] find-links` folder and remove the entry, or lock this project with uv"
-        ]
+    let err = with("\n[tool.uv.sources]\nutils = { path = \"/opt/mylib\" }\n").unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("`[tool.uv.sources]` `utils`: `path = \"/opt/mylib\"` is not relative to the project"),
+        "{err}"
     );
     let err = with("\n[tool.uv]\noverride-dependencies = [\"b==1\"]\n").unwrap_err();
     assert!(
@@ -627,6 +627,12 @@ fn tool_uv_is_read_or_refused_never_ignored() {
         err.to_string()
             .contains("from the repository `https://example.org/utils.git`"),
         "{err}"
+    );
+    assert_eq!(
+        crate::error::Hint::hints(&err),
+        [
+            "check the package out into a folder of the project and write `utils = { path = \"…\" }`, or build a wheel of it into a `[tool.fenv] find-links` folder"
+        ]
     );
 
     // Read: constraints and exclude-newer; uv's own workings: left to uv.
@@ -641,4 +647,47 @@ fn tool_uv_is_read_or_refused_never_ignored() {
         Some("2025-01-31T11:00:00Z")
     );
     assert!(manifest.inputs().contains(&"constraint b<2".to_string()));
+}
+
+#[test]
+fn path_sources_are_read_from_fenv_and_uv_and_are_inputs() {
+    let base = "[project]\nname = \"a\"\nversion = \"0\"\ndependencies = [\"utils\", \"shared\"]\n";
+    let lib = "[project]\nname = \"utils\"\nversion = \"1.0\"\n";
+    let sources = "\n[tool.fenv.sources]\nutils = { path = \"./libs/utils/\", editable = true }\n\n[tool.uv.sources]\nutils = { path = \"elsewhere\" }\nShared = { path = \"libs/utils\" }\n";
+    let dir = project(&[
+        ("pyproject.toml", &format!("{base}{sources}")),
+        ("libs/utils/pyproject.toml", lib),
+        ("elsewhere/setup.py", ""),
+    ]);
+    let manifest = load(dir.path()).unwrap();
+    let found: Vec<(String, String, bool)> = manifest
+        .settings
+        .sources
+        .iter()
+        .map(|(name, s)| (name.clone(), s.path.clone(), s.editable))
+        .collect();
+    // fenv's entry wins over uv's for the same name; uv's others are read.
+    assert_eq!(
+        found,
+        [
+            ("shared".to_string(), "libs/utils".to_string(), false),
+            ("utils".to_string(), "libs/utils".to_string(), true),
+        ]
+    );
+    let inputs = manifest.inputs();
+    let lines: Vec<&String> = inputs.iter().filter(|l| l.starts_with("source ")).collect();
+    assert_eq!(lines.len(), 2, "{inputs:?}");
+    assert!(
+        lines[1].starts_with("source utils path=libs/utils editable=true metadata="),
+        "{lines:?}"
+    );
+
+    // The library's metadata is an input: a new dependency there makes the lock stale.
+    let before = manifest.inputs_hash(&[]);
+    fs_err::write(
+        dir.path().join("libs/utils/pyproject.toml"),
+        format!("{lib}dependencies = [\"idna\"]\n"),
+    )
+    .unwrap();
+    assert_ne!(load(dir.path()).unwrap().inputs_hash(&[]), before);
 }

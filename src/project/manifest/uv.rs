@@ -3,8 +3,9 @@
 //! A key that changes what a lock holds is read, or refused with what to
 //! do instead: ignoring it would lock something other than what the
 //! project asks for. `[tool.uv.sources]` is the sharpest case: a package
-//! named there comes from a path or a repository, and locking the
-//! index's package of that name instead is a dependency-confusion risk.
+//! named there comes from a folder (read, as `[tool.fenv.sources]` is)
+//! or from a repository or URL (refused: locking the index's package of
+//! that name instead is a dependency-confusion risk).
 //! Keys about how uv works (its cache, link mode, Python downloads) do
 //! not change a lock and are left to uv.
 
@@ -15,6 +16,7 @@ use toml::Spanned;
 
 use super::Error;
 use super::pyproject::Source;
+use super::sources::PathSource;
 
 /// What fenv reads from `[tool.uv]`.
 #[derive(Debug, Default)]
@@ -23,13 +25,19 @@ pub(super) struct UvSettings {
     pub constraints: Vec<Requirement>,
     /// `exclude-newer`, checked as `[tool.fenv] exclude-newer` is.
     pub exclude_newer: Option<Spanned<toml::Value>>,
+    /// The `path` entries of `[tool.uv.sources]` (any other is refused).
+    pub sources: BTreeMap<String, PathSource>,
 }
 
 impl UvSettings {
-    /// Adds what was read to `manifest`: the constraints, and
-    /// `exclude-newer` unless `[tool.fenv]` sets its own.
+    /// Adds what was read to `manifest`: the constraints, the sources
+    /// `[tool.fenv.sources]` does not name, and `exclude-newer` unless
+    /// `[tool.fenv]` sets its own.
     pub(super) fn apply(self, source: &Source<'_>, manifest: &mut super::Manifest) -> Result<(), Error> {
         manifest.constraints.extend(self.constraints);
+        for (name, path) in self.sources {
+            manifest.settings.sources.entry(name).or_insert(path);
+        }
         if let Some(value) = self.exclude_newer
             && manifest.settings.exclude_newer.is_none()
         {
@@ -95,7 +103,10 @@ const REFUSED: &[(&str, &str)] = &[
     ),
     ("no-binary", "fenv installs wheels; remove it"),
     ("no-binary-package", "fenv installs wheels; remove it"),
-    ("no-sources", "remove it: fenv reads no sources"),
+    (
+        "no-sources",
+        "remove it, and the `[tool.uv.sources]` it would turn off",
+    ),
     (
         "dependency-metadata",
         "publish the package with correct metadata, or pin its dependencies yourself",
@@ -106,12 +117,15 @@ const REFUSED: &[(&str, &str)] = &[
 pub(super) fn read(
     source: &Source<'_>,
     table: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    root: &std::path::Path,
 ) -> Result<UvSettings, Error> {
     let mut settings = UvSettings::default();
     for (key, value) in table {
         let name = key.get_ref().as_str();
         match name {
-            "sources" => sources(source, value)?,
+            "sources" => {
+                settings.sources = super::sources::read(source, value, root, "[tool.uv.sources]")?;
+            }
             "constraint-dependencies" => {
                 let Some(list) = value.get_ref().as_array() else {
                     return Err(source.invalid(
@@ -146,68 +160,4 @@ pub(super) fn read(
         }
     }
     Ok(settings)
-}
-
-/// `[tool.uv.sources]`: every entry refused, naming where the package
-/// would have come from.
-fn sources(source: &Source<'_>, value: &Spanned<toml::Value>) -> Result<(), Error> {
-    let Some(table) = value.get_ref().as_table() else {
-        return Err(source.invalid(value.span().start, "`[tool.uv.sources]` must be a table"));
-    };
-    let Some((name, entry)) = table.iter().next() else {
-        return Ok(());
-    };
-    let first = |entry: &toml::Value| {
-        entry
-            .as_array()
-            .and_then(|a| a.first())
-            .cloned()
-            .unwrap_or_else(|| entry.clone())
-    };
-    let entry = first(entry);
-    let kind = ["path", "git", "url", "index", "workspace"]
-        .into_iter()
-        .find(|key| entry.get(key).is_some())
-        .unwrap_or("a source");
-    let from = match kind {
-        "path" => format!(
-            "the folder `{}`",
-            entry
-                .get("path")
-                .and_then(toml::Value::as_str)
-                .unwrap_or_default()
-        ),
-        "git" => format!(
-            "the repository `{}`",
-            entry.get("git").and_then(toml::Value::as_str).unwrap_or_default()
-        ),
-        "url" => format!(
-            "`{}`",
-            entry.get("url").and_then(toml::Value::as_str).unwrap_or_default()
-        ),
-        "index" => format!(
-            "the index `{}`",
-            entry
-                .get("index")
-                .and_then(toml::Value::as_str)
-                .unwrap_or_default()
-        ),
-        "workspace" => "the workspace".to_string(),
-        _ => "another source".to_string(),
-    };
-    // The entry's own line: the first mention of its name in the table.
-    let start = value.span().start;
-    let at = source.text[start..]
-        .find(name.as_str())
-        .map_or(start, |i| start + i);
-    Err(source
-        .invalid(
-            at,
-            format!(
-                "`[tool.uv.sources]` takes `{name}` from {from}, which fenv does not read: it would lock the index's `{name}` instead"
-            ),
-        )
-        .with_hint(format!(
-            "build a wheel of `{name}` into a `[tool.fenv] find-links` folder and remove the entry, or lock this project with uv"
-        )))
 }
