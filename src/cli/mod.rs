@@ -172,6 +172,15 @@ pub struct SelectArgs {
     /// Install no default group (`[tool.fenv] default-groups`, else `dev`) unless named.
     #[arg(long, conflicts_with = "all_groups")]
     pub no_default_groups: bool,
+
+    /// Install only this dependency group and what it needs, not the
+    /// project's dependencies; repeatable.
+    #[arg(
+        long = "only-group",
+        value_name = "GROUP",
+        conflicts_with_all = ["extras", "all_extras", "groups", "no_groups", "all_groups", "no_dev", "no_default_groups"]
+    )]
+    pub only_groups: Vec<String>,
 }
 
 /// `fenv lock`

@@ -169,6 +169,7 @@ impl crate::cli::SelectArgs {
             all_groups: self.all_groups,
             no_dev: self.no_dev,
             no_default_groups: self.no_default_groups,
+            only_groups: self.only_groups,
         }
     }
 }

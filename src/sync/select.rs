@@ -145,7 +145,52 @@ pub fn select(
             },
         );
     }
+    if let Some(selection) = selection.filter(|s| s.only) {
+        let needed = group_closure(lock, &selection.groups);
+        chosen.retain(|name, _| needed.contains(name));
+    }
     Ok(chosen.into_values().collect())
+}
+
+/// For `--only-group`: the packages `groups` need, by normalized name.
+/// The roots are the groups' own requirements, which fenv's lock records
+/// among its inputs (`group dev: pytest>=8`), and the packages any lock
+/// gates on a group (`'dev' in dependency_groups`); then everything
+/// their `dependencies` reach.
+fn group_closure(
+    lock: &Lock,
+    groups: &std::collections::BTreeSet<String>,
+) -> std::collections::BTreeSet<String> {
+    use crate::dist::name::normalize;
+    let mut stack: Vec<String> = Vec::new();
+    for line in &lock.tool.inputs {
+        if let Some((group, requirement)) = line.strip_prefix("group ").and_then(|rest| rest.split_once(": "))
+            && groups.contains(&normalize(group))
+            && let Ok(requirement) = pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(requirement)
+        {
+            stack.push(normalize(requirement.name.as_ref()));
+        }
+    }
+    for package in &lock.packages {
+        let gated = package.marker.as_deref().is_some_and(|marker| {
+            groups.iter().any(|group| {
+                marker.contains(&format!("'{group}' in dependency_groups"))
+                    || marker.contains(&format!("\"{group}\" in dependency_groups"))
+            })
+        });
+        if gated {
+            stack.push(package.name.clone());
+        }
+    }
+    let mut needed = std::collections::BTreeSet::new();
+    while let Some(name) = stack.pop() {
+        if needed.insert(name.clone()) {
+            for package in lock.packages.iter().filter(|p| p.name == name) {
+                stack.extend(package.dependencies.iter().map(|d| normalize(d)));
+            }
+        }
+    }
+    needed
 }
 
 /// The Pythons a lock's `environments` markers name, in order, each

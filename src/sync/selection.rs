@@ -1,6 +1,6 @@
 //! Which extras and dependency groups an environment gets: asked for with
 //! uv's flags (`--extra`, `--all-extras`, `--group`, `--no-group`,
-//! `--all-groups`, `--no-dev`, `--no-default-groups`), the lock's
+//! `--only-group`, `--all-groups`, `--no-dev`, `--no-default-groups`), the lock's
 //! `default-groups` (PEP 751) when nothing else is said, and recorded in
 //! `pyvenv.cfg` so that `fenv check` and `fenv ci` judge the environment
 //! against what it was synced with.
@@ -23,6 +23,9 @@ pub struct Choice {
     pub all_groups: bool,
     pub no_dev: bool,
     pub no_default_groups: bool,
+    /// `--only-group`: these groups and what they need, without the
+    /// project's own dependencies.
+    pub only_groups: Vec<String>,
 }
 
 /// The extras and groups an environment gets, normalized.
@@ -30,6 +33,9 @@ pub struct Choice {
 pub struct Selection {
     pub extras: BTreeSet<String>,
     pub groups: BTreeSet<String>,
+    /// Only the groups' packages and their dependencies, not the
+    /// project's (uv's `--only-group`).
+    pub only: bool,
 }
 
 /// A name the lock does not have.
@@ -68,6 +74,13 @@ impl Choice {
                 })
                 .collect()
         };
+        if !self.only_groups.is_empty() {
+            return Ok(Selection {
+                extras: BTreeSet::new(),
+                groups: check("dependency group", &self.only_groups, &known_groups)?,
+                only: true,
+            });
+        }
         let extras = if self.all_extras {
             known_extras.clone()
         } else {
@@ -87,21 +100,35 @@ impl Choice {
         };
         groups.extend(named);
         groups.retain(|g| !(without.contains(g) || (self.no_dev && g == "dev")));
-        Ok(Selection { extras, groups })
+        Ok(Selection {
+            extras,
+            groups,
+            only: false,
+        })
     }
 }
 
 impl Selection {
-    /// As `pyvenv.cfg` records it: `extras=a,b groups=dev`.
+    /// As `pyvenv.cfg` records it: `extras=a,b groups=dev` (then ` only`
+    /// for `--only-group`).
     pub fn record(&self) -> String {
         let join = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>().join(",");
-        format!("extras={} groups={}", join(&self.extras), join(&self.groups))
+        let only = if self.only { " only" } else { "" };
+        format!(
+            "extras={} groups={}{only}",
+            join(&self.extras),
+            join(&self.groups)
+        )
     }
 
     /// What [`Selection::record`] wrote, or `None` for anything else.
     pub fn parse(text: &str) -> Option<Self> {
         let mut selection = Self::default();
         for part in text.split_whitespace() {
+            if part == "only" {
+                selection.only = true;
+                continue;
+            }
             let (key, names) = part.split_once('=')?;
             let names = names.split(',').filter(|n| !n.is_empty()).map(normalize);
             match key {
@@ -174,6 +201,20 @@ mod tests {
     }
 
     #[test]
+    fn only_group_takes_the_groups_alone() {
+        let s = Choice {
+            only_groups: vec!["Test".into()],
+            ..Choice::default()
+        }
+        .resolve(&lock())
+        .unwrap();
+        assert_eq!(
+            (names(&s.extras), names(&s.groups), s.only),
+            (vec![], vec!["test"], true)
+        );
+    }
+
+    #[test]
     fn a_name_the_lock_lacks_is_refused() {
         let err = Choice {
             groups: vec!["docs".into()],
@@ -187,11 +228,15 @@ mod tests {
 
     #[test]
     fn a_record_reads_back() {
-        let selection = Selection {
+        let mut selection = Selection {
             extras: ["fast".to_string()].into(),
             groups: ["dev".to_string(), "test".to_string()].into(),
+            only: false,
         };
         assert_eq!(selection.record(), "extras=fast groups=dev,test");
+        assert_eq!(Selection::parse(&selection.record()), Some(selection.clone()));
+        selection.only = true;
+        assert_eq!(selection.record(), "extras=fast groups=dev,test only");
         assert_eq!(Selection::parse(&selection.record()), Some(selection));
         assert_eq!(Selection::parse("extras= groups="), Some(Selection::default()));
         assert_eq!(Selection::parse("nonsense"), None);

@@ -508,6 +508,48 @@ fn extras_and_groups_are_chosen_at_sync_with_uvs_flags() {
     assert_eq!(project.frozen(), ["a==1.0"]);
 }
 
+/// `--only-group`, as uv has it: a group and what it needs, without the
+/// project's own dependencies, even where the group names one of them.
+#[test]
+fn only_group_installs_a_group_without_the_project() {
+    let Some(project) = crate::common::project::Project::new().map(Project) else {
+        return;
+    };
+    project.publish("shared", "1.0", &[]);
+    project.publish("a", "1.0", &["shared"]);
+    project.publish("b", "1.0", &[]);
+    project.publish("testlib", "1.0", &["shared"]);
+    project.publish("linter", "1.0", &[]);
+    project.write_pyproject(
+        &["a", "b"],
+        "\n[dependency-groups]\ntest = [\"testlib\", \"a\"]\nlint = [\"linter\"]\n",
+    );
+    run_ok(&mut project.fenv(&["lock"]));
+    let sync = |args: &[&str]| {
+        project.sync_ok(args);
+        project.frozen()
+    };
+    assert_eq!(
+        sync(&["--only-group", "test"]),
+        ["a==1.0", "shared==1.0", "testlib==1.0"]
+    );
+    assert_eq!(
+        project.cfg_value("fenv.selection").as_deref(),
+        Some("extras= groups=test only")
+    );
+    run_ok(&mut project.fenv(&["check"]));
+    assert_eq!(sync(&["--only-group", "lint"]), ["linter==1.0"]);
+    assert_eq!(
+        sync(&["--only-group", "lint", "--only-group", "test"]),
+        ["a==1.0", "linter==1.0", "shared==1.0", "testlib==1.0"]
+    );
+    let stderr = run_err(
+        &mut project.fenv(&["sync", "--only-group", "lint", "--group", "test"]),
+        2,
+    );
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+}
+
 /// uv reads fenv's lock as fenv does: the project without the `dev`
 /// group by default, a group or extra when asked.
 #[test]
