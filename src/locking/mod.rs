@@ -138,11 +138,6 @@ pub fn lock(
             }
         }
     }
-    // The project's own interpreter builds the metadata of sdists that do
-    // not declare it, as uv does; without one such sdists are refused.
-    let discovery = Discovery::from_env(cache, printer);
-    let host = project_python(&manifest, &discovery).ok();
-
     let index_url = manifest
         .settings
         .index_url
@@ -174,15 +169,16 @@ pub fn lock(
         .transpose()
         .map_err(Error::ExcludeNewer)?;
     // The host may take an sdist whose PKG-INFO does not hold its
-    // dependencies: its metadata is built, as uv does, unless `--no-build`.
+    // dependencies: the project's own interpreter builds its metadata, as
+    // uv does, unless `--no-build`.
     let OpenedStore { store, .. } = &WheelStore::open(cache)?;
-    let host = host.filter(|_| !settings.no_build);
-    let builder = host.as_ref().map(|python| crate::build::Builder {
+    let builder = (!settings.no_build).then(|| ProjectBuilder {
         store,
         index: &index,
         cache,
-        python,
         printer,
+        manifest: &manifest,
+        python: std::sync::OnceLock::new(),
     });
     let local = local_metadata(&manifest, builder.as_ref())?;
     let request = Request {
@@ -261,12 +257,57 @@ pub fn environment_of(
     })
 }
 
+/// The project's interpreter as a builder, found when a build is first
+/// needed: most locks build nothing, and finding it may query every Python
+/// on PATH.
+#[derive(Debug)]
+struct ProjectBuilder<'a> {
+    store: &'a WheelStore,
+    index: &'a IndexClient,
+    cache: &'a Cache,
+    printer: &'a Printer,
+    manifest: &'a manifest::Manifest,
+    python: std::sync::OnceLock<Option<crate::python::InterpreterInfo>>,
+}
+
+impl ProjectBuilder<'_> {
+    fn get(&self) -> Option<crate::build::Builder<'_>> {
+        let python = self
+            .python
+            .get_or_init(|| {
+                project_python(self.manifest, &Discovery::from_env(self.cache, self.printer)).ok()
+            })
+            .as_ref()?;
+        Some(crate::build::Builder {
+            store: self.store,
+            index: self.index,
+            cache: self.cache,
+            python,
+            printer: self.printer,
+        })
+    }
+}
+
+impl resolve::SdistMetadata for ProjectBuilder<'_> {
+    fn build_metadata(
+        &self,
+        package: &str,
+        version: &str,
+        file: &crate::index::File,
+    ) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+        match self.get() {
+            Some(builder) => builder.build_metadata(package, version, file),
+            None => Err("no Python was found to run its build backend with".into()),
+        }
+    }
+}
+
 /// The metadata of each path source of the project: from its
 /// `pyproject.toml` when that is static (no Python runs), else from its
 /// build backend run by the project's interpreter.
 fn local_metadata(
     manifest: &manifest::Manifest,
-    builder: Option<&crate::build::Builder<'_>>,
+    builder: Option<&ProjectBuilder<'_>>,
 ) -> Result<HashMap<String, CoreMetadata>, Error> {
     let mut out = HashMap::new();
     for (name, source) in &manifest.settings.sources {
@@ -280,7 +321,7 @@ fn local_metadata(
         let metadata = match crate::dist::pyproject::tree_metadata(&text) {
             Ok(metadata) => metadata,
             Err(why) => {
-                let Some(builder) = builder else {
+                let Some(builder) = builder.and_then(ProjectBuilder::get) else {
                     return Err(failed(format!(
                         "{why}, and no Python was found to run its build backend"
                     )));
