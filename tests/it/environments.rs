@@ -193,3 +193,32 @@ fn run_ok_stderr(cmd: &mut Command) -> String {
     assert!(output.status.success(), "{stderr}");
     stderr
 }
+
+/// A bad `environments` entry is named with its file and line, and what
+/// fenv knows instead; one that selects nothing says so; nothing is written.
+#[test]
+fn a_bad_environment_entry_is_named_with_its_line() {
+    let Some(p) = Project::new() else { return };
+    p.publish("a", "1.0", &[]);
+    p.write_pyproject(
+        &["a"],
+        "\n[tool.fenv]\nenvironments = [\n  \"linux\",\n  \"solaris\",\n]\n",
+    );
+    let err = crate::common::run_err(&mut p.fenv(&["lock"]), 1);
+    assert_eq!(
+        err,
+        "error: `pyproject.toml` line 9: `solaris` is not a platform fenv knows (linux, linux-arm64, linux-musl, linux-musl-arm64, macos, macos-x86_64, windows, windows-arm64) nor a PEP 508 marker\n\
+         hint: list platforms (linux, linux-arm64, linux-musl, linux-musl-arm64, macos, macos-x86_64, windows, windows-arm64) or PEP 508 markers in `tool.fenv.environments`\n"
+    );
+    p.write_pyproject(
+        &["a"],
+        "requires-python = \">=3.12\"\n\n[tool.fenv]\nenvironments = [\"sys_platform == 'linux' and python_version < '3.12'\"]\n",
+    );
+    let err = crate::common::run_err(&mut p.fenv(&["lock"]), 1);
+    assert!(
+        err.contains("selects no platform fenv knows")
+            && err.contains("with a Python that requires-python allows"),
+        "{err}"
+    );
+    assert!(!p.ctx.path("pylock.toml").exists());
+}

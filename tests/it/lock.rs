@@ -516,6 +516,23 @@ fn environments_that_need_different_versions_fork() {
     let first = p.locked();
     p.lock_ok(&["--upgrade"]);
     assert_eq!(p.locked(), first);
+
+    // `-P a` moves `a` in every fork, and nothing else.
+    p.publish_as(p.wheel("a", "1.1", &[]), Publish::new().requires_python("<3.12"));
+    p.publish_as(
+        p.wheel("a", "2.1", &["b"]),
+        Publish::new().requires_python(">=3.12"),
+    );
+    p.publish("b", "1.1", &[]);
+    p.lock_ok(&["--refresh", "-P", "a"]);
+    assert_eq!(
+        p.pins(),
+        [
+            "a 1.1 ; python_version <= '3.11'",
+            "a 2.1 ; python_version >= '3.12'",
+            "b 1.0 ; python_version >= '3.12'",
+        ]
+    );
 }
 
 // ---------------------------------------------------------------------
@@ -1169,6 +1186,110 @@ fn check_is_the_ci_gate() {
     );
     assert_eq!(p.requests_since(before), Vec::<String>::new());
     assert_eq!(p.locked(), text);
+}
+
+/// Everything that changes what a lock holds is an input: each change
+/// below makes `fenv lock --check` exit 1 naming it, without the network.
+#[test]
+fn every_input_makes_the_lock_stale() {
+    let Some(p) = Project::new() else { return };
+    p.publish("a", "1.0", &[]);
+    p.ctx.write("wheels-extra/.keep", "");
+    p.ctx.write(
+        "libs/utils/pyproject.toml",
+        "[project]\nname = \"utils\"\nversion = \"1.0\"\n",
+    );
+    let base = "requires-python = \">=3.10\"\n\n[project.optional-dependencies]\nfast = []\n\n[dependency-groups]\ndev = []\n";
+    p.pyproject(&["a"], base);
+    p.lock_ok(&[]);
+    let before = p.index.requests().len();
+    let stale = |what: &str, dependencies: &[&str], rest: &str, expected: &str| {
+        p.pyproject(dependencies, rest);
+        eprintln!("changed: {what}");
+        let said = p.lock_err(&["--check"]);
+        assert!(
+            said.iter().any(|line| line.starts_with(expected)),
+            "{what}: {expected:?} not in {said:#?}"
+        );
+        p.pyproject(&["a"], base);
+    };
+    stale("a dependency", &["a>=1"], base, "  + dependency a>=1");
+    stale(
+        "an extra",
+        &["a"],
+        &base.replace("fast = []", "fast = [\"a\"]"),
+        "  + extra fast: a",
+    );
+    stale(
+        "a group",
+        &["a"],
+        &base.replace("dev = []", "dev = [\"a\"]"),
+        "  + group dev: a",
+    );
+    stale(
+        "requires-python",
+        &["a"],
+        &base.replace(">=3.10", ">=3.11"),
+        "  + requires-python >=3.11",
+    );
+    stale(
+        "[tool.fenv] python",
+        &["a"],
+        &format!("{base}\n[tool.fenv]\npython = \"3.13\"\n"),
+        "  + python 3.13",
+    );
+    stale(
+        "environments",
+        &["a"],
+        &format!("{base}\n[tool.fenv]\nenvironments = [\"linux\"]\n"),
+        "  - environment macos",
+    );
+    stale(
+        "a target",
+        &["a"],
+        &format!("{base}\n[tool.fenv]\ntargets = [\"lambda\"]\n"),
+        "  + target lambda (python3.12, x86_64)",
+    );
+    stale(
+        "a target's settings",
+        &["a"],
+        &format!(
+            "{base}\n[tool.fenv]\ntargets = [\"lambda\"]\n\n[tool.fenv.target.lambda]\narch = \"arm64\"\n"
+        ),
+        "  + target lambda (python3.12, arm64)",
+    );
+    stale(
+        "find-links",
+        &["a"],
+        &format!("{base}\n[tool.fenv]\nfind-links = [\"wheels-extra\"]\n"),
+        "  + find-links wheels-extra",
+    );
+    stale(
+        "exclude-newer",
+        &["a"],
+        &format!("{base}\n[tool.fenv]\nexclude-newer = \"2025-01-31T00:00:00Z\"\n"),
+        "  + exclude-newer 2025-01-31T00:00:00Z",
+    );
+    stale(
+        "a source",
+        &["a"],
+        &format!("{base}\n[tool.fenv.sources]\nutils = {{ path = \"libs/utils\" }}\n"),
+        "  + source utils path=libs/utils editable=false metadata=",
+    );
+    // .python-version and the pre-release policy come from outside pyproject.toml.
+    p.ctx.write(".python-version", "3.13\n");
+    let said = p.lock_err(&["--check"]);
+    assert!(said.contains(&"  + python-version 3.13".to_string()), "{said:#?}");
+    p.ctx.write(".python-version", "3.12\n");
+    let said = p.lock_err(&["--check", "--index-url", "https://mirror.example/simple"]);
+    assert!(
+        said.contains(&"  + index-url https://mirror.example/simple".to_string()),
+        "{said:#?}"
+    );
+    let said = p.lock_err(&["--check", "--prerelease"]);
+    assert!(said.contains(&"  + prereleases allowed".to_string()), "{said:#?}");
+    assert_eq!(lines(&p.lock_ok(&["--check"])), ["`pylock.toml` is up to date"]);
+    assert_eq!(p.requests_since(before), Vec::<String>::new());
 }
 
 #[test]
