@@ -111,7 +111,7 @@ pub struct InstallOptions<'a> {
     /// PEP 610 `direct_url.json`, for wheels not installed from an index.
     pub direct_url: Option<String>,
     /// For a wheel built from a folder: the tree's fingerprint, kept in
-    /// the dist-info's [`SOURCE_FILE`] so a later sync knows whether the
+    /// the dist-info's `fenv_source.json` so a later sync knows whether the
     /// folder changed since.
     pub source_tree: Option<String>,
 }
