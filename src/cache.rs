@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 
 use crate::fs::CACHEDIR_TAG;
 
+/// The hint for a full disk under the cache (downloads, the wheel store).
+pub const DISK_FULL_HINT: &str =
+    "the disk is full: free some space on it (or point `FENV_CACHE_DIR` elsewhere), and run it again";
+
 /// What `fenv cache` cannot do.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -198,7 +198,7 @@ impl Hint for Error {
                 err.io().kind(),
                 std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
             )
-            .then(|| "the disk is full: free some space on it (or point `FENV_CACHE_DIR` elsewhere), and run it again".into()),
+            .then(|| crate::cache::DISK_FULL_HINT.into()),
         }
     }
 }

@@ -120,6 +120,17 @@ impl Hint for Error {
     }
 }
 
+impl Error {
+    /// Whether a full disk (or quota) stopped it.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            Self::Link { source, .. } => is_full(source),
+            Self::Io(err) => is_full(err.io()),
+            _ => false,
+        }
+    }
+}
+
 /// Whether `err` says a disk (or a quota) is full.
 fn is_full(err: &std::io::Error) -> bool {
     matches!(

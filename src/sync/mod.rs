@@ -282,6 +282,8 @@ impl Hint for Error {
                     .into(),
             ),
             Self::Download { source, .. } => source.hint(),
+            // The store is in the cache, not the environment.
+            Self::Store { source, .. } if source.is_disk_full() => Some(crate::cache::DISK_FULL_HINT.into()),
             Self::Store { source, .. } => source.hint(),
             Self::Build(source) => source.hint(),
             Self::Install(source) => source.hint(),
