@@ -154,16 +154,19 @@ fn environment(
         );
     }
     for (old, selected) in &plan.replace {
-        report.push(
-            Finding::new(
-                Rule::PackageVersion,
-                format!(
-                    "`{}` is installed at {} but locked at {}",
-                    selected.name, old.version, selected.version
-                ),
+        // A folder's package at its locked version: the folder changed.
+        let message = if old.source_tree.is_some() && old.version == selected.version {
+            format!(
+                "`{}` {} was built from its folder before the folder changed",
+                selected.name, old.version
             )
-            .package(&selected.name),
-        );
+        } else {
+            format!(
+                "`{}` is installed at {} but locked at {}",
+                selected.name, old.version, selected.version
+            )
+        };
+        report.push(Finding::new(Rule::PackageVersion, message).package(&selected.name));
     }
     for old in &plan.remove {
         report.push(

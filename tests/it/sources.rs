@@ -236,7 +236,12 @@ fn a_plain_path_source_is_built_again_when_its_folder_changes() {
     let output = run(&mut p.fenv(&["check"]));
     let report = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(1), "{report}");
-    assert!(report.contains("utils"), "{report}");
+    assert!(
+        report.contains(
+            "error[package-version]: `utils` 1.0 was built from its folder before the folder changed"
+        ),
+        "{report}"
+    );
     let rebuilt = p.sync_ok(&[]);
     assert!(rebuilt.contains("Building utils from `libs/utils`"), "{rebuilt}");
     assert_eq!(p.greeting(), "hello from utils 2");
@@ -304,4 +309,29 @@ fn sources_fenv_cannot_read_are_refused_by_lock_and_by_sync() {
         "{err}"
     );
     assert!(!p.ctx.path(".venv").exists(), "nothing was created");
+}
+
+#[test]
+fn a_local_package_whose_wheel_does_not_fit_the_target_is_not_bundled() {
+    let Some(p) = Project::new("[tool.fenv.sources]\nutils = { path = \"libs/utils\" }\n") else {
+        return;
+    };
+    // The backend now builds a wheel for this machine only, as a package
+    // with a C extension would.
+    let native = BACKEND
+        .replace("Tag: py3-none-any", "Tag: cp312-cp312-linux_x86_64")
+        .replace(
+            "\"%s-%s-py3-none-any.whl\"",
+            "\"%s-%s-cp312-cp312-linux_x86_64.whl\"",
+        );
+    p.ctx.write("libs/utils/_backend.py", native);
+    run_ok(&mut p.fenv(&["lock"]));
+    let err = run_err(&mut p.fenv(&["bundle"]), 1);
+    assert_eq!(
+        err,
+        "Building utils from `libs/utils`\n\
+         Bundling 1 function for lambda (python3.12, x86_64, glibc ≤ 2.34)\n\
+         error: failed to bundle `hello`: the wheel `utils-1.0-cp312-cp312-linux_x86_64.whl` is not compatible with Python 3.12 on this platform; it supports cp312-cp312-linux_x86_64\n"
+    );
+    assert!(!p.ctx.path("dist/lambda/hello.zip").exists(), "{err}");
 }
