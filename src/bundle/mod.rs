@@ -37,6 +37,13 @@ pub enum Error {
     #[error("no target to bundle for: the project's targets are only the host")]
     NoTarget,
 
+    #[error("the local package `{package}` built `{wheel}`, which {target} cannot run")]
+    LocalWheel {
+        package: String,
+        wheel: String,
+        target: String,
+    },
+
     #[error("`fenv bundle` makes artifacts for `lambda` and `vercel`, not `{target}`")]
     UnsupportedTarget { target: String },
 
@@ -101,6 +108,10 @@ pub enum Error {
 impl Hint for Error {
     fn hint(&self) -> Option<String> {
         match self {
+            Self::LocalWheel { .. } => Some(
+                "fenv builds a local package with this machine's Python, so one bundled for another platform must be pure Python (a `py3-none-any` wheel)"
+                    .into(),
+            ),
             Self::NoTarget => Some(
                 "pass `--target lambda` or `--target vercel`, or add one to `[tool.fenv] targets` and run `fenv lock`"
                     .into(),
@@ -260,6 +271,34 @@ pub fn select(
         target: target.description.clone(),
         source: Box::new(source),
     })
+}
+
+/// Each wheel built from a folder of the project fits `target`'s tags: it
+/// was built by this machine's Python, for another platform's bundle.
+pub fn local_wheels_fit(
+    selected: &[&crate::sync::Selected],
+    wheels: &std::collections::HashMap<String, crate::install::UnpackedWheel>,
+    target: &crate::resolve::Target,
+) -> Result<(), Error> {
+    for package in selected
+        .iter()
+        .filter(|s| matches!(s.source, crate::sync::Source::Directory(_)))
+    {
+        let Some(wheel) = wheels.get(&package.name) else {
+            continue;
+        };
+        let fits = wheel
+            .filename()
+            .is_some_and(|name| target.tags.rank(&name.tags).is_some());
+        if !fits {
+            return Err(Error::LocalWheel {
+                package: package.name.clone(),
+                wheel: wheel.file_name.clone(),
+                target: target.description.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// `selected` with each folder's package built as a plain wheel: a

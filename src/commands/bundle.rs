@@ -175,6 +175,7 @@ pub fn bundle(settings: BundleSettings, global: &GlobalSettings, printer: &Print
         target: target.description.clone(),
         source: Box::new(source),
     })?;
+    bundle::local_wheels_fit(&wanted, &wheels, &target)?;
 
     // Step 5: with `--layer`, the packages every function shares in one
     // Lambda layer; then one artifact a function: a zip for Lambda, a

@@ -330,8 +330,8 @@ fn a_local_package_whose_wheel_does_not_fit_the_target_is_not_bundled() {
     assert_eq!(
         err,
         "Building utils from `libs/utils`\n\
-         Bundling 1 function for lambda (python3.12, x86_64, glibc ≤ 2.34)\n\
-         error: failed to bundle `hello`: the wheel `utils-1.0-cp312-cp312-linux_x86_64.whl` is not compatible with Python 3.12 on this platform; it supports cp312-cp312-linux_x86_64\n"
+         error: the local package `utils` built `utils-1.0-cp312-cp312-linux_x86_64.whl`, which lambda (python3.12, x86_64, glibc ≤ 2.34) cannot run\n\
+         hint: fenv builds a local package with this machine's Python, so one bundled for another platform must be pure Python (a `py3-none-any` wheel)\n"
     );
     assert!(!p.ctx.path("dist/lambda/hello.zip").exists(), "{err}");
 }
