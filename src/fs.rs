@@ -345,6 +345,7 @@ pub fn is_empty_dir(dir: &Path) -> io::Result<bool> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn lock_paths_are_kept_relative_and_tidy() {
@@ -356,8 +357,6 @@ mod tests {
             assert!(portable_relative(bad).is_err(), "{bad}");
         }
     }
-
-    use super::*;
 
     #[test]
     fn unsafe_entry_names() {

@@ -273,7 +273,7 @@ impl Builder<'_> {
 
     /// A wheel of the source tree in `dir`, editable (PEP 660) or not,
     /// for the lock's `version` (empty: any). `fingerprint` says what the
-    /// tree holds now ([`crate::fs::tree_fingerprint`]): a tree built
+    /// tree holds now ([`fingerprint`]): a tree built
     /// before with the same fingerprint, for the same interpreter, is not
     /// built again.
     pub fn build_tree(

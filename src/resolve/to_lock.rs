@@ -85,13 +85,13 @@ pub fn to_lock(
                 upload_time: file.upload_time.clone(),
                 sha256: file.sha256.clone().unwrap_or_default(),
             };
-            // A folder of the project is locked as PEP 751 `directory`,
+            // A folder of the project (the resolver took it from there,
+            // never from the index) is locked as PEP 751 `directory`,
             // relative to the lock (which sits at the project root).
-            let directory = request
-                .local
-                .contains_key(&package.name)
-                .then(|| manifest.settings.sources.get(&package.name))
-                .flatten()
+            let directory = manifest
+                .settings
+                .sources
+                .get(&package.name)
                 .map(|source| LockedDirectory {
                     dir: source.dir(&manifest.root),
                     path: source.path.clone(),

@@ -55,28 +55,23 @@ fn fetch_one(
     builder: Option<&Builder<'_>>,
 ) -> Result<UnpackedWheel, Error> {
     let wheel = &selected.file;
-    if let Source::Directory(directory) = &selected.source {
-        let Some(builder) = builder else {
-            return Err(Error::SdistOnly {
-                package: selected.name.clone(),
-                version: selected.version.clone(),
-            });
-        };
-        let fingerprint = match &selected.fingerprint {
-            Some(fingerprint) => fingerprint.clone(),
-            None => crate::build::fingerprint(&directory.dir, directory.editable)?,
-        };
-        return Ok(builder.build_tree(
-            &selected.name,
-            &selected.version,
-            &directory.dir,
-            directory.editable,
-            &fingerprint,
-        )?);
-    }
     let found = match (&selected.source, builder) {
+        (Source::Directory(directory), Some(builder)) => {
+            // Built from the folder as it is now, unless that was built before.
+            let fingerprint = match &selected.fingerprint {
+                Some(fingerprint) => fingerprint.clone(),
+                None => crate::build::fingerprint(&directory.dir, directory.editable)?,
+            };
+            return Ok(builder.build_tree(
+                &selected.name,
+                &selected.version,
+                &directory.dir,
+                directory.editable,
+                &fingerprint,
+            )?);
+        }
         (Source::Wheel, _) => store.cached(&wheel.sha256),
-        (Source::Sdist | Source::Directory(_), Some(builder)) => builder.built(&wheel.sha256),
+        (Source::Sdist, Some(builder)) => builder.built(&wheel.sha256),
         (Source::Sdist | Source::Directory(_), None) => {
             return Err(Error::SdistOnly {
                 package: selected.name.clone(),

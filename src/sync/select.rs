@@ -112,7 +112,6 @@ pub fn select(
                 python,
             });
         }
-        // No wheel fits: the host builds one from the sdist.
         let (file, source) = match (best_wheel(package, environment), &package.sdist) {
             // A folder is built by whoever installs it: a sync in the
             // environment's Python, a bundle in the project's.
@@ -120,6 +119,7 @@ pub fn select(
                 (LockedFile::default(), Source::Directory(directory.clone()))
             }
             (Ok(wheel), _) => (wheel, Source::Wheel),
+            // No wheel fits: the host builds one from the sdist.
             (Err(Error::SdistOnly { .. } | Error::NoCompatibleWheel { .. }), Some(sdist))
                 if environment.allow_sdist =>
             {

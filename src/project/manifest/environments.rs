@@ -173,9 +173,7 @@ impl Environment {
             self.platform.sys_platform,
         )
     }
-}
 
-impl Environment {
     /// What [`Environment`]'s `Display` wrote (`linux (python3.12)`).
     pub fn parse(text: &str) -> Option<Self> {
         let (name, rest) = text.split_once(" (python")?;
